@@ -1,0 +1,116 @@
+// Package store is the SQL side of a character simulation: characters and their
+// personas, memories (text and metadata; vectors live behind internal/memory),
+// branching story timelines, character state, relationships and conversation
+// messages.
+//
+// There is one interface, Store, with two implementations that share one schema:
+// SQLite (modernc.org/sqlite, the zero-config default on a bare host) and
+// PostgreSQL (pgx/v5, for scale). Open chooses between them from DATABASE_URL.
+// One contract test suite (storetest) proves both behave the same.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors every implementation returns, so callers can branch with errors.Is
+// regardless of the backend.
+var (
+	// ErrNotFound means the addressed row does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means a row with the same unique key already exists
+	// (for example a character name or a timeline branch name).
+	ErrConflict = errors.New("already exists")
+	// ErrInvalid wraps validation failures; the message names the field.
+	ErrInvalid = errors.New("invalid")
+)
+
+// Store is the SQL store. Implementations are safe for concurrent use.
+//
+// IDs are strings. Create* methods generate a UUIDv7 when the ID is empty and
+// keep a caller-supplied ID (migration relies on that). Timestamps that are zero
+// are set to the current time.
+type Store interface {
+	// Characters.
+	CreateCharacter(ctx context.Context, c Character) (Character, error)
+	GetCharacter(ctx context.Context, id string) (Character, error)
+	// GetCharacterByName looks a character up by its unique name.
+	GetCharacterByName(ctx context.Context, name string) (Character, error)
+	ListCharacters(ctx context.Context) ([]Character, error)
+	// UpdateCharacter applies the non-nil fields of the patch.
+	UpdateCharacter(ctx context.Context, id string, patch CharacterPatch) (Character, error)
+	// DeleteCharacter removes the character and everything that belongs to it
+	// (memories and their vectors, state, relationships, messages). Timeline
+	// events stay: the story happened.
+	DeleteCharacter(ctx context.Context, id string) error
+
+	// Memories (rows only; see internal/memory for vector search).
+	CreateMemory(ctx context.Context, m Memory) (Memory, error)
+	GetMemory(ctx context.Context, id string) (Memory, error)
+	// GetMemories returns the memories with these IDs that exist, in no order.
+	GetMemories(ctx context.Context, ids []string) ([]Memory, error)
+	UpdateMemory(ctx context.Context, id string, patch MemoryPatch) (Memory, error)
+	DeleteMemory(ctx context.Context, id string) error
+	// ListMemories returns memories matching the filter, newest first.
+	ListMemories(ctx context.Context, f MemoryFilter) ([]Memory, error)
+	// TouchMemories sets last_accessed_at for recalled memories.
+	TouchMemories(ctx context.Context, ids []string, at time.Time) error
+
+	// Vectors of the embedded vector backend, kept in the same database so that
+	// a memory row and its vector can be written in one transaction.
+	UpsertVectors(ctx context.Context, vs []MemoryVector) error
+	DeleteVectors(ctx context.Context, memoryIDs []string) error
+	// ScanVectors calls fn for every stored vector (used to load the in-memory index).
+	ScanVectors(ctx context.Context, fn func(MemoryVector) error) error
+	// CreateMemoryWithVector writes the row and its vector atomically.
+	CreateMemoryWithVector(ctx context.Context, m Memory, vector []float32) (Memory, error)
+
+	// Timeline. Events form a tree through ParentID; a branch is a named head.
+	// AddEvent appends to the event's Branch (default "main"): when ParentID is
+	// empty the parent is the branch's current head. The branch head moves to
+	// the new event. Adding to a branch that does not exist creates it.
+	AddEvent(ctx context.Context, e TimelineEvent) (TimelineEvent, error)
+	GetEvent(ctx context.Context, id string) (TimelineEvent, error)
+	// Timeline returns the chain from the branch head back to the root, oldest
+	// first, keeping the newest limit events (limit <= 0 means all).
+	Timeline(ctx context.Context, channelID, branch string, limit int) ([]TimelineEvent, error)
+	// BranchTimeline creates branch name in the event's channel, whose head is
+	// fromEventID. ErrConflict when the name exists in that channel.
+	BranchTimeline(ctx context.Context, fromEventID, name string) (Branch, error)
+	ListBranches(ctx context.Context, channelID string) ([]Branch, error)
+
+	// State and relationships.
+	GetCharacterState(ctx context.Context, characterID string) (CharacterState, error)
+	// UpdateCharacterState applies the non-nil fields; the state row is created on first use.
+	UpdateCharacterState(ctx context.Context, characterID string, patch StatePatch) (CharacterState, error)
+	GetRelationship(ctx context.Context, characterID, target string) (Relationship, error)
+	ListRelationships(ctx context.Context, characterID string) ([]Relationship, error)
+	// UpdateRelationship adds the deltas (clamped to -1..1) and records the reason.
+	UpdateRelationship(ctx context.Context, characterID, target string, change RelationshipChange) (Relationship, error)
+
+	// Conversation.
+	LogMessage(ctx context.Context, m Message) (Message, error)
+	// RecentMessages returns the newest limit messages of a character in a
+	// channel, oldest first.
+	RecentMessages(ctx context.Context, characterID, channelID string, limit int) ([]Message, error)
+
+	// Privacy: ForgetUser deletes every memory (with vector) and message of a
+	// user and returns the IDs of the deleted memories, so a remote vector
+	// backend can delete them too.
+	ForgetUser(ctx context.Context, userID string) (deletedMemoryIDs []string, err error)
+
+	// Migration and administration.
+	Export(ctx context.Context) (*Dataset, error)
+	// Import inserts every row that is not already present (by primary key)
+	// and reports how many were inserted. Running it twice inserts nothing.
+	Import(ctx context.Context, d *Dataset) (Counts, error)
+	Count(ctx context.Context) (Counts, error)
+
+	// Ping checks the database is reachable (used by /readyz).
+	Ping(ctx context.Context) error
+	// Backend is "sqlite" or "postgres".
+	Backend() string
+	Close() error
+}
