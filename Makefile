@@ -1,0 +1,124 @@
+# charsim Makefile. `make help` lists the targets.
+
+VERSION ?= $(shell cat VERSION 2>/dev/null || echo dev)
+IMG_REGISTRY ?= ghcr.io/mojin
+IMG ?= $(IMG_REGISTRY)/charsim-operator:$(VERSION)
+
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+LOCALBIN ?= $(CURDIR)/bin
+$(LOCALBIN):
+	mkdir -p $(LOCALBIN)
+
+## Tool versions (pinned).
+CONTROLLER_TOOLS_VERSION ?= v0.20.1
+KUSTOMIZE_VERSION ?= v5.7.1
+HELM_VERSION ?= v3.22.0
+KIND_VERSION ?= v0.33.0
+
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
+KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
+HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)
+KIND ?= $(LOCALBIN)/kind-$(KIND_VERSION)
+
+LDFLAGS ?= -s -w -X github.com/mojin/charsim/internal/version.Version=$(VERSION)
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the CRDs and RBAC from the markers.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate DeepCopy methods.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: fmt
+fmt: ## go fmt.
+	go fmt ./...
+
+.PHONY: vet
+vet: ## go vet.
+	go vet ./...
+
+.PHONY: k8s-binaries
+k8s-binaries: ## Build the pinned etcd, kube-apiserver, controllers, kubectl and kwok into bin/k8s/.
+	hack/k8s-binaries.sh >/dev/null
+
+.PHONY: test
+test: manifests generate fmt vet k8s-binaries ## Run every test tier: unit, envtest, stack (PostgreSQL, Redis) and e2e-local.
+	hack/test.sh
+
+.PHONY: test-unit
+test-unit: ## Unit tests only (no services, no API server).
+	go test -short ./...
+
+##@ Build
+
+.PHONY: build
+build: ## Build the manager, mcp-server, discord-bot and charsimctl into bin/.
+	go build -trimpath -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/manager .
+	for c in $$(ls cmd); do go build -trimpath -ldflags "$(LDFLAGS)" -o $(LOCALBIN)/$$c ./cmd/$$c; done
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the manager against the current kubeconfig.
+	go run ./main.go
+
+##@ Deployment
+
+.PHONY: install
+install: manifests $(KUSTOMIZE) ## Install the CRDs into the current cluster.
+	$(KUSTOMIZE) build config/crd | kubectl apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests $(KUSTOMIZE) ## Remove the CRDs from the current cluster.
+	$(KUSTOMIZE) build config/crd | kubectl delete --ignore-not-found -f -
+
+.PHONY: deploy
+deploy: manifests $(KUSTOMIZE) ## Deploy the operator to the current cluster.
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default | kubectl apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: $(KUSTOMIZE) ## Remove the operator from the current cluster.
+	$(KUSTOMIZE) build config/default | kubectl delete --ignore-not-found -f -
+
+.PHONY: build-installer
+build-installer: manifests generate $(KUSTOMIZE) ## Write dist/install.yaml (CRDs + operator).
+	mkdir -p dist
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default > dist/install.yaml
+
+##@ Benchmarks
+
+.PHONY: bench-operator
+bench-operator: k8s-binaries ## Reconcile N=100 and N=500 simulations on envtest and print the figures.
+	KUBEBUILDER_ASSETS=$$(hack/k8s-binaries.sh) go run ./hack/bench-operator
+
+##@ Tools
+
+$(CONTROLLER_GEN): | $(LOCALBIN)
+	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+	mv $(LOCALBIN)/controller-gen $@
+
+$(KUSTOMIZE): | $(LOCALBIN)
+	GOBIN=$(LOCALBIN) go install sigs.k8s.io/kustomize/kustomize/v5@$(KUSTOMIZE_VERSION)
+	mv $(LOCALBIN)/kustomize $@
+
+$(HELM): | $(LOCALBIN)
+	GOBIN=$(LOCALBIN) go install helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
+	mv $(LOCALBIN)/helm $@
+
+$(KIND): | $(LOCALBIN)
+	GOBIN=$(LOCALBIN) go install sigs.k8s.io/kind@$(KIND_VERSION)
+	mv $(LOCALBIN)/kind $@

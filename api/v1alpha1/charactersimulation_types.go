@@ -1,0 +1,403 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// CharacterSimulationSpec is the desired stack: the data stores, the MCP server
+// and (optionally) the Discord bot.
+type CharacterSimulationSpec struct {
+	// Postgres holds the timeline and character data. Managed by default.
+	// +kubebuilder:default={}
+	// +optional
+	Postgres PostgresSpec `json:"postgres"`
+
+	// Qdrant holds the vector memory. Managed by default.
+	// +kubebuilder:default={}
+	// +optional
+	Qdrant QdrantSpec `json:"qdrant"`
+
+	// Redis caches recent conversation context and rate-limits the bot.
+	// +kubebuilder:default={}
+	// +optional
+	Redis RedisSpec `json:"redis"`
+
+	// MCPServer serves the characters' tools to any MCP client.
+	// +kubebuilder:default={}
+	// +optional
+	MCPServer MCPServerSpec `json:"mcpServer"`
+
+	// DiscordBot puts the characters in Discord. Without it only the MCP server runs.
+	// +optional
+	DiscordBot *DiscordBotSpec `json:"discordBot,omitempty"`
+
+	// Suspend scales every workload to zero and keeps all data.
+	// +kubebuilder:default=false
+	// +optional
+	Suspend bool `json:"suspend,omitempty"`
+}
+
+// PodScheduling places a component's pods.
+type PodScheduling struct {
+	// NodeSelector constrains the pods to nodes with these labels.
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// Tolerations let the pods schedule onto tainted nodes.
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// Affinity is the pods' scheduling affinity.
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+}
+
+// StorageSpec is a managed store's persistent volume.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.storageClassName) || (has(self.storageClassName) && self.storageClassName == oldSelf.storageClassName)",message="storageClassName is immutable"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.size) || !has(self.size) || quantity(string(self.size)).compareTo(quantity(string(oldSelf.size))) >= 0",message="size may grow but not shrink"
+type StorageSpec struct {
+	// Size of the volume, between 1Gi and 16Ti. Each store has its own default.
+	// +kubebuilder:validation:XValidation:rule="isQuantity(string(self)) && quantity(string(self)).compareTo(quantity('1Gi')) >= 0 && quantity(string(self)).compareTo(quantity('16Ti')) <= 0",message="size must be a quantity between 1Gi and 16Ti"
+	// +optional
+	Size *resource.Quantity `json:"size,omitempty"`
+
+	// StorageClassName of the volume; the cluster default when empty. Immutable.
+	// +kubebuilder:validation:MinLength=1
+	// +optional
+	StorageClassName *string `json:"storageClassName,omitempty"`
+}
+
+// PostgresSpec is either managed (a StatefulSet with a volume) or external.
+// +kubebuilder:validation:XValidation:rule="!(has(self.storage) && has(self.external))",message="postgres.storage and postgres.external are mutually exclusive: a managed database has storage, an external one a URL"
+type PostgresSpec struct {
+	// Image of the managed PostgreSQL server.
+	// +kubebuilder:default="docker.io/library/postgres:17.6"
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// Storage of the managed server (default size 10Gi).
+	// +optional
+	Storage *StorageSpec `json:"storage,omitempty"`
+
+	// External uses an existing PostgreSQL instead of a managed one.
+	// +optional
+	External *ExternalPostgres `json:"external,omitempty"`
+
+	// Resources of the managed server.
+	// +kubebuilder:default={requests:{cpu:"100m",memory:"256Mi"},limits:{memory:"1Gi"}}
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	PodScheduling `json:",inline"`
+}
+
+// ExternalPostgres points at an existing PostgreSQL.
+type ExternalPostgres struct {
+	// URLSecretRef selects a Secret key holding a postgres:// URL with credentials.
+	// +required
+	URLSecretRef SecretKeyRef `json:"urlSecretRef"`
+}
+
+// QdrantSpec is either managed (a StatefulSet with a volume) or external.
+// +kubebuilder:validation:XValidation:rule="!(has(self.storage) && has(self.external))",message="qdrant.storage and qdrant.external are mutually exclusive: a managed Qdrant has storage, an external one a URL"
+type QdrantSpec struct {
+	// Image of the managed Qdrant server. Must run as a non-root user.
+	// +kubebuilder:default="docker.io/qdrant/qdrant:v1.15.4-unprivileged"
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// Storage of the managed server (default size 20Gi).
+	// +optional
+	Storage *StorageSpec `json:"storage,omitempty"`
+
+	// External uses an existing Qdrant instead of a managed one.
+	// +optional
+	External *ExternalQdrant `json:"external,omitempty"`
+
+	// Resources of the managed server.
+	// +kubebuilder:default={requests:{cpu:"100m",memory:"256Mi"},limits:{memory:"2Gi"}}
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	PodScheduling `json:",inline"`
+}
+
+// ExternalQdrant points at an existing Qdrant.
+type ExternalQdrant struct {
+	// URLSecretRef selects a Secret key holding the Qdrant gRPC URL (e.g. http://qdrant:6334).
+	// +required
+	URLSecretRef SecretKeyRef `json:"urlSecretRef"`
+	// APIKeySecretRef selects a Secret key holding the Qdrant API key.
+	// +optional
+	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"`
+}
+
+// RedisMode says who runs Redis.
+// +kubebuilder:validation:Enum=Managed;External;Disabled
+type RedisMode string
+
+// Redis modes.
+const (
+	RedisManaged  RedisMode = "Managed"
+	RedisExternal RedisMode = "External"
+	RedisDisabled RedisMode = "Disabled"
+)
+
+// RedisSpec is managed, external or disabled.
+// +kubebuilder:validation:XValidation:rule="self.mode == 'External' ? has(self.external) : !has(self.external)",message="redis.external is required when redis.mode is External and forbidden otherwise"
+// +kubebuilder:validation:XValidation:rule="self.mode == 'Managed' || !has(self.storage)",message="redis.storage is only allowed when redis.mode is Managed"
+type RedisSpec struct {
+	// Mode is Managed, External or Disabled.
+	// +kubebuilder:default=Managed
+	// +optional
+	Mode RedisMode `json:"mode,omitempty"`
+
+	// Image of the managed Redis server.
+	// +kubebuilder:default="docker.io/library/redis:8.2"
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// Storage of the managed server (default size 1Gi).
+	// +optional
+	Storage *StorageSpec `json:"storage,omitempty"`
+
+	// External points at an existing Redis when mode is External.
+	// +optional
+	External *ExternalRedis `json:"external,omitempty"`
+
+	// Resources of the managed server.
+	// +kubebuilder:default={requests:{cpu:"50m",memory:"64Mi"},limits:{memory:"256Mi"}}
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	PodScheduling `json:",inline"`
+}
+
+// ExternalRedis points at an existing Redis.
+type ExternalRedis struct {
+	// URLSecretRef selects a Secret key holding a redis:// URL.
+	// +required
+	URLSecretRef SecretKeyRef `json:"urlSecretRef"`
+}
+
+// MCPServerSpec is the MCP server Deployment.
+type MCPServerSpec struct {
+	// Image of the MCP server; the operator's matching release by default.
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// Replicas of the MCP server, 1 to 20.
+	// +kubebuilder:default=1
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=20
+	// +optional
+	Replicas *int32 `json:"replicas,omitempty"`
+
+	// Embedding chooses how memories are embedded.
+	// +kubebuilder:default={provider:builtin}
+	// +optional
+	Embedding EmbeddingSpec `json:"embedding"`
+
+	// AuthTokenSecretRef selects a Secret key holding the bearer token clients
+	// must send. When empty the operator generates one in <name>-mcp-auth.
+	// +optional
+	AuthTokenSecretRef *SecretKeyRef `json:"authTokenSecretRef,omitempty"`
+
+	// Resources of the MCP server.
+	// +kubebuilder:default={requests:{cpu:"100m",memory:"128Mi"},limits:{memory:"512Mi"}}
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	PodScheduling `json:",inline"`
+}
+
+// EmbeddingProvider names an embedder.
+// +kubebuilder:validation:Enum=builtin;openai
+type EmbeddingProvider string
+
+// Embedding providers.
+const (
+	EmbeddingBuiltin EmbeddingProvider = "builtin"
+	EmbeddingOpenAI  EmbeddingProvider = "openai"
+)
+
+// EmbeddingSpec chooses the embedder.
+// +kubebuilder:validation:XValidation:rule="self.provider == 'openai' ? has(self.openai) : !has(self.openai)",message="embedding.openai is required when embedding.provider is openai and forbidden otherwise"
+type EmbeddingSpec struct {
+	// Provider is builtin (offline, deterministic) or openai (any OpenAI-compatible endpoint).
+	// +kubebuilder:default=builtin
+	// +optional
+	Provider EmbeddingProvider `json:"provider,omitempty"`
+
+	// OpenAI configures an OpenAI-compatible /v1/embeddings endpoint (OpenAI, Ollama, vLLM).
+	// +optional
+	OpenAI *OpenAIEmbedding `json:"openai,omitempty"`
+}
+
+// OpenAIEmbedding is an OpenAI-compatible embeddings endpoint.
+type OpenAIEmbedding struct {
+	// BaseURL of the API, e.g. http://ollama:11434/v1.
+	// +kubebuilder:validation:Pattern=`^https?://`
+	// +required
+	BaseURL string `json:"baseURL"`
+	// Model name.
+	// +kubebuilder:validation:MinLength=1
+	// +required
+	Model string `json:"model"`
+	// Dimensions of the vectors, 8 to 8192. Checked against the collection at start.
+	// +kubebuilder:validation:Minimum=8
+	// +kubebuilder:validation:Maximum=8192
+	// +required
+	Dimensions int32 `json:"dimensions"`
+	// APIKeySecretRef selects a Secret key holding the API key.
+	// +optional
+	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"`
+}
+
+// DiscordBotSpec is the Discord bot Deployment (always one replica: a gateway
+// connection per token).
+type DiscordBotSpec struct {
+	// Image of the bot; the operator's matching release by default.
+	// +optional
+	Image string `json:"image,omitempty"`
+
+	// TokenSecretRef selects a Secret key holding the Discord bot token.
+	// +required
+	TokenSecretRef SecretKeyRef `json:"tokenSecretRef"`
+
+	// GuildIDs registers slash commands in these guilds; globally when empty.
+	// +optional
+	GuildIDs []string `json:"guildIDs,omitempty"`
+
+	// LLM is the OpenAI-compatible chat endpoint that writes the replies.
+	// +required
+	LLM LLMSpec `json:"llm"`
+
+	// Resources of the bot.
+	// +kubebuilder:default={requests:{cpu:"50m",memory:"64Mi"},limits:{memory:"256Mi"}}
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+
+	PodScheduling `json:",inline"`
+}
+
+// LLMSpec is an OpenAI-compatible chat completions endpoint.
+type LLMSpec struct {
+	// BaseURL of the API, e.g. http://ollama:11434/v1.
+	// +kubebuilder:validation:Pattern=`^https?://`
+	// +required
+	BaseURL string `json:"baseURL"`
+	// Model name.
+	// +kubebuilder:validation:MinLength=1
+	// +required
+	Model string `json:"model"`
+	// APIKeySecretRef selects a Secret key holding the API key.
+	// +optional
+	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"`
+}
+
+// SecretKeyRef selects one key of a Secret in the simulation's namespace.
+type SecretKeyRef struct {
+	// Name of the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Name string `json:"name"`
+	// Key within the Secret.
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +required
+	Key string `json:"key"`
+}
+
+// Phase summarises a simulation's state.
+// +kubebuilder:validation:Enum=Pending;Provisioning;Ready;Degraded;Suspended
+type Phase string
+
+// Phases.
+const (
+	PhasePending      Phase = "Pending"
+	PhaseProvisioning Phase = "Provisioning"
+	PhaseReady        Phase = "Ready"
+	PhaseDegraded     Phase = "Degraded"
+	PhaseSuspended    Phase = "Suspended"
+)
+
+// Condition types.
+const (
+	ConditionReady               = "Ready"
+	ConditionPostgresReady       = "PostgresReady"
+	ConditionQdrantReady         = "QdrantReady"
+	ConditionRedisReady          = "RedisReady"
+	ConditionMCPServerReady      = "MCPServerReady"
+	ConditionDiscordBotReady     = "DiscordBotReady"
+	ConditionBackupScheduled     = "BackupScheduled"
+	ConditionLastBackupSucceeded = "LastBackupSucceeded"
+)
+
+// CharacterSimulationStatus is the observed state.
+type CharacterSimulationStatus struct {
+	// Phase summarises the conditions.
+	// +optional
+	Phase Phase `json:"phase,omitempty"`
+	// ObservedGeneration is the generation the status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions: Ready and one per component.
+	// +listType=map
+	// +listMapKey=type
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// MCPEndpoint is the in-cluster URL of the MCP server.
+	// +optional
+	MCPEndpoint string `json:"mcpEndpoint,omitempty"`
+	// LastBackup is the most recent SimulationBackup of this simulation.
+	// +optional
+	LastBackup *LastBackupStatus `json:"lastBackup,omitempty"`
+}
+
+// LastBackupStatus describes the most recent backup.
+type LastBackupStatus struct {
+	// Name of the SimulationBackup.
+	Name string `json:"name"`
+	// Phase of that backup.
+	Phase string `json:"phase"`
+	// CompletionTime of that backup.
+	// +optional
+	CompletionTime *metav1.Time `json:"completionTime,omitempty"`
+}
+
+// CharacterSimulation runs a character-simulation stack: PostgreSQL, Qdrant,
+// Redis, the MCP server and the Discord bot.
+//
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=charsim;csim,categories=charsim
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="MCP",type=string,JSONPath=`.status.mcpEndpoint`
+// +kubebuilder:printcolumn:name="Last Backup",type=date,JSONPath=`.status.lastBackup.completionTime`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.size() <= 40",message="metadata.name must be at most 40 characters: child object names are derived from it"
+type CharacterSimulation struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +optional
+	Spec CharacterSimulationSpec `json:"spec"`
+	// +optional
+	Status CharacterSimulationStatus `json:"status,omitempty"`
+}
+
+// CharacterSimulationList is a list of CharacterSimulations.
+//
+// +kubebuilder:object:root=true
+type CharacterSimulationList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []CharacterSimulation `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&CharacterSimulation{}, &CharacterSimulationList{})
+}
