@@ -44,6 +44,9 @@ type VectorStore interface {
 	// EnsureCollection creates the collection for vectors of dim dimensions, or
 	// checks the existing one and returns an error wrapping ErrDimensionMismatch.
 	EnsureCollection(ctx context.Context, dim int) error
+	// Reset deletes every vector and recreates the collection for dim
+	// dimensions (reindexing after a change of embedder).
+	Reset(ctx context.Context, dim int) error
 	Upsert(ctx context.Context, vs []store.MemoryVector) error
 	Search(ctx context.Context, vector []float32, f Filter, limit int) ([]Hit, error)
 	Delete(ctx context.Context, memoryIDs []string) error

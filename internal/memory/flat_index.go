@@ -1,0 +1,212 @@
+package memory
+
+import (
+	"container/heap"
+	"runtime"
+	"slices"
+	"sync"
+
+	"github.com/mojin/charsim/internal/store"
+)
+
+// minSlotsPerWorker is the scan size below which splitting a search across
+// goroutines costs more than it saves.
+const minSlotsPerWorker = 8192
+
+// flatIndex is an exact in-memory vector index: unit vectors in one
+// contiguous slab (slot i at slab[i*dim:(i+1)*dim]), metadata per slot, and
+// a posting list of slots per character, because nearly every recall is
+// about one character. Deletion moves the last slot into the hole, so the
+// slab stays dense. Not safe for concurrent use; EmbeddedStore locks it.
+type flatIndex struct {
+	dim         int
+	slab        []float32
+	meta        []vectorMeta
+	slots       map[string]int32
+	byCharacter map[string][]int32
+}
+
+type vectorMeta struct {
+	id, characterID, userID, channelID string
+	kind                               store.MemoryKind
+}
+
+func (m *vectorMeta) matches(f Filter) bool {
+	return (f.CharacterID == "" || f.CharacterID == m.characterID) &&
+		(f.UserID == "" || f.UserID == m.userID) &&
+		(f.ChannelID == "" || f.ChannelID == m.channelID) &&
+		(f.Kind == "" || f.Kind == m.kind)
+}
+
+func newFlatIndex(dim int) *flatIndex {
+	return &flatIndex{dim: dim, slots: map[string]int32{}, byCharacter: map[string][]int32{}}
+}
+
+func (x *flatIndex) len() int { return len(x.meta) }
+
+func (x *flatIndex) vector(slot int32) []float32 {
+	off := int(slot) * x.dim
+	return x.slab[off : off+x.dim : off+x.dim]
+}
+
+// put adds or replaces the vector of v.MemoryID, normalising it.
+func (x *flatIndex) put(v store.MemoryVector) {
+	m := vectorMeta{id: v.MemoryID, characterID: v.CharacterID, userID: v.UserID, channelID: v.ChannelID, kind: v.Kind}
+	slot, exists := x.slots[v.MemoryID]
+	if exists {
+		if old := x.meta[slot].characterID; old != m.characterID {
+			x.unlist(old, slot)
+			x.byCharacter[m.characterID] = append(x.byCharacter[m.characterID], slot)
+		}
+		x.meta[slot] = m
+		copy(x.vector(slot), v.Vector)
+	} else {
+		slot = int32(len(x.meta))
+		x.meta = append(x.meta, m)
+		x.slab = append(x.slab, v.Vector...)
+		x.slots[m.id] = slot
+		x.byCharacter[m.characterID] = append(x.byCharacter[m.characterID], slot)
+	}
+	normalize(x.vector(slot))
+}
+
+// remove deletes the vector of id, if present.
+func (x *flatIndex) remove(id string) {
+	slot, ok := x.slots[id]
+	if !ok {
+		return
+	}
+	last := int32(len(x.meta) - 1)
+	x.unlist(x.meta[slot].characterID, slot)
+	if slot != last {
+		moved := x.meta[last]
+		x.meta[slot] = moved
+		copy(x.vector(slot), x.vector(last))
+		x.slots[moved.id] = slot
+		list := x.byCharacter[moved.characterID]
+		list[slices.Index(list, last)] = slot
+	}
+	x.meta[last] = vectorMeta{} // release the strings
+	x.meta = x.meta[:last]
+	x.slab = x.slab[:int(last)*x.dim]
+	delete(x.slots, id)
+}
+
+// unlist removes slot from a character's posting list (order is irrelevant).
+func (x *flatIndex) unlist(characterID string, slot int32) {
+	list := x.byCharacter[characterID]
+	if i := slices.Index(list, slot); i >= 0 {
+		list[i] = list[len(list)-1]
+		list = list[:len(list)-1]
+	}
+	if len(list) == 0 {
+		delete(x.byCharacter, characterID)
+	} else {
+		x.byCharacter[characterID] = list
+	}
+}
+
+// search returns the limit best matches of the unit vector q. Large scans
+// are split across GOMAXPROCS goroutines, each keeping its own top-k.
+func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
+	var list []int32 // nil: every slot
+	n := len(x.meta)
+	if f.CharacterID != "" {
+		list = x.byCharacter[f.CharacterID]
+		n = len(list)
+	}
+	if n == 0 {
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), (n+minSlotsPerWorker-1)/minSlotsPerWorker)
+	tops := make([]*topK, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		tops[w] = &topK{k: limit, meta: x.meta}
+		scan := func() { x.scan(q, f, list, lo, hi, tops[w]) }
+		if workers == 1 {
+			scan()
+			continue
+		}
+		wg.Go(scan)
+	}
+	wg.Wait()
+
+	merged := tops[0]
+	for _, t := range tops[1:] {
+		merged.items = append(merged.items, t.items...)
+	}
+	slices.SortFunc(merged.items, func(a, b candidate) int {
+		switch {
+		case merged.worse(b, a):
+			return -1
+		case merged.worse(a, b):
+			return 1
+		}
+		return 0
+	})
+	hits := make([]Hit, 0, min(limit, len(merged.items)))
+	for _, c := range merged.items[:min(limit, len(merged.items))] {
+		hits = append(hits, Hit{MemoryID: x.meta[c.slot].id, Similarity: max(-1, min(1, c.sim))})
+	}
+	return hits
+}
+
+// scan scores positions lo..hi of the candidates (list, or every slot when
+// list is nil) into top.
+func (x *flatIndex) scan(q []float32, f Filter, list []int32, lo, hi int, top *topK) {
+	filtered := f.UserID != "" || f.ChannelID != "" || f.Kind != ""
+	for i := lo; i < hi; i++ {
+		slot := int32(i)
+		if list != nil {
+			slot = list[i]
+		}
+		if filtered && !x.meta[slot].matches(f) {
+			continue
+		}
+		top.offer(candidate{slot: slot, sim: dot(q, x.vector(slot))})
+	}
+}
+
+type candidate struct {
+	slot int32
+	sim  float32
+}
+
+// topK keeps the k best candidates in a heap whose root is the worst of
+// them, so most candidates are rejected by one comparison.
+type topK struct {
+	k     int
+	items []candidate
+	meta  []vectorMeta
+}
+
+// worse orders by similarity, then by memory ID so that ties are stable.
+func (t *topK) worse(a, b candidate) bool {
+	if a.sim != b.sim {
+		return a.sim < b.sim
+	}
+	return t.meta[a.slot].id > t.meta[b.slot].id
+}
+
+func (t *topK) offer(c candidate) {
+	if len(t.items) < t.k {
+		heap.Push(t, c)
+		return
+	}
+	if t.worse(t.items[0], c) {
+		t.items[0] = c
+		heap.Fix(t, 0)
+	}
+}
+
+func (t *topK) Len() int           { return len(t.items) }
+func (t *topK) Less(i, j int) bool { return t.worse(t.items[i], t.items[j]) }
+func (t *topK) Swap(i, j int)      { t.items[i], t.items[j] = t.items[j], t.items[i] }
+func (t *topK) Push(x any)         { t.items = append(t.items, x.(candidate)) }
+func (t *topK) Pop() any {
+	last := t.items[len(t.items)-1]
+	t.items = t.items[:len(t.items)-1]
+	return last
+}

@@ -1,0 +1,273 @@
+package memory
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/google/uuid"
+	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"github.com/mojin/charsim/internal/store"
+)
+
+// Payload fields of a Qdrant point.
+const (
+	payloadMemoryID    = "memory_id"
+	payloadCharacterID = "character_id"
+	payloadUserID      = "user_id"
+	payloadChannelID   = "channel_id"
+	payloadKind        = "kind"
+	// qdrantUpsertChunk bounds the points per request, keeping gRPC messages
+	// well below their size limit during a reindex.
+	qdrantUpsertChunk = 256
+)
+
+// keywordFields get a keyword payload index, because every search filters on them.
+var keywordFields = []string{payloadCharacterID, payloadUserID, payloadChannelID, payloadKind}
+
+// pointNamespace derives a stable point UUID for a memory ID that is not a
+// UUID itself (Qdrant accepts only UUIDs and integers as point IDs).
+var pointNamespace = uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://charsim.mojin.dev/memory"))
+
+// QdrantStore keeps vectors in a Qdrant collection, one point per memory,
+// with the memory's filter fields as payload.
+type QdrantStore struct {
+	client     *qdrant.Client
+	collection string
+	addr       string
+	// dim is the collection's vector size once EnsureCollection succeeded.
+	dim atomic.Int64
+}
+
+// NewQdrantStore connects (lazily, gRPC) to the Qdrant in cfg.
+func NewQdrantStore(cfg QdrantConfig) (*QdrantStore, error) {
+	if !cfg.Enabled() {
+		return nil, errors.New("qdrant vector store: QDRANT_URL is not set")
+	}
+	if cfg.Collection == "" {
+		return nil, errors.New("qdrant vector store: QDRANT_COLLECTION must not be empty")
+	}
+	client, err := qdrant.NewClient(&qdrant.Config{
+		Host:   cfg.Host,
+		Port:   cfg.Port,
+		APIKey: string(cfg.APIKey),
+		UseTLS: cfg.UseTLS,
+		// The check logs through slog and needs a reachable server at start;
+		// readiness is reported by Ping instead.
+		SkipCompatibilityCheck: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("qdrant vector store: connect to %s:%d: %w", cfg.Host, cfg.Port, err)
+	}
+	return &QdrantStore{client: client, collection: cfg.Collection, addr: fmt.Sprintf("%s:%d", cfg.Host, cfg.Port)}, nil
+}
+
+// Name is "qdrant".
+func (q *QdrantStore) Name() string { return "qdrant" }
+
+// EnsureCollection creates the collection (cosine distance, keyword indexes
+// on the filter fields) or checks that the existing one has dim dimensions.
+func (q *QdrantStore) EnsureCollection(ctx context.Context, dim int) error {
+	if dim < 1 {
+		return fmt.Errorf("qdrant vector store: dimension must be positive, got %d", dim)
+	}
+	exists, err := q.client.CollectionExists(ctx, q.collection)
+	if err != nil {
+		return fmt.Errorf("qdrant vector store at %s: %w", q.addr, err)
+	}
+	if !exists {
+		err := q.client.CreateCollection(ctx, &qdrant.CreateCollection{
+			CollectionName: q.collection,
+			VectorsConfig:  qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(dim), Distance: qdrant.Distance_Cosine}),
+		})
+		// Another replica may have created it in the meantime; the check below decides.
+		if err != nil && status.Code(err) != codes.AlreadyExists {
+			return fmt.Errorf("qdrant vector store: create collection %q: %w", q.collection, err)
+		}
+	}
+	if err := q.checkCollection(ctx, dim); err != nil {
+		return err
+	}
+	for _, field := range keywordFields {
+		_, err := q.client.CreateFieldIndex(ctx, &qdrant.CreateFieldIndexCollection{
+			CollectionName: q.collection,
+			FieldName:      field,
+			FieldType:      qdrant.FieldType_FieldTypeKeyword.Enum(),
+			Wait:           qdrant.PtrOf(true),
+		})
+		if err != nil {
+			return fmt.Errorf("qdrant vector store: create payload index %q on %q: %w", field, q.collection, err)
+		}
+	}
+	q.dim.Store(int64(dim))
+	return nil
+}
+
+// checkCollection verifies the collection's single unnamed cosine vector of dim dimensions.
+func (q *QdrantStore) checkCollection(ctx context.Context, dim int) error {
+	info, err := q.client.GetCollectionInfo(ctx, q.collection)
+	if err != nil {
+		return fmt.Errorf("qdrant vector store: inspect collection %q: %w", q.collection, err)
+	}
+	params := info.GetConfig().GetParams().GetVectorsConfig().GetParams()
+	if params == nil {
+		return fmt.Errorf("qdrant vector store: collection %q uses named vectors; charsim needs a single unnamed vector (choose another QDRANT_COLLECTION)", q.collection)
+	}
+	if params.GetDistance() != qdrant.Distance_Cosine {
+		return fmt.Errorf("qdrant vector store: collection %q uses %s distance; charsim needs Cosine (choose another QDRANT_COLLECTION)", q.collection, params.GetDistance())
+	}
+	if have := int(params.GetSize()); have != dim {
+		return fmt.Errorf("%w: Qdrant collection %q holds %d-dimensional vectors but the embedder produces %d; "+
+			"run `charsimctl reindex` to recreate it and re-embed every memory", ErrDimensionMismatch, q.collection, have, dim)
+	}
+	return nil
+}
+
+// Reset deletes the collection and creates it again for dim dimensions.
+func (q *QdrantStore) Reset(ctx context.Context, dim int) error {
+	if dim < 1 {
+		return fmt.Errorf("qdrant vector store: dimension must be positive, got %d", dim)
+	}
+	exists, err := q.client.CollectionExists(ctx, q.collection)
+	if err != nil {
+		return fmt.Errorf("qdrant vector store at %s: %w", q.addr, err)
+	}
+	if exists {
+		if err := q.client.DeleteCollection(ctx, q.collection); err != nil {
+			return fmt.Errorf("qdrant vector store: delete collection %q: %w", q.collection, err)
+		}
+	}
+	q.dim.Store(0)
+	return q.EnsureCollection(ctx, dim)
+}
+
+// Upsert writes the points and waits until Qdrant has applied them.
+func (q *QdrantStore) Upsert(ctx context.Context, vs []store.MemoryVector) error {
+	dim, err := q.ensured()
+	if err != nil {
+		return err
+	}
+	points := make([]*qdrant.PointStruct, len(vs))
+	for i, v := range vs {
+		if err := checkVector(v, dim); err != nil {
+			return err
+		}
+		points[i] = &qdrant.PointStruct{
+			Id:      pointID(v.MemoryID),
+			Vectors: qdrant.NewVectorsDense(v.Vector),
+			Payload: map[string]*qdrant.Value{
+				payloadMemoryID:    qdrant.NewValueString(v.MemoryID),
+				payloadCharacterID: qdrant.NewValueString(v.CharacterID),
+				payloadUserID:      qdrant.NewValueString(v.UserID),
+				payloadChannelID:   qdrant.NewValueString(v.ChannelID),
+				payloadKind:        qdrant.NewValueString(string(v.Kind)),
+			},
+		}
+	}
+	for start := 0; start < len(points); start += qdrantUpsertChunk {
+		_, err := q.client.Upsert(ctx, &qdrant.UpsertPoints{
+			CollectionName: q.collection,
+			Wait:           qdrant.PtrOf(true),
+			Points:         points[start:min(start+qdrantUpsertChunk, len(points))],
+		})
+		if err != nil {
+			return fmt.Errorf("qdrant vector store: upsert into %q: %w", q.collection, err)
+		}
+	}
+	return nil
+}
+
+// Search queries the nearest points that match the filter.
+func (q *QdrantStore) Search(ctx context.Context, vector []float32, f Filter, limit int) ([]Hit, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("qdrant vector store: search limit must be positive, got %d", limit)
+	}
+	dim, err := q.ensured()
+	if err != nil {
+		return nil, err
+	}
+	if len(vector) != dim {
+		return nil, vectorDimensionError(len(vector), dim)
+	}
+	var must []*qdrant.Condition
+	for field, value := range map[string]string{
+		payloadCharacterID: f.CharacterID,
+		payloadUserID:      f.UserID,
+		payloadChannelID:   f.ChannelID,
+		payloadKind:        string(f.Kind),
+	} {
+		if value != "" {
+			must = append(must, qdrant.NewMatchKeyword(field, value))
+		}
+	}
+	req := &qdrant.QueryPoints{
+		CollectionName: q.collection,
+		Query:          qdrant.NewQueryDense(vector),
+		Limit:          qdrant.PtrOf(uint64(limit)),
+		WithPayload:    qdrant.NewWithPayloadInclude(payloadMemoryID),
+	}
+	if len(must) > 0 {
+		req.Filter = &qdrant.Filter{Must: must}
+	}
+	points, err := q.client.Query(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("qdrant vector store: search %q: %w", q.collection, err)
+	}
+	hits := make([]Hit, 0, len(points))
+	for _, p := range points {
+		hits = append(hits, Hit{MemoryID: p.GetPayload()[payloadMemoryID].GetStringValue(), Similarity: p.GetScore()})
+	}
+	return hits, nil
+}
+
+// Delete removes the points of these memories; unknown IDs are ignored.
+func (q *QdrantStore) Delete(ctx context.Context, memoryIDs []string) error {
+	if len(memoryIDs) == 0 {
+		return nil
+	}
+	ids := make([]*qdrant.PointId, len(memoryIDs))
+	for i, id := range memoryIDs {
+		ids[i] = pointID(id)
+	}
+	_, err := q.client.Delete(ctx, &qdrant.DeletePoints{
+		CollectionName: q.collection,
+		Wait:           qdrant.PtrOf(true),
+		Points:         qdrant.NewPointsSelectorIDs(ids),
+	})
+	if err != nil {
+		return fmt.Errorf("qdrant vector store: delete from %q: %w", q.collection, err)
+	}
+	return nil
+}
+
+// Ping runs Qdrant's health check.
+func (q *QdrantStore) Ping(ctx context.Context) error {
+	if _, err := q.client.HealthCheck(ctx); err != nil {
+		return fmt.Errorf("qdrant vector store at %s: %w", q.addr, err)
+	}
+	return nil
+}
+
+// Close closes the gRPC connections.
+func (q *QdrantStore) Close() error { return q.client.Close() }
+
+func (q *QdrantStore) ensured() (int, error) {
+	dim := int(q.dim.Load())
+	if dim == 0 {
+		return 0, errNotEnsured
+	}
+	return dim, nil
+}
+
+// pointID is the memory ID when it is a UUID (the store generates UUIDv7s),
+// otherwise a UUID derived from it; the payload keeps the original ID.
+func pointID(memoryID string) *qdrant.PointId {
+	if u, err := uuid.Parse(memoryID); err == nil {
+		return qdrant.NewIDUUID(u.String())
+	}
+	return qdrant.NewIDUUID(uuid.NewSHA1(pointNamespace, []byte(memoryID)).String())
+}
