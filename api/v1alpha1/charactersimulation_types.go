@@ -20,12 +20,12 @@ type CharacterSimulationSpec struct {
 	Qdrant QdrantSpec `json:"qdrant"`
 
 	// Redis caches recent conversation context and rate-limits the bot.
-	// +kubebuilder:default={}
+	// +kubebuilder:default={mode:Managed}
 	// +optional
 	Redis RedisSpec `json:"redis"`
 
 	// MCPServer serves the characters' tools to any MCP client.
-	// +kubebuilder:default={}
+	// +kubebuilder:default={embedding:{provider:builtin}}
 	// +optional
 	MCPServer MCPServerSpec `json:"mcpServer"`
 
