@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test tier that `make test` promises, on a machine with no cluster
+# and no Docker:
+#   unit + envtest  go test ./... with KUBEBUILDER_ASSETS from hack/k8s-binaries.sh
+#   stack           the same run, with throw-away PostgreSQL and Redis from
+#                   hack/test-services.sh (tests needing them fail without them)
+# The services are stopped on exit, whatever happens.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+KUBEBUILDER_ASSETS=$(hack/k8s-binaries.sh)
+export KUBEBUILDER_ASSETS
+
+hack/test-services.sh start
+trap 'hack/test-services.sh stop' EXIT
+# shellcheck disable=SC1091
+source .local/test-services.env
+
+go test -count=1 -timeout 40m "$@" ./...
