@@ -1,0 +1,94 @@
+// Command mcp-server serves charsim characters, memories and timelines over
+// the Model Context Protocol: streamable HTTP at /mcp (with /healthz and
+// /readyz) or, with --stdio, one session on stdin/stdout. With no
+// configuration it listens on :8000 and keeps its data in SQLite under
+// ./character_data.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/mojin/charsim/internal/mcpserver"
+	"github.com/mojin/charsim/internal/version"
+)
+
+// shutdownTimeout bounds how long in-flight requests may finish after SIGTERM.
+const shutdownTimeout = 15 * time.Second
+
+func main() {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+	default:
+		fmt.Fprintln(os.Stderr, "mcp-server:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	cfg, err := mcpserver.LoadConfig(args, os.LookupEnv, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.ShowVersion {
+		_, err := fmt.Fprintln(stdout, version.Version)
+		return err
+	}
+	logger := mcpserver.NewLogger(stderr, cfg.LogLevel)
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+
+	logger.Info("starting charsim MCP server", "version", version.Version, "config", cfg)
+	srv, err := mcpserver.Open(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := srv.Close(); err != nil {
+			logger.Error("close", "error", err)
+		}
+	}()
+
+	if cfg.Stdio {
+		return srv.ServeStdio(ctx)
+	}
+	return serveHTTP(ctx, cfg.ListenAddr, srv.Handler(), logger)
+}
+
+// serveHTTP serves until ctx ends, then lets in-flight requests finish.
+func serveHTTP(ctx context.Context, addr string, handler http.Handler, logger *slog.Logger) error {
+	hs := &http.Server{
+		Addr:              addr,
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	failed := make(chan error, 1)
+	go func() { failed <- hs.ListenAndServe() }()
+	logger.Info("serving MCP over HTTP", "addr", addr, "endpoint", "/mcp")
+
+	select {
+	case err := <-failed:
+		return fmt.Errorf("serve HTTP on %s: %w", addr, err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		// Long-lived streams (an open SSE response) do not end by themselves.
+		logger.Warn("graceful shutdown incomplete; closing connections", "error", err)
+		return hs.Close()
+	}
+	return nil
+}

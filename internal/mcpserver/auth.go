@@ -1,0 +1,28 @@
+package mcpserver
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+)
+
+// requireToken guards next with a static bearer token. The SDK's
+// auth.RequireBearerToken is built for OAuth token introspection (expiry,
+// scopes, resource metadata) and sends no WWW-Authenticate challenge for a
+// plain shared secret, which is what MCP_AUTH_TOKEN is.
+func requireToken(token string, next http.Handler) http.Handler {
+	if token == "" {
+		return next
+	}
+	want := []byte(token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") ||
+			subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="charsim-mcp"`)
+			http.Error(w, "missing or invalid bearer token", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,171 @@
+package mcpserver
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mojin/charsim/internal/memory"
+)
+
+// DefaultListenAddr is where the HTTP transport listens unless told otherwise.
+const DefaultListenAddr = ":8000"
+
+// DefaultDataDir holds the SQLite database when DATABASE_URL is empty.
+const DefaultDataDir = "./character_data"
+
+// Config is the MCP server configuration. Connection strings and tokens come
+// only from the environment (or files), never from flags, so they cannot
+// show up in a process listing.
+type Config struct {
+	// ListenAddr is the HTTP listen address (MCP_LISTEN_ADDR, --listen).
+	ListenAddr string
+	// Stdio serves one MCP session over stdin/stdout instead of HTTP (--stdio).
+	Stdio bool
+	// DatabaseURL selects the SQL store: empty for SQLite in DataDir, or
+	// postgres://… (DATABASE_URL, alias TIMELINE_DATABASE_URL).
+	DatabaseURL string
+	// DataDir holds the SQLite database (CHARACTER_DATA_DIR, --data-dir).
+	DataDir string
+	// RedisURL enables the conversation cache when set (REDIS_URL).
+	RedisURL string
+	// AuthToken, when set, is the bearer token every /mcp request must carry
+	// (MCP_AUTH_TOKEN or the file named by MCP_AUTH_TOKEN_FILE).
+	AuthToken memory.Secret
+	// LogLevel is the minimum level logged (LOG_LEVEL, --log-level).
+	LogLevel slog.Level
+	// Memory configures embeddings, Qdrant (QDRANT_URL) and recall weights.
+	Memory memory.Config
+	// ShowVersion asks main to print the version and exit (--version).
+	ShowVersion bool
+}
+
+// LoadConfig reads the configuration from the environment through lookup
+// (os.LookupEnv in production) and then from the command-line args, which
+// win over the environment. Usage and flag errors are written to output.
+// Every invalid setting is reported, each by its variable or flag name.
+func LoadConfig(args []string, lookup func(string) (string, bool), output io.Writer) (Config, error) {
+	env := func(name string) string {
+		v, _ := lookup(name)
+		return strings.TrimSpace(v)
+	}
+	var errs []error
+	cfg := Config{
+		ListenAddr:  firstNonEmpty(env("MCP_LISTEN_ADDR"), DefaultListenAddr),
+		DatabaseURL: firstNonEmpty(env("DATABASE_URL"), env("TIMELINE_DATABASE_URL")),
+		DataDir:     firstNonEmpty(env("CHARACTER_DATA_DIR"), DefaultDataDir),
+		RedisURL:    env("REDIS_URL"),
+	}
+
+	token, err := readSecret("MCP_AUTH_TOKEN", env)
+	errs = append(errs, err)
+	cfg.AuthToken = token
+
+	logLevel := firstNonEmpty(env("LOG_LEVEL"), "info")
+
+	fs := flag.NewFlagSet("mcp-server", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&cfg.ListenAddr, "listen", cfg.ListenAddr, "HTTP listen address (env MCP_LISTEN_ADDR)")
+	fs.BoolVar(&cfg.Stdio, "stdio", false, "serve one MCP session on stdin/stdout instead of HTTP")
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory of the SQLite database when DATABASE_URL is empty (env CHARACTER_DATA_DIR)")
+	fs.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error (env LOG_LEVEL)")
+	fs.BoolVar(&cfg.ShowVersion, "version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments %q: configuration is by flags and environment variables", fs.Args()))
+	}
+
+	if err := cfg.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL: must be debug, info, warn or error, got %q", logLevel))
+	}
+	if cfg.ListenAddr == "" && !cfg.Stdio {
+		errs = append(errs, errors.New("MCP_LISTEN_ADDR: must not be empty"))
+	}
+	if cfg.DatabaseURL == "" && cfg.DataDir == "" {
+		errs = append(errs, errors.New("CHARACTER_DATA_DIR: must not be empty when DATABASE_URL is not set"))
+	}
+	if cfg.RedisURL != "" {
+		if _, err := url.Parse(cfg.RedisURL); err != nil {
+			// The parse error quotes the URL, password included.
+			errs = append(errs, errors.New("REDIS_URL: not a valid URL; expected something like redis://redis:6379/0"))
+		} else if _, err := redis.ParseURL(cfg.RedisURL); err != nil {
+			errs = append(errs, fmt.Errorf("REDIS_URL: must be a URL such as redis://redis:6379/0: %s",
+				redactIn(err.Error(), cfg.RedisURL)))
+		}
+	}
+	mem, err := memory.LoadConfig(lookup)
+	errs = append(errs, err)
+	cfg.Memory = mem
+
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fmt.Errorf("configuration: %w", err)
+	}
+	return cfg, nil
+}
+
+// readSecret reads NAME, or the file named by NAME_FILE (a mounted
+// Kubernetes Secret). The value never appears in an error.
+func readSecret(name string, env func(string) string) (memory.Secret, error) {
+	fileVar := name + "_FILE"
+	value, path := env(name), env(fileVar)
+	switch {
+	case value != "" && path != "":
+		return "", fmt.Errorf("%s: set either %s or %s, not both", name, name, fileVar)
+	case path != "":
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", fmt.Errorf("%s: read secret file: %w", fileVar, err)
+		}
+		token := strings.TrimSpace(string(b))
+		if token == "" {
+			return "", fmt.Errorf("%s: file %s is empty", fileVar, path)
+		}
+		return memory.Secret(token), nil
+	default:
+		return memory.Secret(value), nil
+	}
+}
+
+// LogValue is what the server logs about its configuration at start:
+// connection strings without credentials and no tokens.
+func (c Config) LogValue() slog.Value {
+	database := "sqlite in " + c.DataDir
+	if c.DatabaseURL != "" {
+		database = RedactURL(c.DatabaseURL)
+	}
+	transport := "http " + c.ListenAddr
+	if c.Stdio {
+		transport = "stdio"
+	}
+	vectors := "embedded"
+	if c.Memory.Qdrant.Enabled() {
+		vectors = fmt.Sprintf("qdrant %s:%d/%s", c.Memory.Qdrant.Host, c.Memory.Qdrant.Port, c.Memory.Qdrant.Collection)
+	}
+	return slog.GroupValue(
+		slog.String("transport", transport),
+		slog.String("database", database),
+		slog.String("vectors", vectors),
+		slog.String("embedding", strings.TrimSpace(c.Memory.Embedding.Provider+" "+c.Memory.Embedding.Model)),
+		slog.String("redis", RedactURL(c.RedisURL)),
+		slog.Bool("auth", c.AuthToken != ""),
+		slog.String("log_level", c.LogLevel.String()),
+	)
+}
+
+func firstNonEmpty(values ...string) string {
+	for _, v := range values {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

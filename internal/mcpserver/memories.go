@@ -1,0 +1,176 @@
+package mcpserver
+
+import (
+	"context"
+	"strings"
+
+	"github.com/mojin/charsim/internal/memory"
+	"github.com/mojin/charsim/internal/store"
+)
+
+// Limits of the memory tools.
+const (
+	defaultListLimit  = 20
+	maxListLimit      = 200
+	defaultImportance = 5
+)
+
+type rememberInput struct {
+	characterArg
+	Text       string   `json:"text" jsonschema:"What to remember, as one self-contained sentence, e.g. 'Sam said their sister Mia is a pilot.'"`
+	Kind       string   `json:"kind,omitempty" jsonschema:"episodic: something that happened; semantic: a fact or belief; reflection: an insight drawn from other memories."`
+	Importance int      `json:"importance,omitempty" jsonschema:"How much this matters to the character, 1 (trivial) to 10 (life-changing)."`
+	User       string   `json:"user,omitempty" jsonschema:"ID of the user this memory is about, if any (lets forget_user erase it)."`
+	Channel    string   `json:"channel,omitempty" jsonschema:"ID of the channel or scene where it happened, if any."`
+	Tags       []string `json:"tags,omitempty" jsonschema:"Free-form labels, e.g. family, promise."`
+}
+
+type recallInput struct {
+	characterArg
+	Query   string `json:"query" jsonschema:"What to remember about, in natural language; usually the latest message or the topic at hand."`
+	User    string `json:"user,omitempty" jsonschema:"Only memories about this user ID."`
+	Channel string `json:"channel,omitempty" jsonschema:"Only memories from this channel ID."`
+	Kind    string `json:"kind,omitempty" jsonschema:"Only memories of this kind."`
+	Limit   int    `json:"limit,omitempty" jsonschema:"How many memories to return at most."`
+}
+
+type listMemoriesInput struct {
+	characterArg
+	User    string `json:"user,omitempty" jsonschema:"Only memories about this user ID."`
+	Channel string `json:"channel,omitempty" jsonschema:"Only memories from this channel ID."`
+	Kind    string `json:"kind,omitempty" jsonschema:"Only memories of this kind."`
+	Limit   int    `json:"limit,omitempty" jsonschema:"Page size."`
+	Offset  int    `json:"offset,omitempty" jsonschema:"How many of the newest memories to skip, for paging."`
+}
+
+type updateMemoryInput struct {
+	MemoryID   string    `json:"memory_id" jsonschema:"ID of the memory to change (from remember, recall or list_memories)."`
+	Text       *string   `json:"text,omitempty" jsonschema:"The corrected text. Omit to keep it."`
+	Kind       *string   `json:"kind,omitempty" jsonschema:"The new kind. Omit to keep it."`
+	Importance *int      `json:"importance,omitempty" jsonschema:"The new importance, 1 to 10. Omit to keep it."`
+	Tags       *[]string `json:"tags,omitempty" jsonschema:"The full new list of tags (replaces the old list). Omit to keep it."`
+}
+
+type forgetInput struct {
+	MemoryID string `json:"memory_id" jsonschema:"ID of the memory to delete."`
+}
+
+type forgetUserInput struct {
+	User string `json:"user" jsonschema:"ID of the user whose memories and messages are to be erased."`
+}
+
+type recalledMemories struct {
+	Memories []memory.Recalled `json:"memories"`
+}
+
+type memoryList struct {
+	Memories []store.Memory `json:"memories"`
+}
+
+type forgotten struct {
+	ForgottenID string `json:"forgotten_id"`
+}
+
+type forgottenUser struct {
+	User            string `json:"user"`
+	MemoriesDeleted int    `json:"memories_deleted"`
+}
+
+var memoryKindRule = oneOf("kind", store.MemoryKinds)
+
+func (s *Server) registerMemoryTools() {
+	addTool(s, toolInfo{
+		name: "remember",
+		description: "Store a long-term memory for a character. Use this when something worth remembering " +
+			"happens or is learned in the conversation: a fact about a user, a promise, an event, a feeling.",
+		rules: []schemaRule{memoryKindRule, byDefault("kind", store.KindEpisodic),
+			between("importance", 1, 10), byDefault("importance", defaultImportance)},
+	}, func(ctx context.Context, in rememberInput) (store.Memory, error) {
+		c, err := s.resolveCharacter(ctx, in.Character)
+		if err != nil {
+			return store.Memory{}, err
+		}
+		return s.memory.Remember(ctx, store.Memory{
+			CharacterID: c.ID, UserID: in.User, ChannelID: in.Channel,
+			Kind: store.MemoryKind(in.Kind), Text: in.Text, Importance: in.Importance, Tags: in.Tags,
+		})
+	})
+
+	addTool(s, toolInfo{
+		name: "recall",
+		description: "Search a character's memories by meaning. Results are ranked by relevance to the query, " +
+			"recency and importance. Use this before replying, to bring up what the character knows about the topic or the user.",
+		readOnly: true,
+		rules: []schemaRule{memoryKindRule, between("limit", 1, memory.MaxRecallLimit),
+			byDefault("limit", memory.DefaultRecallLimit)},
+	}, func(ctx context.Context, in recallInput) (recalledMemories, error) {
+		c, err := s.resolveCharacter(ctx, in.Character)
+		if err != nil {
+			return recalledMemories{}, err
+		}
+		found, err := s.memory.Recall(ctx, memory.Query{
+			Text:   in.Query,
+			Filter: memory.Filter{CharacterID: c.ID, UserID: in.User, ChannelID: in.Channel, Kind: store.MemoryKind(in.Kind)},
+			Limit:  in.Limit,
+		})
+		return recalledMemories{Memories: found}, err
+	})
+
+	addTool(s, toolInfo{
+		name: "list_memories",
+		description: "List a character's memories, newest first, optionally filtered by user, channel or kind. " +
+			"Use this to review or page through memories (for example to find one to update or forget); use recall to search by meaning.",
+		readOnly: true,
+		rules: []schemaRule{memoryKindRule, between("limit", 1, maxListLimit), byDefault("limit", defaultListLimit),
+			between("offset", 0, 1e9)},
+	}, func(ctx context.Context, in listMemoriesInput) (memoryList, error) {
+		c, err := s.resolveCharacter(ctx, in.Character)
+		if err != nil {
+			return memoryList{}, err
+		}
+		ms, err := s.store.ListMemories(ctx, store.MemoryFilter{
+			CharacterID: c.ID, UserID: in.User, ChannelID: in.Channel, Kind: store.MemoryKind(in.Kind),
+			Limit: in.Limit, Offset: in.Offset,
+		})
+		return memoryList{Memories: ms}, err
+	})
+
+	addTool(s, toolInfo{
+		name: "update_memory",
+		description: "Correct a memory by its ID: its text, kind, importance or tags. Only the arguments you pass change. " +
+			"Use this when a remembered fact turns out wrong or changes.",
+		rules: []schemaRule{memoryKindRule, between("importance", 1, 10)},
+	}, func(ctx context.Context, in updateMemoryInput) (store.Memory, error) {
+		patch := store.MemoryPatch{Text: in.Text, Importance: in.Importance, Tags: in.Tags}
+		if in.Kind != nil {
+			kind := store.MemoryKind(*in.Kind)
+			patch.Kind = &kind
+		}
+		if patch == (store.MemoryPatch{}) {
+			return store.Memory{}, nothingToChange("text", "kind", "importance", "tags")
+		}
+		return s.memory.Update(ctx, strings.TrimSpace(in.MemoryID), patch)
+	})
+
+	addTool(s, toolInfo{
+		name:        "forget",
+		description: "Delete one memory by its ID, for good. Use this when asked to forget something specific.",
+		destructive: true,
+	}, func(ctx context.Context, in forgetInput) (forgotten, error) {
+		id := strings.TrimSpace(in.MemoryID)
+		return forgotten{ForgottenID: id}, s.memory.Forget(ctx, id)
+	})
+
+	addTool(s, toolInfo{
+		name: "forget_user",
+		description: "Erase everything every character remembers about a user, and the user's logged messages. " +
+			"Use this only when the user asks to be forgotten (privacy request).",
+		destructive: true,
+	}, func(ctx context.Context, in forgetUserInput) (forgottenUser, error) {
+		user := strings.TrimSpace(in.User)
+		n, err := s.memory.ForgetUser(ctx, user)
+		// Even a partial failure may have deleted messages that are cached.
+		s.cache.Purge(ctx)
+		return forgottenUser{User: user, MemoriesDeleted: n}, err
+	})
+}

@@ -1,0 +1,155 @@
+package mcpserver
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/mojin/charsim/internal/memory"
+	"github.com/mojin/charsim/internal/store"
+)
+
+// Defaults and limits of a roleplay context.
+const (
+	defaultContextMessages = 20
+	maxContextMessages     = 200
+	defaultContextEvents   = 10
+)
+
+// contextRequest asks for everything a roleplay turn needs.
+type contextRequest struct {
+	characterArg
+	Channel      string `json:"channel" jsonschema:"ID of the channel (scene) where the conversation happens."`
+	User         string `json:"user,omitempty" jsonschema:"ID of the user the character is talking to; adds the character's relationship with them."`
+	Message      string `json:"message,omitempty" jsonschema:"The user's new message. Memories are recalled for it; without it, for the latest logged user message."`
+	Branch       string `json:"branch,omitempty" jsonschema:"Timeline branch of the scene."`
+	MemoryLimit  int    `json:"memory_limit,omitempty" jsonschema:"How many recalled memories to include at most."`
+	MessageLimit int    `json:"message_limit,omitempty" jsonschema:"How many recent messages to include at most."`
+	EventLimit   int    `json:"event_limit,omitempty" jsonschema:"How many recent timeline events to include at most."`
+}
+
+var contextRules = []schemaRule{
+	byDefault("branch", store.DefaultBranch),
+	between("memory_limit", 1, memory.MaxRecallLimit), byDefault("memory_limit", memory.DefaultRecallLimit),
+	between("message_limit", 1, maxContextMessages), byDefault("message_limit", defaultContextMessages),
+	between("event_limit", 1, maxTimelineLimit), byDefault("event_limit", defaultContextEvents),
+}
+
+// roleplayContext is what a character needs to play its next turn, with a
+// system prompt assembled from it.
+type roleplayContext struct {
+	Character store.Character      `json:"character"`
+	State     store.CharacterState `json:"state"`
+	// Relationship is the character's relationship with the user, if any.
+	Relationship   *store.Relationship   `json:"relationship,omitempty"`
+	Memories       []memory.Recalled     `json:"memories"`
+	RecentMessages []store.Message       `json:"recent_messages"`
+	Timeline       []store.TimelineEvent `json:"timeline"`
+	SystemPrompt   string                `json:"system_prompt"`
+}
+
+// roleplayContext gathers the context; zero limits and branch take their defaults.
+func (s *Server) roleplayContext(ctx context.Context, req contextRequest) (roleplayContext, error) {
+	c, err := s.resolveCharacter(ctx, req.Character)
+	if err != nil {
+		return roleplayContext{}, err
+	}
+	channel := strings.TrimSpace(req.Channel)
+	if channel == "" {
+		return roleplayContext{}, badArgument("channel", "is required: give the ID of the channel (scene)")
+	}
+	out := roleplayContext{Character: c, Memories: []memory.Recalled{}}
+	if out.State, err = s.store.GetCharacterState(ctx, c.ID); err != nil {
+		return roleplayContext{}, err
+	}
+	if user := strings.TrimSpace(req.User); user != "" {
+		if out.Relationship, err = s.relationship(ctx, c.ID, user); err != nil {
+			return roleplayContext{}, err
+		}
+	}
+	if out.RecentMessages, err = s.recentMessages(ctx, c.ID, channel, cmp.Or(req.MessageLimit, defaultContextMessages)); err != nil {
+		return roleplayContext{}, err
+	}
+	if query := cmp.Or(strings.TrimSpace(req.Message), lastUserMessage(out.RecentMessages)); query != "" {
+		out.Memories, err = s.memory.Recall(ctx, memory.Query{
+			Text:   query,
+			Filter: memory.Filter{CharacterID: c.ID},
+			Limit:  cmp.Or(req.MemoryLimit, memory.DefaultRecallLimit),
+		})
+		if err != nil {
+			return roleplayContext{}, err
+		}
+	}
+	branch := cmp.Or(strings.TrimSpace(req.Branch), store.DefaultBranch)
+	if out.Timeline, err = s.store.Timeline(ctx, channel, branch, cmp.Or(req.EventLimit, defaultContextEvents)); err != nil {
+		return roleplayContext{}, err
+	}
+	out.SystemPrompt = out.systemPrompt(strings.TrimSpace(req.User))
+	return out, nil
+}
+
+func lastUserMessage(msgs []store.Message) string {
+	for i := len(msgs) - 1; i >= 0; i-- {
+		if msgs[i].Role == roleUser {
+			return msgs[i].Content
+		}
+	}
+	return ""
+}
+
+// systemPrompt renders the context as instructions for the model that plays
+// the character. Empty parts are left out.
+func (rc roleplayContext) systemPrompt(user string) string {
+	var b strings.Builder
+	c := rc.Character
+	fmt.Fprintf(&b, "You are %s, a character in an ongoing roleplay. Stay in character and reply as %s would.\n", c.Name, c.Name)
+	line := func(label, value string) {
+		if strings.TrimSpace(value) != "" {
+			fmt.Fprintf(&b, "%s: %s\n", label, value)
+		}
+	}
+	line("Personality", c.Personality)
+	line("Background", c.Background)
+	line("Speech patterns", c.SpeechPatterns)
+	line("Style", c.Style)
+	line("Life goals", strings.Join(c.Goals, "; "))
+
+	st := rc.State
+	b.WriteString("\nRight now:\n")
+	line("Emotion", st.Emotion)
+	fmt.Fprintf(&b, "Energy: %d/100\n", st.Energy)
+	line("Location", st.Location)
+	line("Current goals", strings.Join(st.Goals, "; "))
+	line("Carrying", strings.Join(st.Inventory, ", "))
+
+	if r := rc.Relationship; r != nil {
+		fmt.Fprintf(&b, "\nYour relationship with %s: affinity %+.2f, trust %+.2f (each from -1 to 1).\n", user, r.Affinity, r.Trust)
+		if n := len(r.History); n > 0 {
+			line("Latest change", r.History[n-1].Reason)
+		}
+	}
+	if len(rc.Memories) > 0 {
+		b.WriteString("\nWhat you remember (most relevant first):\n")
+		for _, m := range rc.Memories {
+			fmt.Fprintf(&b, "- %s (%s, importance %d)\n", m.Text, m.Kind, m.Memory.Importance)
+		}
+	}
+	if len(rc.Timeline) > 0 {
+		b.WriteString("\nRecent events in this scene (oldest first):\n")
+		for _, e := range rc.Timeline {
+			fmt.Fprintf(&b, "- [%s] %s\n", e.Type, e.Description)
+		}
+	}
+	if len(rc.RecentMessages) > 0 {
+		b.WriteString("\nRecent conversation (oldest first):\n")
+		for _, m := range rc.RecentMessages {
+			speaker := c.Name
+			if m.Role == roleUser {
+				speaker = cmp.Or(m.UserID, "user")
+			}
+			fmt.Fprintf(&b, "%s: %s\n", speaker, m.Content)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,84 @@
+package mcpserver
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mojin/charsim/internal/memory"
+	"github.com/mojin/charsim/internal/store"
+	"github.com/mojin/charsim/internal/version"
+)
+
+// instructions tell a connecting model how the tools fit together.
+const instructions = `charsim keeps roleplay characters: their personas, long-term memories, moods, relationships, ` +
+	`conversations and the branching story timeline of each channel. ` +
+	`For each roleplay turn: call get_context (character, channel, user, the user's message), reply in character ` +
+	`following its system_prompt, then log_message both the user's message and the reply. ` +
+	`Use remember for things worth keeping, update_relationship and update_character_state when the story changes them, ` +
+	`and add_event for story events. Characters are addressed by ID or by name.`
+
+// Redis client timeouts: the cache is optional, so a slow Redis must not
+// slow every tool call down by much.
+const (
+	redisDialTimeout = 2 * time.Second
+	redisIOTimeout   = time.Second
+)
+
+// Server is the MCP server of a character simulation.
+type Server struct {
+	store     store.Store
+	memory    *memory.Service
+	cache     *recentCache // nil without Redis
+	logger    *slog.Logger
+	authToken memory.Secret
+	mcp       *mcp.Server
+}
+
+// Open connects to the store, the vector memory and Redis (when configured)
+// as cfg says and returns the server; Close releases them.
+func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open the SQL store: %s", redactIn(err.Error(), cfg.DatabaseURL))
+	}
+	mem, err := memory.Open(ctx, cfg.Memory, st)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("open the vector memory: %w", err), st.Close())
+	}
+	s := &Server{store: st, memory: mem, logger: logger, authToken: cfg.AuthToken}
+	if cfg.RedisURL != "" {
+		opts, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, errors.Join(errors.New("REDIS_URL is not a valid Redis URL"), s.Close())
+		}
+		opts.DialTimeout = cmp.Or(opts.DialTimeout, redisDialTimeout)
+		opts.ReadTimeout = cmp.Or(opts.ReadTimeout, redisIOTimeout)
+		opts.WriteTimeout = cmp.Or(opts.WriteTimeout, redisIOTimeout)
+		s.cache = newRecentCache(redis.NewClient(opts), logger)
+	}
+	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "charsim", Title: "charsim characters", Version: version.Version},
+		&mcp.ServerOptions{Instructions: instructions, Logger: logger})
+	s.mcp.AddReceivingMiddleware(recoverPanics(logger))
+	s.registerTools()
+	s.registerResources()
+	s.registerPrompts()
+	return s, nil
+}
+
+// ServeStdio serves one MCP session on stdin/stdout until the client
+// disconnects or ctx ends.
+func (s *Server) ServeStdio(ctx context.Context) error {
+	return s.mcp.Run(ctx, &mcp.StdioTransport{})
+}
+
+// Close releases the vector memory, Redis and the store.
+func (s *Server) Close() error {
+	return errors.Join(s.memory.Close(), s.cache.Close(), s.store.Close())
+}
