@@ -1,0 +1,115 @@
+package storetest
+
+import (
+	"errors"
+	"math"
+	"reflect"
+	"testing"
+
+	"github.com/mojin/charsim/internal/store"
+)
+
+// scanAll collects every stored vector by memory ID.
+func scanAll(t *testing.T, s store.Store) map[string]store.MemoryVector {
+	t.Helper()
+	out := map[string]store.MemoryVector{}
+	noErr(t, s.ScanVectors(t.Context(), func(v store.MemoryVector) error {
+		out[v.MemoryID] = v
+		return nil
+	}))
+	return out
+}
+
+var vectorTests = []contractTest{
+	{"VectorsUpsertScanDelete", func(t *testing.T, open Opener) {
+		s := open(t)
+		ctx := t.Context()
+		exact := []float32{1, -0.5, math.SmallestNonzeroFloat32, math.MaxFloat32, 0.1, -0}
+		vs := []store.MemoryVector{
+			{MemoryID: "m1", CharacterID: "c1", UserID: "u1", ChannelID: "ch", Kind: store.KindEpisodic, Vector: exact},
+			{MemoryID: "m2", CharacterID: "c1", Kind: store.KindSemantic, Vector: []float32{0, 1}},
+		}
+		noErr(t, s.UpsertVectors(ctx, vs))
+		got := scanAll(t, s)
+		if len(got) != 2 || !reflect.DeepEqual(got["m1"], vs[0]) || !reflect.DeepEqual(got["m2"], vs[1]) {
+			t.Fatalf("ScanVectors = %+v, want %+v", got, vs)
+		}
+		// Upsert replaces the vector and its filter fields.
+		replaced := store.MemoryVector{MemoryID: "m2", CharacterID: "c2", Kind: store.KindReflection, Vector: []float32{3, 4, 5}}
+		noErr(t, s.UpsertVectors(ctx, []store.MemoryVector{replaced}))
+		if got := scanAll(t, s); len(got) != 2 || !reflect.DeepEqual(got["m2"], replaced) {
+			t.Fatalf("after replace ScanVectors = %+v", got)
+		}
+		noErr(t, s.DeleteVectors(ctx, []string{"m1", "missing"}))
+		if got := scanAll(t, s); len(got) != 1 || got["m2"].MemoryID != "m2" {
+			t.Fatalf("after delete ScanVectors = %+v, want only m2", got)
+		}
+		noErr(t, s.DeleteVectors(ctx, nil))
+	}},
+	{"VectorValidation", func(t *testing.T, open Opener) {
+		s := open(t)
+		ok := store.MemoryVector{MemoryID: "m1", Vector: []float32{1}}
+		err := s.UpsertVectors(t.Context(), []store.MemoryVector{ok, {MemoryID: "m2"}})
+		requireInvalid(t, err, "vectors[1].vector")
+		err = s.UpsertVectors(t.Context(), []store.MemoryVector{{Vector: []float32{1}}})
+		requireInvalid(t, err, "vectors[0].memory_id")
+		err = s.UpsertVectors(t.Context(), []store.MemoryVector{{MemoryID: "m3", Vector: []float32{1, float32(math.NaN())}}})
+		requireInvalid(t, err, "vectors[0].vector[1]")
+		if got := scanAll(t, s); len(got) != 0 {
+			t.Fatalf("a rejected batch stored vectors: %+v", got)
+		}
+	}},
+	{"ScanVectorsStopsOnCallbackError", func(t *testing.T, open Opener) {
+		s := open(t)
+		noErr(t, s.UpsertVectors(t.Context(), []store.MemoryVector{
+			{MemoryID: "a", Vector: []float32{1}}, {MemoryID: "b", Vector: []float32{1}},
+		}))
+		stop := errors.New("stop")
+		calls := 0
+		err := s.ScanVectors(t.Context(), func(store.MemoryVector) error { calls++; return stop })
+		if !errors.Is(err, stop) || calls != 1 {
+			t.Fatalf("ScanVectors = %v after %d calls, want the callback's error after 1", err, calls)
+		}
+	}},
+	{"CreateMemoryWithVector", func(t *testing.T, open Opener) {
+		s := open(t)
+		ctx := t.Context()
+		c := newCharacter(t, s, "Aria")
+		m := must(s.CreateMemoryWithVector(ctx, store.Memory{
+			CharacterID: c.ID, UserID: "u1", ChannelID: "ch", Kind: store.KindEpisodic, Text: "storm", Importance: 8,
+		}, []float32{0.25, 0.5}))(t)
+		if got := must(s.GetMemory(ctx, m.ID))(t); !reflect.DeepEqual(got, m) {
+			t.Fatalf("GetMemory = %+v, want %+v", got, m)
+		}
+		want := store.MemoryVector{MemoryID: m.ID, CharacterID: c.ID, UserID: "u1", ChannelID: "ch", Kind: store.KindEpisodic, Vector: []float32{0.25, 0.5}}
+		if got := scanAll(t, s)[m.ID]; !reflect.DeepEqual(got, want) {
+			t.Fatalf("vector = %+v, want %+v", got, want)
+		}
+		// The vector's kind follows the memory's, since search filters on it.
+		must(s.UpdateMemory(ctx, m.ID, store.MemoryPatch{Kind: ptr(store.KindReflection)}))(t)
+		if got := scanAll(t, s)[m.ID]; got.Kind != store.KindReflection {
+			t.Fatalf("vector kind after UpdateMemory = %q, want reflection", got.Kind)
+		}
+		// Deleting the memory deletes its vector.
+		noErr(t, s.DeleteMemory(ctx, m.ID))
+		if got := scanAll(t, s); len(got) != 0 {
+			t.Fatalf("vector outlived its memory: %+v", got)
+		}
+	}},
+	{"CreateMemoryWithVectorIsAtomic", func(t *testing.T, open Opener) {
+		s := open(t)
+		ctx := t.Context()
+		c := newCharacter(t, s, "Aria")
+		newMemory(t, s, store.Memory{ID: "taken", CharacterID: c.ID})
+		// The memory row fails (duplicate ID); no vector may remain.
+		_, err := s.CreateMemoryWithVector(ctx, store.Memory{ID: "taken", CharacterID: c.ID, Kind: store.KindEpisodic, Text: "x", Importance: 1}, []float32{1})
+		requireIs(t, err, store.ErrConflict)
+		_, err = s.CreateMemoryWithVector(ctx, store.Memory{CharacterID: "ghost", Kind: store.KindEpisodic, Text: "x", Importance: 1}, []float32{1})
+		requireInvalid(t, err, "character_id")
+		_, err = s.CreateMemoryWithVector(ctx, store.Memory{CharacterID: c.ID, Kind: store.KindEpisodic, Text: "x", Importance: 1}, nil)
+		requireInvalid(t, err, "vector")
+		if c := count(t, s); c.Memories != 1 || c.Vectors != 0 {
+			t.Fatalf("after failed creates Count = %+v, want 1 memory and no vectors", c)
+		}
+	}},
+}

@@ -1,0 +1,138 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+)
+
+const vectorColumns = `memory_id, character_id, user_id, channel_id, kind, vector`
+
+// encodeVector stores a vector as float32 little-endian bytes, the same on both backends.
+func encodeVector(v []float32) []byte {
+	b := make([]byte, 0, 4*len(v))
+	for _, x := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+	}
+	return b
+}
+
+func decodeVector(b []byte) ([]float32, error) {
+	if len(b)%4 != 0 {
+		return nil, fmt.Errorf("decode vector: %d bytes is not a whole number of float32s", len(b))
+	}
+	v := make([]float32, len(b)/4)
+	for i := range v {
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+	}
+	return v, nil
+}
+
+func scanVector(r rowScanner) (MemoryVector, error) {
+	var (
+		v   MemoryVector
+		raw []byte
+	)
+	if err := r.Scan(&v.MemoryID, &v.CharacterID, &v.UserID, &v.ChannelID, &v.Kind, &raw); err != nil {
+		return v, err
+	}
+	var err error
+	v.Vector, err = decodeVector(raw)
+	return v, err
+}
+
+// writeVector inserts v; it replaces an existing vector unless ifAbsent, in
+// which case an existing memory ID is skipped (n == 0).
+func writeVector(ctx context.Context, q querier, v MemoryVector, ifAbsent bool) (int64, error) {
+	onConflict := ` ON CONFLICT (memory_id) DO UPDATE SET character_id = excluded.character_id,
+		user_id = excluded.user_id, channel_id = excluded.channel_id, kind = excluded.kind, vector = excluded.vector`
+	if ifAbsent {
+		onConflict = onConflictDoNothing("memory_id", true)
+	}
+	return q.exec(ctx, `INSERT INTO memory_vectors (`+vectorColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`+onConflict,
+		v.MemoryID, v.CharacterID, v.UserID, v.ChannelID, string(v.Kind), encodeVector(v.Vector))
+}
+
+func validateVectors(vs []MemoryVector) error {
+	for i, v := range vs {
+		if err := validateVector(v); err != nil {
+			return within(fmt.Sprintf("vectors[%d]", i), err)
+		}
+	}
+	return nil
+}
+
+func (s *sqlStore) UpsertVectors(ctx context.Context, vs []MemoryVector) error {
+	if err := validateVectors(vs); err != nil {
+		return err
+	}
+	err := s.db.inTx(ctx, func(q querier) error {
+		for _, v := range vs {
+			if _, err := writeVector(ctx, q, v, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("upsert vectors: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) DeleteVectors(ctx context.Context, memoryIDs []string) error {
+	err := s.db.inTx(ctx, func(q querier) error {
+		return inChunks(memoryIDs, func(chunk []string) error {
+			var args queryArgs
+			_, err := q.exec(ctx, `DELETE FROM memory_vectors WHERE memory_id IN (`+addList(&args, chunk)+`)`, args...)
+			return err
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("delete vectors: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) ScanVectors(ctx context.Context, fn func(MemoryVector) error) error {
+	rows, err := s.db.reader().query(ctx, `SELECT `+vectorColumns+` FROM memory_vectors ORDER BY memory_id`)
+	if err != nil {
+		return fmt.Errorf("scan vectors: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scanVector(rows)
+		if err != nil {
+			return fmt.Errorf("scan vectors: %w", err)
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("scan vectors: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) CreateMemoryWithVector(ctx context.Context, m Memory, vector []float32) (Memory, error) {
+	if err := prepareMemory(&m); err != nil {
+		return Memory{}, err
+	}
+	v := MemoryVector{MemoryID: m.ID, CharacterID: m.CharacterID, UserID: m.UserID, ChannelID: m.ChannelID, Kind: m.Kind, Vector: vector}
+	if err := validateVector(v); err != nil {
+		return Memory{}, err
+	}
+	err := s.db.inTx(ctx, func(q querier) error {
+		if _, err := insertMemory(ctx, q, m, false); err != nil {
+			return err
+		}
+		_, err := writeVector(ctx, q, v, false)
+		return err
+	})
+	if err != nil {
+		return Memory{}, fmt.Errorf("create memory with vector: %w", err)
+	}
+	return m, nil
+}
