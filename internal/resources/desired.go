@@ -1,0 +1,38 @@
+package resources
+
+import (
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/mojin/charsim/api/v1alpha1"
+)
+
+// Object is one desired child: an apply configuration that knows its kind
+// and name, so the reconciler can tell which existing children are obsolete.
+type Object interface {
+	runtime.ApplyConfiguration
+	GetKind() *string
+	GetName() *string
+}
+
+// Desired returns every object the simulation should have, except the
+// generated Secrets (see GeneratedSecrets), which are created once rather
+// than applied. The order is dependency order: stores before their clients.
+func Desired(sim *v1alpha1.CharacterSimulation, opts Options) ([]Object, error) {
+	builders := []func() ([]Object, error){
+		func() ([]Object, error) { return networkPolicies(sim) },
+		func() ([]Object, error) { return postgresObjects(sim) },
+		func() ([]Object, error) { return qdrantObjects(sim) },
+		func() ([]Object, error) { return redisObjects(sim) },
+		func() ([]Object, error) { return mcpServerObjects(sim, opts) },
+		func() ([]Object, error) { return discordBotObjects(sim, opts) },
+	}
+	var out []Object
+	for _, build := range builders {
+		objs, err := build()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
+}

@@ -1,0 +1,95 @@
+package resources
+
+import (
+	"fmt"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+
+	"github.com/mojin/charsim/api/v1alpha1"
+)
+
+// Discord bot settings.
+const (
+	DiscordBotHealthPort int32 = 8080
+
+	botHealthPortName = "health"
+)
+
+// MCPServerURL is the MCP endpoint the bot uses inside the namespace.
+func MCPServerURL(sim string) string {
+	return fmt.Sprintf("http://%s:%d/mcp", MCPServerName(sim), MCPServerPort)
+}
+
+// discordBotObjects are the bot's ServiceAccount and Deployment, when a bot is configured.
+func discordBotObjects(sim *v1alpha1.CharacterSimulation, opts Options) ([]Object, error) {
+	if sim.Spec.DiscordBot == nil {
+		return nil, nil
+	}
+	deployment, err := discordBotDeployment(sim, opts)
+	if err != nil {
+		return nil, fmt.Errorf("discord-bot deployment: %w", err)
+	}
+	return []Object{serviceAccount(sim, ComponentDiscordBot, DiscordBotName(sim.Name)), deployment}, nil
+}
+
+func discordBotDeployment(sim *v1alpha1.CharacterSimulation, opts Options) (*appsv1ac.DeploymentApplyConfiguration, error) {
+	spec := sim.Spec.DiscordBot
+	image := spec.Image
+	if image == "" {
+		image = opts.DiscordBotImage
+	}
+	container := corev1ac.Container().
+		WithName(ComponentDiscordBot).
+		WithImage(image).
+		WithPorts(containerPort(botHealthPortName, DiscordBotHealthPort)).
+		WithEnv(discordBotEnv(sim)...).
+		WithResources(resources(spec.Resources)).
+		WithSecurityContext(restrictedContainerSecurityContext()).
+		WithVolumeMounts(mount(volumeTmp, "/tmp")).
+		WithReadinessProbe(httpProbe("/healthz", botHealthPortName).WithPeriodSeconds(10)).
+		WithLivenessProbe(httpProbe("/healthz", botHealthPortName).WithPeriodSeconds(10).WithFailureThreshold(6))
+	pod, err := podTemplate(sim, "spec.discordBot", podParams{
+		component:      ComponentDiscordBot,
+		uid:            charsimUID,
+		serviceAccount: DiscordBotName(sim.Name),
+		scheduling:     spec.PodScheduling,
+		containers:     []*corev1ac.ContainerApplyConfiguration{container},
+		volumes:        []*corev1ac.VolumeApplyConfiguration{emptyDir(volumeTmp)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return appsv1ac.Deployment(DiscordBotName(sim.Name), sim.Namespace).
+		WithLabels(Labels(sim, ComponentDiscordBot)).
+		WithOwnerReferences(ownerReference(sim)).
+		WithSpec(appsv1ac.DeploymentSpec().
+			WithReplicas(replicas(sim, 1)).
+			// Discord allows one gateway session per token: never run two bots,
+			// not even during a rollout.
+			WithStrategy(appsv1ac.DeploymentStrategy().WithType(appsv1.RecreateDeploymentStrategyType)).
+			WithSelector(labelSelector(SelectorLabels(sim, ComponentDiscordBot))).
+			WithTemplate(pod)), nil
+}
+
+func discordBotEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConfiguration {
+	spec := sim.Spec.DiscordBot
+	env := []*corev1ac.EnvVarApplyConfiguration{envSecretRef(EnvDiscordToken, spec.TokenSecretRef)}
+	if len(spec.GuildIDs) > 0 {
+		env = append(env, envValue(EnvDiscordGuildIDs, strings.Join(spec.GuildIDs, ",")))
+	}
+	env = append(env,
+		envValue(EnvMCPServerURL, MCPServerURL(sim.Name)),
+		mcpAuthTokenEnv(sim),
+		envValue(EnvLLMBaseURL, spec.LLM.BaseURL),
+		envValue(EnvLLMModel, spec.LLM.Model))
+	if spec.LLM.APIKeySecretRef != nil {
+		env = append(env, envSecretRef(EnvLLMAPIKey, *spec.LLM.APIKeySecretRef))
+	}
+	if redis := redisURLEnv(sim); redis != nil {
+		env = append(env, redis)
+	}
+	return env
+}

@@ -1,0 +1,36 @@
+package resources
+
+// Environment variables read by the charsim images. The compose files and the
+// binaries use the same names; these constants are the one list of them.
+const (
+	EnvDatabaseURL         = "DATABASE_URL"
+	EnvQdrantURL           = "QDRANT_URL"
+	EnvQdrantAPIKey        = "QDRANT_API_KEY"
+	EnvRedisURL            = "REDIS_URL"
+	EnvMCPAuthToken        = "MCP_AUTH_TOKEN"
+	EnvMCPListenAddr       = "MCP_LISTEN_ADDR"
+	EnvEmbeddingProvider   = "EMBEDDING_PROVIDER"
+	EnvEmbeddingBaseURL    = "EMBEDDING_BASE_URL"
+	EnvEmbeddingModel      = "EMBEDDING_MODEL"
+	EnvEmbeddingDimensions = "EMBEDDING_DIMENSIONS"
+	EnvEmbeddingAPIKey     = "EMBEDDING_API_KEY"
+
+	EnvDiscordToken    = "DISCORD_TOKEN"
+	EnvDiscordGuildIDs = "DISCORD_GUILD_IDS"
+	EnvMCPServerURL    = "MCP_SERVER_URL"
+	EnvLLMBaseURL      = "LLM_BASE_URL"
+	EnvLLMModel        = "LLM_MODEL"
+	EnvLLMAPIKey       = "LLM_API_KEY"
+)
+
+// MCPServerEnv lists every variable the operator may set on the MCP server.
+var MCPServerEnv = []string{
+	EnvDatabaseURL, EnvQdrantURL, EnvQdrantAPIKey, EnvRedisURL, EnvMCPAuthToken, EnvMCPListenAddr,
+	EnvEmbeddingProvider, EnvEmbeddingBaseURL, EnvEmbeddingModel, EnvEmbeddingDimensions, EnvEmbeddingAPIKey,
+}
+
+// DiscordBotEnv lists every variable the operator may set on the Discord bot.
+var DiscordBotEnv = []string{
+	EnvDiscordToken, EnvDiscordGuildIDs, EnvMCPServerURL, EnvMCPAuthToken,
+	EnvLLMBaseURL, EnvLLMModel, EnvLLMAPIKey, EnvRedisURL,
+}

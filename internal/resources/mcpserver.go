@@ -1,0 +1,158 @@
+package resources
+
+import (
+	"fmt"
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/util/intstr"
+	appsv1ac "k8s.io/client-go/applyconfigurations/apps/v1"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	policyv1ac "k8s.io/client-go/applyconfigurations/policy/v1"
+
+	"github.com/mojin/charsim/api/v1alpha1"
+)
+
+// MCP server settings.
+const (
+	MCPServerPort int32 = 8000
+
+	mcpPortName = "http"
+)
+
+// mcpServerObjects are the MCP server's ServiceAccount, Deployment, Service
+// and, with more than one replica, a PodDisruptionBudget.
+func mcpServerObjects(sim *v1alpha1.CharacterSimulation, opts Options) ([]Object, error) {
+	deployment, err := mcpServerDeployment(sim, opts)
+	if err != nil {
+		return nil, fmt.Errorf("mcp-server deployment: %w", err)
+	}
+	objs := []Object{
+		serviceAccount(sim, ComponentMCPServer, MCPServerName(sim.Name)),
+		deployment,
+		mcpServerService(sim),
+	}
+	if replicas(sim, mcpServerReplicas(sim)) > 1 {
+		objs = append(objs, mcpServerPDB(sim))
+	}
+	return objs, nil
+}
+
+func mcpServerReplicas(sim *v1alpha1.CharacterSimulation) int32 {
+	if r := sim.Spec.MCPServer.Replicas; r != nil {
+		return *r
+	}
+	return 1
+}
+
+func mcpServerDeployment(sim *v1alpha1.CharacterSimulation, opts Options) (*appsv1ac.DeploymentApplyConfiguration, error) {
+	spec := sim.Spec.MCPServer
+	image := spec.Image
+	if image == "" {
+		image = opts.MCPServerImage
+	}
+	container := corev1ac.Container().
+		WithName(ComponentMCPServer).
+		WithImage(image).
+		WithPorts(containerPort(mcpPortName, MCPServerPort)).
+		WithEnv(mcpServerEnv(sim)...).
+		WithResources(resources(spec.Resources)).
+		WithSecurityContext(restrictedContainerSecurityContext()).
+		WithVolumeMounts(mount(volumeTmp, "/tmp")).
+		WithReadinessProbe(httpProbe("/readyz", mcpPortName).WithPeriodSeconds(10)).
+		WithLivenessProbe(httpProbe("/healthz", mcpPortName).WithPeriodSeconds(10).WithFailureThreshold(6))
+	pod, err := podTemplate(sim, "spec.mcpServer", podParams{
+		component:      ComponentMCPServer,
+		uid:            charsimUID,
+		serviceAccount: MCPServerName(sim.Name),
+		scheduling:     spec.PodScheduling,
+		containers:     []*corev1ac.ContainerApplyConfiguration{container},
+		volumes:        []*corev1ac.VolumeApplyConfiguration{emptyDir(volumeTmp)},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return appsv1ac.Deployment(MCPServerName(sim.Name), sim.Namespace).
+		WithLabels(Labels(sim, ComponentMCPServer)).
+		WithOwnerReferences(ownerReference(sim)).
+		WithSpec(appsv1ac.DeploymentSpec().
+			WithReplicas(replicas(sim, mcpServerReplicas(sim))).
+			WithSelector(labelSelector(SelectorLabels(sim, ComponentMCPServer))).
+			WithTemplate(pod)), nil
+}
+
+// mcpServerEnv connects the MCP server to the stores. Every credential comes
+// from a Secret key reference, never from a literal value.
+func mcpServerEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConfiguration {
+	spec := sim.Spec
+	env := []*corev1ac.EnvVarApplyConfiguration{envValue(EnvMCPListenAddr, fmt.Sprintf(":%d", MCPServerPort))}
+
+	if ext := spec.Postgres.External; ext != nil {
+		env = append(env, envSecretRef(EnvDatabaseURL, ext.URLSecretRef))
+	} else {
+		env = append(env, envSecret(EnvDatabaseURL, PostgresCredentialsName(sim.Name), KeyURL))
+	}
+
+	if ext := spec.Qdrant.External; ext != nil {
+		env = append(env, envSecretRef(EnvQdrantURL, ext.URLSecretRef))
+		if ext.APIKeySecretRef != nil {
+			env = append(env, envSecretRef(EnvQdrantAPIKey, *ext.APIKeySecretRef))
+		}
+	} else {
+		env = append(env,
+			envValue(EnvQdrantURL, QdrantURL(sim.Name)),
+			envSecret(EnvQdrantAPIKey, QdrantCredentialsName(sim.Name), KeyAPIKey))
+	}
+
+	if redis := redisURLEnv(sim); redis != nil {
+		env = append(env, redis)
+	}
+	env = append(env, mcpAuthTokenEnv(sim))
+
+	embedding := spec.MCPServer.Embedding
+	env = append(env, envValue(EnvEmbeddingProvider, string(embedding.Provider)))
+	if openai := embedding.OpenAI; embedding.Provider == v1alpha1.EmbeddingOpenAI && openai != nil {
+		env = append(env,
+			envValue(EnvEmbeddingBaseURL, openai.BaseURL),
+			envValue(EnvEmbeddingModel, openai.Model),
+			envValue(EnvEmbeddingDimensions, strconv.Itoa(int(openai.Dimensions))))
+		if openai.APIKeySecretRef != nil {
+			env = append(env, envSecretRef(EnvEmbeddingAPIKey, *openai.APIKeySecretRef))
+		}
+	}
+	return env
+}
+
+// mcpAuthTokenEnv is MCP_AUTH_TOKEN from the user's Secret or the generated one.
+func mcpAuthTokenEnv(sim *v1alpha1.CharacterSimulation) *corev1ac.EnvVarApplyConfiguration {
+	if ref := sim.Spec.MCPServer.AuthTokenSecretRef; ref != nil {
+		return envSecretRef(EnvMCPAuthToken, *ref)
+	}
+	return envSecret(EnvMCPAuthToken, MCPAuthName(sim.Name), KeyToken)
+}
+
+func mcpServerService(sim *v1alpha1.CharacterSimulation) *corev1ac.ServiceApplyConfiguration {
+	return corev1ac.Service(MCPServerName(sim.Name), sim.Namespace).
+		WithLabels(Labels(sim, ComponentMCPServer)).
+		WithOwnerReferences(ownerReference(sim)).
+		WithSpec(corev1ac.ServiceSpec().
+			WithSelector(SelectorLabels(sim, ComponentMCPServer)).
+			WithPorts(servicePort(mcpPortName, MCPServerPort)))
+}
+
+// mcpServerPDB keeps all but one replica up during voluntary disruptions.
+func mcpServerPDB(sim *v1alpha1.CharacterSimulation) *policyv1ac.PodDisruptionBudgetApplyConfiguration {
+	return policyv1ac.PodDisruptionBudget(MCPServerName(sim.Name), sim.Namespace).
+		WithLabels(Labels(sim, ComponentMCPServer)).
+		WithOwnerReferences(ownerReference(sim)).
+		WithSpec(policyv1ac.PodDisruptionBudgetSpec().
+			WithMaxUnavailable(intstr.FromInt32(1)).
+			WithSelector(labelSelector(SelectorLabels(sim, ComponentMCPServer))))
+}
+
+// serviceAccount gives a component its own identity without API access.
+func serviceAccount(sim *v1alpha1.CharacterSimulation, component, name string) *corev1ac.ServiceAccountApplyConfiguration {
+	return corev1ac.ServiceAccount(name, sim.Namespace).
+		WithLabels(Labels(sim, component)).
+		WithOwnerReferences(ownerReference(sim)).
+		WithAutomountServiceAccountToken(false)
+}

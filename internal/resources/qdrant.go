@@ -1,0 +1,78 @@
+package resources
+
+import (
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+
+	"github.com/mojin/charsim/api/v1alpha1"
+)
+
+// Managed Qdrant settings.
+const (
+	QdrantHTTPPort int32 = 6333
+	QdrantGRPCPort int32 = 6334
+
+	qdrantHTTPPortName = "http"
+	qdrantGRPCPortName = "grpc"
+	volumeSnapshots    = "snapshots"
+	volumeInit         = "init"
+)
+
+var defaultQdrantSize = resource.MustParse("20Gi")
+
+// QdrantURL is the gRPC URL of a managed Qdrant, which the MCP server uses.
+func QdrantURL(sim string) string {
+	return fmt.Sprintf("http://%s:%d", QdrantName(sim), QdrantGRPCPort)
+}
+
+// qdrantObjects runs the managed Qdrant; an external one needs none.
+func qdrantObjects(sim *v1alpha1.CharacterSimulation) ([]Object, error) {
+	spec := sim.Spec.Qdrant
+	if spec.External != nil {
+		return nil, nil
+	}
+	container := corev1ac.Container().
+		WithName(ComponentQdrant).
+		WithImage(spec.Image).
+		WithPorts(
+			containerPort(qdrantHTTPPortName, QdrantHTTPPort),
+			containerPort(qdrantGRPCPortName, QdrantGRPCPort),
+		).
+		WithEnv(
+			envSecret("QDRANT__SERVICE__API_KEY", QdrantCredentialsName(sim.Name), KeyAPIKey),
+			// Qdrant writes this marker file at start; the root filesystem is read-only.
+			envValue("QDRANT_INIT_FILE_PATH", "/qdrant/init/.qdrant-initialized"),
+		).
+		WithResources(resources(spec.Resources)).
+		WithSecurityContext(restrictedContainerSecurityContext()).
+		WithVolumeMounts(
+			mount(volumeData, "/qdrant/storage"),
+			mount(volumeSnapshots, "/qdrant/snapshots"),
+			mount(volumeInit, "/qdrant/init"),
+			mount(volumeTmp, "/tmp"),
+		).
+		// The health endpoints are exempt from the API key.
+		WithStartupProbe(httpProbe("/readyz", qdrantHTTPPortName).WithPeriodSeconds(5).WithFailureThreshold(60)).
+		WithReadinessProbe(httpProbe("/readyz", qdrantHTTPPortName).WithPeriodSeconds(10)).
+		WithLivenessProbe(httpProbe("/livez", qdrantHTTPPortName).WithPeriodSeconds(10).WithFailureThreshold(6))
+	return storeObjects(sim, storeParams{
+		component:   ComponentQdrant,
+		name:        QdrantName(sim.Name),
+		headless:    QdrantHeadlessName(sim.Name),
+		field:       "spec.qdrant",
+		uid:         qdrantUID,
+		storage:     spec.Storage,
+		defaultSize: defaultQdrantSize,
+		scheduling:  spec.PodScheduling,
+		ports: []*corev1ac.ServicePortApplyConfiguration{
+			servicePort(qdrantHTTPPortName, QdrantHTTPPort),
+			servicePort(qdrantGRPCPortName, QdrantGRPCPort),
+		},
+		container: container,
+		volumes: []*corev1ac.VolumeApplyConfiguration{
+			emptyDir(volumeSnapshots), emptyDir(volumeInit), emptyDir(volumeTmp),
+		},
+	})
+}
