@@ -29,6 +29,15 @@ func badArgument(arg, format string, args ...any) error {
 	return &argumentError{arg: arg, problem: fmt.Sprintf(format, args...)}
 }
 
+// unknown turns store.ErrNotFound about the row that argument arg addresses
+// into an error naming arg.
+func unknown(err error, arg, value string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return badArgument(arg, "%q does not exist", value)
+	}
+	return err
+}
+
 // nothingToChange is the error of an update call that passes no field.
 func nothingToChange(args ...string) error {
 	return badArgument(args[0], "nothing to change: pass at least one of %s", strings.Join(args, ", "))

@@ -16,7 +16,7 @@ import (
 func (s *Server) Handler() http.Handler {
 	streamable := mcp.NewStreamableHTTPHandler(
 		func(*http.Request) *mcp.Server { return s.mcp },
-		&mcp.StreamableHTTPOptions{Stateless: true, Logger: s.logger},
+		&mcp.StreamableHTTPOptions{Stateless: true, Logger: sdkLogger(s.logger)},
 	)
 	mux := http.NewServeMux()
 	mux.Handle("/mcp", requireToken(string(s.authToken), streamable))

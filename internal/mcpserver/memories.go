@@ -59,8 +59,33 @@ type forgetUserInput struct {
 	User string `json:"user" jsonschema:"ID of the user whose memories and messages are to be erased."`
 }
 
+// recalledMemory is a memory.Recalled as tools return it. memory.Recalled
+// cannot be used directly: its Importance field (the score term) shadows the
+// embedded Memory.Importance for schema inference, so the inferred output
+// schema would reject the memory's own "importance".
+type recalledMemory struct {
+	store.Memory
+	Score           float64 `json:"score"`
+	Relevance       float64 `json:"relevance"`
+	Recency         float64 `json:"recency"`
+	ImportanceScore float64 `json:"importance_score"`
+}
+
+// recall runs a recall and converts its results for output.
+func (s *Server) recall(ctx context.Context, q memory.Query) ([]recalledMemory, error) {
+	found, err := s.memory.Recall(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]recalledMemory, len(found))
+	for i, r := range found {
+		out[i] = recalledMemory{Memory: r.Memory, Score: r.Score, Relevance: r.Relevance, Recency: r.Recency, ImportanceScore: r.Importance}
+	}
+	return out, nil
+}
+
 type recalledMemories struct {
-	Memories []memory.Recalled `json:"memories"`
+	Memories []recalledMemory `json:"memories"`
 }
 
 type memoryList struct {
@@ -108,7 +133,7 @@ func (s *Server) registerMemoryTools() {
 		if err != nil {
 			return recalledMemories{}, err
 		}
-		found, err := s.memory.Recall(ctx, memory.Query{
+		found, err := s.recall(ctx, memory.Query{
 			Text:   in.Query,
 			Filter: memory.Filter{CharacterID: c.ID, UserID: in.User, ChannelID: in.Channel, Kind: store.MemoryKind(in.Kind)},
 			Limit:  in.Limit,
@@ -149,7 +174,9 @@ func (s *Server) registerMemoryTools() {
 		if patch == (store.MemoryPatch{}) {
 			return store.Memory{}, nothingToChange("text", "kind", "importance", "tags")
 		}
-		return s.memory.Update(ctx, strings.TrimSpace(in.MemoryID), patch)
+		id := strings.TrimSpace(in.MemoryID)
+		m, err := s.memory.Update(ctx, id, patch)
+		return m, unknown(err, "memory_id", id)
 	})
 
 	addTool(s, toolInfo{
@@ -158,7 +185,7 @@ func (s *Server) registerMemoryTools() {
 		destructive: true,
 	}, func(ctx context.Context, in forgetInput) (forgotten, error) {
 		id := strings.TrimSpace(in.MemoryID)
-		return forgotten{ForgottenID: id}, s.memory.Forget(ctx, id)
+		return forgotten{ForgottenID: id}, unknown(s.memory.Forget(ctx, id), "memory_id", id)
 	})
 
 	addTool(s, toolInfo{

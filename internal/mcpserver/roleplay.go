@@ -41,9 +41,10 @@ var contextRules = []schemaRule{
 type roleplayContext struct {
 	Character store.Character      `json:"character"`
 	State     store.CharacterState `json:"state"`
-	// Relationship is the character's relationship with the user, if any.
+	// Relationship is the character's relationship with the user, when a
+	// user was given (neutral if they never met).
 	Relationship   *store.Relationship   `json:"relationship,omitempty"`
-	Memories       []memory.Recalled     `json:"memories"`
+	Memories       []recalledMemory      `json:"memories"`
 	RecentMessages []store.Message       `json:"recent_messages"`
 	Timeline       []store.TimelineEvent `json:"timeline"`
 	SystemPrompt   string                `json:"system_prompt"`
@@ -59,25 +60,26 @@ func (s *Server) roleplayContext(ctx context.Context, req contextRequest) (rolep
 	if channel == "" {
 		return roleplayContext{}, badArgument("channel", "is required: give the ID of the channel (scene)")
 	}
-	out := roleplayContext{Character: c, Memories: []memory.Recalled{}}
+	out := roleplayContext{Character: c, Memories: []recalledMemory{}}
 	if out.State, err = s.store.GetCharacterState(ctx, c.ID); err != nil {
 		return roleplayContext{}, err
 	}
 	if user := strings.TrimSpace(req.User); user != "" {
-		if out.Relationship, err = s.relationship(ctx, c.ID, user); err != nil {
+		rel, err := s.store.GetRelationship(ctx, c.ID, user)
+		if err != nil {
 			return roleplayContext{}, err
 		}
+		out.Relationship = &rel
 	}
 	if out.RecentMessages, err = s.recentMessages(ctx, c.ID, channel, cmp.Or(req.MessageLimit, defaultContextMessages)); err != nil {
 		return roleplayContext{}, err
 	}
 	if query := cmp.Or(strings.TrimSpace(req.Message), lastUserMessage(out.RecentMessages)); query != "" {
-		out.Memories, err = s.memory.Recall(ctx, memory.Query{
+		if out.Memories, err = s.recall(ctx, memory.Query{
 			Text:   query,
 			Filter: memory.Filter{CharacterID: c.ID},
 			Limit:  cmp.Or(req.MemoryLimit, memory.DefaultRecallLimit),
-		})
-		if err != nil {
+		}); err != nil {
 			return roleplayContext{}, err
 		}
 	}
@@ -132,7 +134,7 @@ func (rc roleplayContext) systemPrompt(user string) string {
 	if len(rc.Memories) > 0 {
 		b.WriteString("\nWhat you remember (most relevant first):\n")
 		for _, m := range rc.Memories {
-			fmt.Fprintf(&b, "- %s (%s, importance %d)\n", m.Text, m.Kind, m.Memory.Importance)
+			fmt.Fprintf(&b, "- %s (%s, importance %d)\n", m.Text, m.Kind, m.Importance)
 		}
 	}
 	if len(rc.Timeline) > 0 {

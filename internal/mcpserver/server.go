@@ -64,7 +64,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error)
 		s.cache = newRecentCache(redis.NewClient(opts), logger)
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "charsim", Title: "charsim characters", Version: version.Version},
-		&mcp.ServerOptions{Instructions: instructions, Logger: logger})
+		&mcp.ServerOptions{Instructions: instructions, Logger: sdkLogger(logger)})
 	s.mcp.AddReceivingMiddleware(recoverPanics(logger))
 	s.registerTools()
 	s.registerResources()

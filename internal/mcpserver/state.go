@@ -2,7 +2,6 @@ package mcpserver
 
 import (
 	"context"
-	"errors"
 	"strings"
 
 	"github.com/mojin/charsim/internal/store"
@@ -94,22 +93,8 @@ func (s *Server) registerStateTools() {
 			rels, err := s.store.ListRelationships(ctx, c.ID)
 			return relationshipList{Relationships: rels}, err
 		}
-		rel, err := s.relationship(ctx, c.ID, target)
-		if err != nil || rel == nil {
-			return relationshipList{Relationships: []store.Relationship{}}, err
-		}
-		return relationshipList{Relationships: []store.Relationship{*rel}}, nil
+		// A target never met yet has the neutral relationship.
+		rel, err := s.store.GetRelationship(ctx, c.ID, target)
+		return relationshipList{Relationships: []store.Relationship{rel}}, err
 	})
-}
-
-// relationship returns the relationship with target, or nil if there is none yet.
-func (s *Server) relationship(ctx context.Context, characterID, target string) (*store.Relationship, error) {
-	rel, err := s.store.GetRelationship(ctx, characterID, target)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return &rel, nil
 }

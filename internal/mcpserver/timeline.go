@@ -67,8 +67,13 @@ func (s *Server) registerTimelineTools() {
 			between("impact", 0, 10), byDefault("impact", defaultImpact), byDefault("branch", store.DefaultBranch)},
 	}, func(ctx context.Context, in addEventInput) (store.TimelineEvent, error) {
 		event := store.TimelineEvent{
-			ChannelID: strings.TrimSpace(in.Channel), Branch: in.Branch, ParentID: in.ParentEventID,
+			ChannelID: strings.TrimSpace(in.Channel), Branch: in.Branch, ParentID: strings.TrimSpace(in.ParentEventID),
 			Type: store.EventType(in.Type), Description: in.Description, Impact: in.Impact, Participants: in.Participants,
+		}
+		if event.ParentID != "" {
+			if _, err := s.store.GetEvent(ctx, event.ParentID); err != nil {
+				return store.TimelineEvent{}, unknown(err, "parent_event_id", event.ParentID)
+			}
 		}
 		if in.Character != "" {
 			c, err := s.resolveCharacter(ctx, in.Character)
@@ -88,7 +93,8 @@ func (s *Server) registerTimelineTools() {
 		rules: []schemaRule{byDefault("branch", store.DefaultBranch), between("limit", 1, maxTimelineLimit),
 			byDefault("limit", defaultTimelineLimit)},
 	}, func(ctx context.Context, in getTimelineInput) (timeline, error) {
-		return s.timeline(ctx, in.Channel, in.Branch, in.Limit)
+		tl, err := s.timeline(ctx, in.Channel, in.Branch, in.Limit)
+		return tl, unknown(err, "branch", in.Branch)
 	})
 
 	addTool(s, toolInfo{
@@ -96,6 +102,8 @@ func (s *Server) registerTimelineTools() {
 		description: "Start an alternative storyline that continues from an earlier event, leaving the original branch " +
 			"as it was. Use this for what-if scenarios or to retry a scene; then add_event with the new branch name.",
 	}, func(ctx context.Context, in branchTimelineInput) (store.Branch, error) {
-		return s.store.BranchTimeline(ctx, strings.TrimSpace(in.FromEventID), in.Name)
+		from := strings.TrimSpace(in.FromEventID)
+		b, err := s.store.BranchTimeline(ctx, from, in.Name)
+		return b, unknown(err, "from_event_id", from)
 	})
 }

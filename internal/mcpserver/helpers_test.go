@@ -1,0 +1,173 @@
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mojin/charsim/internal/memory"
+)
+
+// testConfig is a zero-config server on SQLite in a fresh directory with
+// the builtin embedder.
+func testConfig(t testing.TB) Config {
+	t.Helper()
+	mem, err := memory.LoadConfig(func(string) (string, bool) { return "", false })
+	if err != nil {
+		t.Fatalf("memory config: %v", err)
+	}
+	return Config{DataDir: t.TempDir(), Memory: mem}
+}
+
+// testServer is a real server behind a real HTTP listener.
+type testServer struct {
+	*Server
+	URL string
+}
+
+// startServer opens a server for cfg and serves it over HTTP until the test
+// ends. Call stop to close it earlier (restart tests).
+func startServer(t testing.TB, cfg Config) (ts *testServer, stop func()) {
+	t.Helper()
+	srv, err := Open(t.Context(), cfg, NewLogger(t.Output(), slog.LevelDebug))
+	if err != nil {
+		t.Fatalf("open server: %v", err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		hs.Close()
+		if err := srv.Close(); err != nil {
+			t.Errorf("close server: %v", err)
+		}
+	}
+	t.Cleanup(stop)
+	return &testServer{Server: srv, URL: hs.URL}, stop
+}
+
+// connect opens an MCP client session on the server's /mcp endpoint,
+// sending token as a bearer token when it is not empty.
+func (ts *testServer) connect(t testing.TB, token string, opts *mcp.ClientSessionOptions) (*mcp.ClientSession, error) {
+	t.Helper()
+	httpClient := &http.Client{Transport: bearer{token: token, next: http.DefaultTransport}, Timeout: 30 * time.Second}
+	client := mcp.NewClient(&mcp.Implementation{Name: "charsim-test", Version: "test"}, nil)
+	session, err := client.Connect(t.Context(), &mcp.StreamableClientTransport{
+		Endpoint: ts.URL + "/mcp", HTTPClient: httpClient, MaxRetries: -1,
+	}, opts)
+	if err == nil {
+		t.Cleanup(func() { session.Close() })
+	}
+	return session, err
+}
+
+// session connects without a token and fails the test if that fails.
+func (ts *testServer) session(t testing.TB) *mcp.ClientSession {
+	t.Helper()
+	s, err := ts.connect(t, "", nil)
+	if err != nil {
+		t.Fatalf("connect: %v", err)
+	}
+	return s
+}
+
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if b.token != "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return b.next.RoundTrip(r)
+}
+
+// call calls a tool that must succeed and decodes its structured result.
+func call[Out any](t testing.TB, s *mcp.ClientSession, tool string, args map[string]any) Out {
+	t.Helper()
+	res, err := s.CallTool(t.Context(), &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s(%v): %v", tool, args, err)
+	}
+	if res.IsError {
+		t.Fatalf("%s(%v) failed: %s", tool, args, resultText(res))
+	}
+	var out Out
+	raw, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatalf("%s: re-encode structured content: %v", tool, err)
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		t.Fatalf("%s: decode %s: %v", tool, raw, err)
+	}
+	return out
+}
+
+// callFails calls a tool that must fail with a tool error and returns its text.
+func callFails(t testing.TB, s *mcp.ClientSession, tool string, args any) string {
+	t.Helper()
+	res, err := s.CallTool(t.Context(), &mcp.CallToolParams{Name: tool, Arguments: args})
+	if err != nil {
+		t.Fatalf("%s(%v): protocol error %v, want a tool error", tool, args, err)
+	}
+	if !res.IsError {
+		t.Fatalf("%s(%v) succeeded, want an error: %s", tool, args, resultText(res))
+	}
+	return resultText(res)
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	var parts []string
+	for _, c := range res.Content {
+		if tc, ok := c.(*mcp.TextContent); ok {
+			parts = append(parts, tc.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+// getJSON GETs url and decodes the JSON body into out, returning the status.
+func getJSON(t testing.TB, url string, out any) int {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+		t.Fatalf("GET %s: decode: %v", url, err)
+	}
+	return resp.StatusCode
+}
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t testing.TB, timeout time.Duration, what string, cond func(ctx context.Context) bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for !cond(ctx) {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		case <-tick.C:
+		}
+	}
+}
