@@ -1,0 +1,54 @@
+// Package ctl is charsimctl, the administration command of charsim: moving a
+// host-only SQLite install into PostgreSQL (migrate), rebuilding the vector
+// memory after a change of embedder (reindex), and triggering backups.
+//
+// Each subcommand lives in its own file and is registered in subcommands;
+// Run is the whole program, so tests drive it in-process.
+package ctl
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mojin/charsim/internal/version"
+)
+
+// subcommands builds every subcommand; add new ones here.
+var subcommands = []func() *cobra.Command{
+	newMigrateCommand,
+	newReindexCommand,
+}
+
+// Run runs charsimctl with args (without the program name), writing results
+// to stdout and progress and help to stderr.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	root := newRootCommand()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	return root.ExecuteContext(ctx)
+}
+
+func newRootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:     "charsimctl",
+		Short:   "Administer charsim: migrate stores, reindex vector memory, run backups",
+		Version: version.Version,
+		// main prints the error once; usage is only shown on request, so a
+		// failure deep in a migration does not end in a screen of flags.
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
+	}
+	root.SetVersionTemplate("charsimctl {{.Version}}\n")
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return fmt.Errorf("%w (see %s --help)", err, cmd.CommandPath())
+	})
+	for _, sub := range subcommands {
+		root.AddCommand(sub())
+	}
+	return root
+}
