@@ -1,0 +1,166 @@
+package resources
+
+import (
+	"slices"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/ptr"
+
+	"github.com/mojin/charsim/api/v1alpha1"
+)
+
+func TestMCPServerEnv(t *testing.T) {
+	cases := []struct {
+		name   string
+		sim    *v1alpha1.CharacterSimulation
+		expect func(t *testing.T, env map[string]corev1.EnvVar)
+	}{
+		{
+			name: "managed stores, builtin embedder, generated token",
+			sim:  sample(),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
+				wantValue(t, env, "MCP_LISTEN_ADDR", ":8000")
+				wantSecretRef(t, env, "DATABASE_URL", "tavern-postgres-credentials", "url")
+				wantValue(t, env, "QDRANT_URL", "http://tavern-qdrant:6334")
+				wantSecretRef(t, env, "QDRANT_API_KEY", "tavern-qdrant-credentials", "api-key")
+				wantSecretRef(t, env, "REDIS_URL", "tavern-redis-credentials", "url")
+				wantSecretRef(t, env, "MCP_AUTH_TOKEN", "tavern-mcp-auth", "token")
+				wantValue(t, env, "EMBEDDING_PROVIDER", "builtin")
+				for _, n := range []string{"EMBEDDING_BASE_URL", "EMBEDDING_MODEL", "EMBEDDING_DIMENSIONS", "EMBEDDING_API_KEY"} {
+					wantAbsent(t, env, n)
+				}
+			},
+		},
+		{
+			name: "external stores come from the user's Secrets",
+			sim:  withRedisExternal(withExternalStores(sample())),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
+				wantSecretRef(t, env, "DATABASE_URL", "shared-db", "dsn")
+				wantSecretRef(t, env, "QDRANT_URL", "shared-qdrant", "url")
+				wantSecretRef(t, env, "QDRANT_API_KEY", "shared-qdrant", "api-key")
+				wantSecretRef(t, env, "REDIS_URL", "shared-redis", "url")
+			},
+		},
+		{
+			name: "external qdrant without an API key",
+			sim: func() *v1alpha1.CharacterSimulation {
+				s := withExternalStores(sample())
+				s.Spec.Qdrant.External.APIKeySecretRef = nil
+				return s
+			}(),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) { wantAbsent(t, env, "QDRANT_API_KEY") },
+		},
+		{
+			name:   "redis disabled",
+			sim:    withRedisDisabled(sample()),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) { wantAbsent(t, env, "REDIS_URL") },
+		},
+		{
+			name: "user token",
+			sim: func() *v1alpha1.CharacterSimulation {
+				s := sample()
+				s.Spec.MCPServer.AuthTokenSecretRef = &v1alpha1.SecretKeyRef{Name: "my-token", Key: "bearer"}
+				return s
+			}(),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
+				wantSecretRef(t, env, "MCP_AUTH_TOKEN", "my-token", "bearer")
+			},
+		},
+		{
+			name: "openai embedder",
+			sim:  withOpenAIEmbedding(sample()),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
+				wantValue(t, env, "EMBEDDING_PROVIDER", "openai")
+				wantValue(t, env, "EMBEDDING_BASE_URL", "https://api.openai.com/v1")
+				wantValue(t, env, "EMBEDDING_MODEL", "text-embedding-3-small")
+				wantValue(t, env, "EMBEDDING_DIMENSIONS", "1536")
+				wantSecretRef(t, env, "EMBEDDING_API_KEY", "openai", "key")
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			d := deployment(t, build(t, tc.sim), "tavern-mcp-server")
+			c := d.Spec.Template.Spec.Containers[0]
+			for _, e := range c.Env {
+				if !slices.Contains(MCPServerEnv, e.Name) {
+					t.Errorf("env %s is not listed in MCPServerEnv", e.Name)
+				}
+			}
+			tc.expect(t, envOf(c))
+		})
+	}
+}
+
+func TestMCPServerWorkload(t *testing.T) {
+	cases := []struct {
+		name     string
+		sim      *v1alpha1.CharacterSimulation
+		replicas int32
+		image    string
+		pdb      bool
+	}{
+		{name: "default", sim: sample(), replicas: 1, image: testOptions.MCPServerImage},
+		{name: "three replicas get a PDB", sim: withMCPReplicas(3)(sample()), replicas: 3, image: testOptions.MCPServerImage, pdb: true},
+		{name: "suspended drops the PDB", sim: withSuspend(withMCPReplicas(3)(sample())), replicas: 0, image: testOptions.MCPServerImage},
+		{
+			name: "image from the spec wins",
+			sim: func() *v1alpha1.CharacterSimulation {
+				s := sample()
+				s.Spec.MCPServer.Image = "example.org/mcp:pinned"
+				return s
+			}(),
+			replicas: 1, image: "example.org/mcp:pinned",
+		},
+		{
+			name: "unset replicas means one",
+			sim: func() *v1alpha1.CharacterSimulation {
+				s := sample()
+				s.Spec.MCPServer.Replicas = nil
+				return s
+			}(),
+			replicas: 1, image: testOptions.MCPServerImage,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			objs := build(t, tc.sim)
+			d := deployment(t, objs, "tavern-mcp-server")
+			if got := ptr.Deref(d.Spec.Replicas, -1); got != tc.replicas {
+				t.Errorf("replicas = %d, want %d", got, tc.replicas)
+			}
+			c := d.Spec.Template.Spec.Containers[0]
+			if c.Image != tc.image {
+				t.Errorf("image = %s, want %s", c.Image, tc.image)
+			}
+			if d.Spec.Template.Spec.ServiceAccountName != "tavern-mcp-server" {
+				t.Errorf("serviceAccountName = %q", d.Spec.Template.Spec.ServiceAccountName)
+			}
+			if p := c.LivenessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" || p.HTTPGet.Port.String() != "http" {
+				t.Errorf("liveness = %+v, want GET /healthz on http", p)
+			}
+			if p := c.ReadinessProbe; p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/readyz" {
+				t.Errorf("readiness = %+v, want GET /readyz", p)
+			}
+			svc := service(t, objs, "tavern-mcp-server")
+			if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Name != "http" || svc.Spec.Ports[0].Port != 8000 {
+				t.Errorf("service ports = %+v, want http 8000", svc.Spec.Ports)
+			}
+			sa := mustFind[corev1.ServiceAccount](t, objs, "ServiceAccount", "tavern-mcp-server")
+			if sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
+				t.Error("service account mounts an API token")
+			}
+			if got := find(objs, "PodDisruptionBudget", "tavern-mcp-server") != nil; got != tc.pdb {
+				t.Fatalf("PDB present = %v, want %v", got, tc.pdb)
+			}
+			if tc.pdb {
+				p := pdb(t, objs, "tavern-mcp-server")
+				if p.Spec.MaxUnavailable == nil || p.Spec.MaxUnavailable.IntValue() != 1 ||
+					p.Spec.Selector.MatchLabels[LabelComponent] != ComponentMCPServer {
+					t.Errorf("PDB spec = %+v", p.Spec)
+				}
+			}
+		})
+	}
+}
