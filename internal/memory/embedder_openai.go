@@ -8,11 +8,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
 )
+
+// retryInitialInterval is the first backoff interval; it grows exponentially.
+const retryInitialInterval = 500 * time.Millisecond
 
 // maxRetryAfter caps a server's Retry-After so a misconfigured proxy cannot
 // stall a request for hours.
@@ -21,8 +26,10 @@ const maxRetryAfter = 30 * time.Second
 // OpenAIEmbedder calls an OpenAI-compatible POST {baseURL}/embeddings
 // endpoint (OpenAI, Ollama, vLLM, LocalAI, ...).
 type OpenAIEmbedder struct {
-	client         *http.Client
-	endpoint       string
+	client   *http.Client
+	endpoint string
+	// shownEndpoint is endpoint without a password, for error messages.
+	shownEndpoint  string
 	model          string
 	apiKey         Secret
 	dim            int
@@ -30,8 +37,6 @@ type OpenAIEmbedder struct {
 	batchSize      int
 	timeout        time.Duration
 	maxRetries     int
-	// retryDelay is the first backoff interval; it grows exponentially.
-	retryDelay time.Duration
 }
 
 // NewOpenAIEmbedder returns an embedder for cfg. When cfg.Dimensions is 0 it
@@ -39,8 +44,6 @@ type OpenAIEmbedder struct {
 // bounds that request.
 func NewOpenAIEmbedder(ctx context.Context, cfg EmbeddingConfig) (*OpenAIEmbedder, error) {
 	switch {
-	case cfg.BaseURL == "":
-		return nil, errors.New("openai embedder: EMBEDDING_BASE_URL is required")
 	case cfg.Model == "":
 		return nil, errors.New("openai embedder: EMBEDDING_MODEL is required")
 	case cfg.Dimensions < 0 || cfg.Dimensions > maxEmbeddingDimension:
@@ -52,9 +55,14 @@ func NewOpenAIEmbedder(ctx context.Context, cfg EmbeddingConfig) (*OpenAIEmbedde
 	case cfg.MaxRetries < 0:
 		return nil, fmt.Errorf("openai embedder: EMBEDDING_MAX_RETRIES must not be negative, got %d", cfg.MaxRetries)
 	}
+	endpoint, err := url.Parse(strings.TrimRight(cfg.BaseURL, "/") + "/embeddings")
+	if err != nil || (endpoint.Scheme != "http" && endpoint.Scheme != "https") || endpoint.Host == "" {
+		return nil, errors.New("openai embedder: EMBEDDING_BASE_URL must be an http(s) URL such as http://ollama:11434/v1")
+	}
 	e := &OpenAIEmbedder{
 		client:         &http.Client{},
-		endpoint:       cfg.BaseURL + "/embeddings",
+		endpoint:       endpoint.String(),
+		shownEndpoint:  endpoint.Redacted(),
 		model:          cfg.Model,
 		apiKey:         cfg.APIKey,
 		dim:            cfg.Dimensions,
@@ -62,7 +70,6 @@ func NewOpenAIEmbedder(ctx context.Context, cfg EmbeddingConfig) (*OpenAIEmbedde
 		batchSize:      cfg.BatchSize,
 		timeout:        cfg.Timeout,
 		maxRetries:     cfg.MaxRetries,
-		retryDelay:     500 * time.Millisecond,
 	}
 	if e.dim == 0 {
 		vs, err := e.request(ctx, []string{"dimension probe"})
@@ -90,7 +97,7 @@ func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 		batch := texts[start:min(start+e.batchSize, len(texts))]
 		vs, err := e.request(ctx, batch)
 		if err != nil {
-			return nil, fmt.Errorf("embed with %s at %s: %w", e.Name(), e.endpoint, err)
+			return nil, fmt.Errorf("embed with %s at %s: %w", e.Name(), e.shownEndpoint, err)
 		}
 		for i, v := range vs {
 			if len(v) != e.dim {
@@ -128,7 +135,7 @@ func (e *OpenAIEmbedder) request(ctx context.Context, texts []string) ([][]float
 		return nil, fmt.Errorf("encode request: %w", err)
 	}
 	policy := backoff.NewExponentialBackOff()
-	policy.InitialInterval = e.retryDelay
+	policy.InitialInterval = retryInitialInterval
 	return backoff.Retry(ctx, func() ([][]float32, error) {
 		return e.attempt(ctx, body, len(texts))
 	}, backoff.WithBackOff(policy), backoff.WithMaxTries(uint(e.maxRetries)+1), backoff.WithMaxElapsedTime(0))

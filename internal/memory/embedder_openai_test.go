@@ -328,3 +328,12 @@ func TestNewOpenAIEmbedderValidatesConfig(t *testing.T) {
 		t.Errorf("unreachable endpoint without EMBEDDING_DIMENSIONS: err = %v", err)
 	}
 }
+
+func TestOpenAIEmbedderHidesURLPassword(t *testing.T) {
+	cfg := openAIConfig("http://user:hunter2@127.0.0.1:1/v1")
+	cfg.MaxRetries = 0
+	_, err := newOpenAI(t, cfg).Embed(t.Context(), []string{"x"})
+	if err == nil || strings.Contains(err.Error(), "hunter2") || !strings.Contains(err.Error(), "127.0.0.1:1") {
+		t.Fatalf("err = %v, want a connection error naming the host but not the password", err)
+	}
+}

@@ -8,8 +8,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/qdrant/go-client/qdrant"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 
 	"github.com/mojin/charsim/internal/store"
 )
@@ -84,15 +82,21 @@ func (q *QdrantStore) EnsureCollection(ctx context.Context, dim int) error {
 			CollectionName: q.collection,
 			VectorsConfig:  qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(dim), Distance: qdrant.Distance_Cosine}),
 		})
-		// Another replica may have created it in the meantime; the check below decides.
-		if err != nil && status.Code(err) != codes.AlreadyExists {
-			return fmt.Errorf("qdrant vector store: create collection %q: %w", q.collection, err)
+		if err != nil {
+			// Another replica may have created it in the meantime.
+			if exists, cerr := q.client.CollectionExists(ctx, q.collection); cerr != nil || !exists {
+				return fmt.Errorf("qdrant vector store: create collection %q: %w", q.collection, err)
+			}
 		}
 	}
-	if err := q.checkCollection(ctx, dim); err != nil {
+	info, err := q.checkCollection(ctx, dim)
+	if err != nil {
 		return err
 	}
 	for _, field := range keywordFields {
+		if _, indexed := info.GetPayloadSchema()[field]; indexed {
+			continue
+		}
 		_, err := q.client.CreateFieldIndex(ctx, &qdrant.CreateFieldIndexCollection{
 			CollectionName: q.collection,
 			FieldName:      field,
@@ -108,23 +112,23 @@ func (q *QdrantStore) EnsureCollection(ctx context.Context, dim int) error {
 }
 
 // checkCollection verifies the collection's single unnamed cosine vector of dim dimensions.
-func (q *QdrantStore) checkCollection(ctx context.Context, dim int) error {
+func (q *QdrantStore) checkCollection(ctx context.Context, dim int) (*qdrant.CollectionInfo, error) {
 	info, err := q.client.GetCollectionInfo(ctx, q.collection)
 	if err != nil {
-		return fmt.Errorf("qdrant vector store: inspect collection %q: %w", q.collection, err)
+		return nil, fmt.Errorf("qdrant vector store: inspect collection %q: %w", q.collection, err)
 	}
 	params := info.GetConfig().GetParams().GetVectorsConfig().GetParams()
 	if params == nil {
-		return fmt.Errorf("qdrant vector store: collection %q uses named vectors; charsim needs a single unnamed vector (choose another QDRANT_COLLECTION)", q.collection)
+		return nil, fmt.Errorf("qdrant vector store: collection %q uses named vectors; charsim needs a single unnamed vector (choose another QDRANT_COLLECTION)", q.collection)
 	}
 	if params.GetDistance() != qdrant.Distance_Cosine {
-		return fmt.Errorf("qdrant vector store: collection %q uses %s distance; charsim needs Cosine (choose another QDRANT_COLLECTION)", q.collection, params.GetDistance())
+		return nil, fmt.Errorf("qdrant vector store: collection %q uses %s distance; charsim needs Cosine (choose another QDRANT_COLLECTION)", q.collection, params.GetDistance())
 	}
 	if have := int(params.GetSize()); have != dim {
-		return fmt.Errorf("%w: Qdrant collection %q holds %d-dimensional vectors but the embedder produces %d; "+
+		return nil, fmt.Errorf("%w: Qdrant collection %q holds %d-dimensional vectors but the embedder produces %d; "+
 			"run `charsimctl reindex` to recreate it and re-embed every memory", ErrDimensionMismatch, q.collection, have, dim)
 	}
-	return nil
+	return info, nil
 }
 
 // Reset deletes the collection and creates it again for dim dimensions.
