@@ -1,0 +1,202 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mojin/charsim/internal/memory"
+	"github.com/mojin/charsim/internal/store"
+)
+
+// preloadBatch is the number of memories embedded and imported at once.
+const preloadBatch = 2000
+
+// runResult is everything measured about one server at one size.
+type runResult struct {
+	system  string
+	n       int
+	preload time.Duration // bulk load before the server starts
+	startup time.Duration // process start until ready (charsim loads its vector index)
+	phases  []stats
+	memory  processMemory
+}
+
+// benchCharsim measures cmd/mcp-server on backend with n preloaded memories.
+func benchCharsim(ctx context.Context, o options, binary, backend string, n int, pg *postgresServer, log logf) (runResult, error) {
+	result := runResult{system: "charsim " + backend, n: n}
+	dataDir, err := os.MkdirTemp(o.dir, "charsim-"+backend+"-")
+	if err != nil {
+		return result, fmt.Errorf("create a data directory: %w", err)
+	}
+	defer os.RemoveAll(dataDir)
+	env := []string{
+		"PATH=" + os.Getenv("PATH"),
+		"CHARACTER_DATA_DIR=" + dataDir,
+		"EMBEDDING_PROVIDER=" + memory.ProviderBuiltin,
+		"EMBEDDING_DIMENSIONS=" + strconv.Itoa(memory.DefaultBuiltinDimension),
+		"LOG_LEVEL=warn",
+	}
+	databaseURL := ""
+	if backend == "postgres" {
+		url, drop, err := pg.createDatabase(ctx, fmt.Sprintf("charsim_bench_%d", n))
+		if err != nil {
+			return result, err
+		}
+		defer drop()
+		databaseURL = url
+		env = append(env, "DATABASE_URL="+url)
+	}
+
+	log("preloading %d memories in bulk through the store", n)
+	start := time.Now()
+	characters, err := preload(ctx, databaseURL, dataDir, n, o.characters)
+	if err != nil {
+		return result, err
+	}
+	result.preload = time.Since(start)
+
+	start = time.Now()
+	srv, err := startServer(ctx, binary, env, filepath.Join(dataDir, "server.log"))
+	if err != nil {
+		return result, err
+	}
+	defer srv.stop()
+	result.startup = time.Since(start)
+	log("server ready in %s", result.startup.Round(time.Millisecond))
+
+	sessions, err := connectHTTP(ctx, srv.endpoint, o.clients)
+	if err != nil {
+		return result, err
+	}
+	defer closeAll(sessions)
+
+	character := func(i int) string { return characters[i%len(characters)] }
+	remember := func(offset int) call {
+		return func(ctx context.Context, s *mcp.ClientSession, i int) error {
+			_, err := callTool(ctx, s, "remember", map[string]any{
+				"character": character(i), "text": memoryText(offset + i), "importance": 1 + i%10,
+				"user": fmt.Sprintf("user-%d", i%50), "channel": fmt.Sprintf("channel-%d", i%10),
+			})
+			return err
+		}
+	}
+	recall := func(offset int) call {
+		return func(ctx context.Context, s *mcp.ClientSession, i int) error {
+			res, err := callTool(ctx, s, "recall", map[string]any{"character": character(i), "query": queryText(offset + i), "limit": 5})
+			if err != nil {
+				return err
+			}
+			// Every query shares words with some memory; an empty answer means a broken index.
+			if listed(res, "memories") == 0 {
+				return fmt.Errorf("recall found nothing: %v", res.StructuredContent)
+			}
+			return nil
+		}
+	}
+	// Warm up connections and caches before measuring.
+	if _, err := measure(ctx, phase{op: "warm-up", sessions: sessions, ops: 4 * len(sessions), call: recall(1 << 30)}); err != nil {
+		return result, err
+	}
+	phases := []phase{
+		{op: "remember", sessions: sessions[:1], ops: o.ops, call: remember(n)},
+		{op: "remember", sessions: sessions, ops: o.ops, call: remember(n + o.ops)},
+		{op: "recall", sessions: sessions[:1], ops: o.ops, call: recall(0)},
+		{op: "recall", sessions: sessions, ops: o.ops, call: recall(o.ops)},
+	}
+	for _, p := range phases {
+		s, err := measure(ctx, p)
+		if err != nil {
+			return result, err
+		}
+		log("%-8s %d client(s): %.0f ops/s, p50 %s, p99 %s", s.op, s.clients, s.perSecond(), s.p50, s.p99)
+		result.phases = append(result.phases, s)
+	}
+	result.memory, err = readProcessMemory(srv.pid())
+	return result, err
+}
+
+// preload creates the characters and n memories with their vectors directly
+// in the store, in bulk, and returns the characters' names.
+func preload(ctx context.Context, databaseURL, dataDir string, n, characters int) ([]string, error) {
+	st, err := store.Open(ctx, databaseURL, dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("open the store: %w", err)
+	}
+	defer st.Close()
+	emb, err := memory.NewBuiltinEmbedder(memory.DefaultBuiltinDimension)
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, characters)
+	ids := make([]string, characters)
+	for c := range characters {
+		created, err := st.CreateCharacter(ctx, store.Character{Name: fmt.Sprintf("bench-%d", c), Personality: "patient"})
+		if err != nil {
+			return nil, fmt.Errorf("create a character: %w", err)
+		}
+		names[c], ids[c] = created.Name, created.ID
+	}
+	now := time.Now()
+	for lo := 0; lo < n; lo += preloadBatch {
+		hi := min(lo+preloadBatch, n)
+		texts := make([]string, 0, hi-lo)
+		for i := lo; i < hi; i++ {
+			texts = append(texts, memoryText(i))
+		}
+		vectors, err := emb.Embed(ctx, texts)
+		if err != nil {
+			return nil, err
+		}
+		d := &store.Dataset{}
+		for i := lo; i < hi; i++ {
+			m := store.Memory{
+				ID: uuid.Must(uuid.NewV7()).String(), CharacterID: ids[i%characters],
+				UserID: fmt.Sprintf("user-%d", i%50), ChannelID: fmt.Sprintf("channel-%d", i%10),
+				Kind: store.KindEpisodic, Text: texts[i-lo], Importance: 1 + i%10,
+				CreatedAt: now.Add(-time.Duration(n-i) * time.Minute),
+			}
+			d.Memories = append(d.Memories, m)
+			d.Vectors = append(d.Vectors, store.MemoryVector{MemoryID: m.ID, CharacterID: m.CharacterID,
+				UserID: m.UserID, ChannelID: m.ChannelID, Kind: m.Kind, Vector: vectors[i-lo]})
+		}
+		if _, err := st.Import(ctx, d); err != nil {
+			return nil, fmt.Errorf("import memories %d..%d: %w", lo, hi, err)
+		}
+	}
+	return names, nil
+}
+
+// connectHTTP opens n MCP client sessions to the streamable HTTP endpoint,
+// sharing one keep-alive connection pool.
+func connectHTTP(ctx context.Context, endpoint string, n int) ([]*mcp.ClientSession, error) {
+	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * n}}
+	client := mcp.NewClient(&mcp.Implementation{Name: "bench-mcp", Version: "1"}, nil)
+	sessions := make([]*mcp.ClientSession, 0, n)
+	for range n {
+		s, err := client.Connect(ctx, &mcp.StreamableClientTransport{
+			Endpoint: endpoint, HTTPClient: httpClient,
+			// The server is stateless; it sends nothing outside responses.
+			DisableStandaloneSSE: true,
+		}, nil)
+		if err != nil {
+			closeAll(sessions)
+			return nil, fmt.Errorf("connect to %s: %w", endpoint, err)
+		}
+		sessions = append(sessions, s)
+	}
+	return sessions, nil
+}
+
+func closeAll(sessions []*mcp.ClientSession) {
+	for _, s := range sessions {
+		_ = s.Close() // the benchmark is over; nothing to recover
+	}
+}

@@ -1,0 +1,161 @@
+// Command bench-mcp measures the charsim MCP server the way clients use it:
+// it builds and starts the real cmd/mcp-server on 127.0.0.1, preloads N
+// memories straight into its store (bulk, before the server starts), then
+// drives /mcp over real HTTP with the MCP Go SDK client and prints, per
+// backend and N, the throughput and latency of remember and recall and the
+// server's resident memory. In the same run it installs the reference
+// @modelcontextprotocol/server-memory from npm, drives the equivalent
+// workload over stdio, and prints the throughput ratio.
+//
+//	go run ./hack/bench-mcp                       # everything (≈10 min on 2 cores)
+//	go run ./hack/bench-mcp -n 10000 -backends sqlite -ops 300
+//
+// PostgreSQL comes from CHARSIM_TEST_POSTGRES_URL, .local/test-services.env,
+// or hack/test-services.sh start (stopped again afterwards).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// options are the command-line flags.
+type options struct {
+	sizes      []int
+	backends   []string
+	clients    int
+	ops        int
+	characters int
+	peer       bool
+	peerOps    int
+	dir        string
+	timeout    time.Duration
+	// loadAtStart is the load average when the run began, for the report.
+	loadAtStart string
+}
+
+var knownBackends = []string{"sqlite", "postgres"}
+
+func main() {
+	opts, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench-mcp:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, opts.timeout)
+	defer cancel()
+	if err := run(ctx, opts, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-mcp:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, output io.Writer) (options, error) {
+	var o options
+	var sizes, backends string
+	fs := flag.NewFlagSet("bench-mcp", flag.ContinueOnError)
+	fs.SetOutput(output)
+	fs.StringVar(&sizes, "n", "10000,100000", "comma-separated numbers of preloaded memories")
+	fs.StringVar(&backends, "backends", "sqlite,postgres", "comma-separated SQL backends: sqlite, postgres")
+	fs.IntVar(&o.clients, "clients", 4, "concurrent MCP clients in the concurrent phases")
+	fs.IntVar(&o.ops, "ops", 1000, "tool calls per measured phase")
+	fs.IntVar(&o.characters, "characters", 1, "characters the memories are spread over (recall searches one character's memories)")
+	fs.BoolVar(&o.peer, "peer", true, "also measure @modelcontextprotocol/server-memory (npm) at the smallest -n")
+	fs.IntVar(&o.peerOps, "peer-ops", 200, "tool calls per measured phase of the npm server")
+	fs.StringVar(&o.dir, "dir", ".local/bench", "working directory (server binary, npm package, databases)")
+	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long")
+	if err := fs.Parse(args); err != nil {
+		return options{}, err
+	}
+	var errs []error
+	if fs.NArg() > 0 {
+		errs = append(errs, fmt.Errorf("unexpected arguments %q", fs.Args()))
+	}
+	for _, s := range strings.Split(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("-n: %q is not a positive number", s))
+			continue
+		}
+		o.sizes = append(o.sizes, n)
+	}
+	slices.Sort(o.sizes)
+	for _, b := range strings.Split(backends, ",") {
+		b = strings.TrimSpace(b)
+		if !slices.Contains(knownBackends, b) {
+			errs = append(errs, fmt.Errorf("-backends: unknown backend %q, want %v", b, knownBackends))
+			continue
+		}
+		o.backends = append(o.backends, b)
+	}
+	positive := map[string]int{"-clients": o.clients, "-ops": o.ops, "-characters": o.characters, "-peer-ops": o.peerOps}
+	for name, v := range positive {
+		if v < 1 {
+			errs = append(errs, fmt.Errorf("%s: must be at least 1, got %d", name, v))
+		}
+	}
+	if o.timeout <= 0 {
+		errs = append(errs, fmt.Errorf("-timeout: must be positive, got %s", o.timeout))
+	}
+	return o, errors.Join(errs...)
+}
+
+func run(ctx context.Context, o options, stdout, progress io.Writer) error {
+	o.loadAtStart = loadAverage()
+	if err := os.MkdirAll(o.dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", o.dir, err)
+	}
+	log := func(format string, args ...any) { fmt.Fprintf(progress, "bench: "+format+"\n", args...) }
+
+	log("building cmd/mcp-server")
+	binary, err := buildServer(ctx, o.dir)
+	if err != nil {
+		return err
+	}
+	var pg *postgresServer
+	if slices.Contains(o.backends, "postgres") {
+		if pg, err = findPostgres(ctx, log); err != nil {
+			return err
+		}
+		defer pg.release(log)
+	}
+
+	var results []runResult
+	for _, backend := range o.backends {
+		for _, n := range o.sizes {
+			log("charsim on %s with %d memories", backend, n)
+			r, err := benchCharsim(ctx, o, binary, backend, n, pg, log)
+			if err != nil {
+				return fmt.Errorf("charsim on %s with %d memories: %w", backend, n, err)
+			}
+			results = append(results, r)
+		}
+	}
+	var peer *runResult
+	if o.peer {
+		n := o.sizes[0]
+		log("npm %s@%s with %d items", peerPackage, peerVersion, n)
+		r, err := benchPeer(ctx, o, n, log)
+		if err != nil {
+			return fmt.Errorf("npm %s: %w", peerPackage, err)
+		}
+		peer = &r
+	}
+	report(stdout, o, results, peer)
+	return nil
+}

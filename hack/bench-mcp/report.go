@@ -1,0 +1,122 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/mojin/charsim/internal/memory"
+)
+
+// Targets from the issue.
+const (
+	targetRecallP99  = 10 * time.Millisecond // at 100k memories on the embedded store
+	targetPeerFactor = 10.0                  // throughput over the npm server at 10k
+)
+
+// report prints every figure, the ratios to the npm server and the targets.
+func report(w io.Writer, o options, results []runResult, peer *runResult) {
+	fmt.Fprintf(w, "\ncharsim MCP benchmark: %d CPUs, %s, %s\n", runtime.NumCPU(), runtime.Version(), time.Now().Format(time.DateTime))
+	fmt.Fprintf(w, "Load average (1, 5, 15 min) at the start: %s; at the end: %s (other work on the machine skews the figures).\n",
+		o.loadAtStart, loadAverage())
+	fmt.Fprintf(w, "Memories are preloaded in bulk through the store, not over MCP, before the server starts; every\n"+
+		"measured call is a real MCP tool call: over HTTP on 127.0.0.1 to cmd/mcp-server, over stdio to the npm server.\n"+
+		"charsim: builtin embedder (%d dimensions), embedded vector store, memories spread over %d character(s);\n"+
+		"latency is per call as the client sees it; RSS is the server process's (now, and its peak).\n\n",
+		memory.DefaultBuiltinDimension, o.characters)
+
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "server\tN\tpreload\tstartup\top\tclients\tops/s\tp50\tp99\tRSS\tpeak RSS\t")
+	all := results
+	if peer != nil {
+		all = append(all[:len(all):len(all)], *peer)
+	}
+	for _, r := range all {
+		for _, s := range r.phases {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t\n", r.system, r.n,
+				r.preload.Round(100*time.Millisecond), r.startup.Round(10*time.Millisecond),
+				s.op, s.clients, s.perSecond(), roundLatency(s.p50), roundLatency(s.p99),
+				mebibytes(r.memory.rssKB), mebibytes(r.memory.peakKB))
+		}
+	}
+	tw.Flush()
+
+	fmt.Fprintln(w, "\nTargets:")
+	largest := o.sizes[len(o.sizes)-1]
+	for _, r := range results {
+		if r.n != largest {
+			continue
+		}
+		if s, ok := phaseOf(r, "recall", 1); ok {
+			fmt.Fprintf(w, "  recall p99 at %d memories, %s, 1 client: %s (target ≤ %s) %s\n",
+				r.n, r.system, roundLatency(s.p99), targetRecallP99, verdict(float64(targetRecallP99)/float64(s.p99)))
+		}
+	}
+	if peer == nil {
+		return
+	}
+	for _, r := range results {
+		if r.n != peer.n {
+			continue
+		}
+		for _, pair := range [][2]string{{"remember", "store"}, {"recall", "search"}} {
+			theirs, ok := phaseOf(*peer, pair[1], 1)
+			if !ok {
+				continue
+			}
+			for _, clients := range []int{1, o.clients} {
+				ours, ok := phaseOf(r, pair[0], clients)
+				if !ok {
+					continue
+				}
+				ratio := ours.perSecond() / theirs.perSecond()
+				fmt.Fprintf(w, "  %s/%s throughput at %d, %s with %d client(s) / npm server: %.1fx (target ≥ %.0fx) %s\n",
+					pair[0], pair[1], r.n, r.system, clients, ratio, targetPeerFactor, verdict(ratio/targetPeerFactor))
+			}
+		}
+	}
+}
+
+// phaseOf finds the phase of op with the given number of clients.
+func phaseOf(r runResult, op string, clients int) (stats, bool) {
+	for _, s := range r.phases {
+		if s.op == op && s.clients == clients {
+			return s, true
+		}
+	}
+	return stats{}, false
+}
+
+// verdict says whether a target is met, given measured/target as a factor ≥ 1 when met.
+func verdict(factor float64) string {
+	if factor >= 1 {
+		return "met"
+	}
+	return fmt.Sprintf("MISSED (%.2fx of target)", factor)
+}
+
+func roundLatency(d time.Duration) time.Duration {
+	if d >= 10*time.Millisecond {
+		return d.Round(100 * time.Microsecond)
+	}
+	return d.Round(10 * time.Microsecond)
+}
+
+func mebibytes(kb int64) string { return fmt.Sprintf("%d MiB", kb/1024) }
+
+// loadAverage is the first three fields of /proc/loadavg.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
+}
