@@ -1,7 +1,9 @@
 package mcpserver
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -102,5 +104,19 @@ func recoverPanics(logger *slog.Logger) mcp.Middleware {
 			}()
 			return next(ctx, method, req)
 		}
+	}
+}
+
+// nullArgumentsAsEmpty is receiving middleware that reads `"arguments": null`
+// in a tool call as no arguments, which is what it means. The SDK would
+// otherwise apply schema defaults to a nil map and panic (go-sdk v1.8.0,
+// jsonschema-go v0.4.3).
+func nullArgumentsAsEmpty(next mcp.MethodHandler) mcp.MethodHandler {
+	return func(ctx context.Context, method string, req mcp.Request) (mcp.Result, error) {
+		if call, ok := req.(*mcp.CallToolRequest); ok && call.Params != nil &&
+			bytes.Equal(bytes.TrimSpace(call.Params.Arguments), []byte("null")) {
+			call.Params.Arguments = json.RawMessage("{}")
+		}
+		return next(ctx, method, req)
 	}
 }

@@ -3,6 +3,7 @@ package mcpserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mojin/charsim/internal/memory"
@@ -126,6 +128,13 @@ func callFails(t testing.TB, s *mcp.ClientSession, tool string, args any) string
 		t.Fatalf("%s(%v) succeeded, want an error: %s", tool, args, resultText(res))
 	}
 	return resultText(res)
+}
+
+// isInternalError reports whether err is a JSON-RPC internal error, what a
+// recovered panic or another server bug becomes.
+func isInternalError(err error) bool {
+	var wire *jsonrpc.Error
+	return errors.As(err, &wire) && wire.Code == jsonrpc.CodeInternalError
 }
 
 func resultText(res *mcp.CallToolResult) string {

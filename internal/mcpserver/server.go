@@ -65,7 +65,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error)
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "charsim", Title: "charsim characters", Version: version.Version},
 		&mcp.ServerOptions{Instructions: instructions, Logger: sdkLogger(logger)})
-	s.mcp.AddReceivingMiddleware(recoverPanics(logger))
+	s.mcp.AddReceivingMiddleware(recoverPanics(logger), nullArgumentsAsEmpty)
 	s.registerTools()
 	s.registerResources()
 	s.registerPrompts()
