@@ -1,6 +1,7 @@
 package resources
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -185,7 +186,13 @@ func tcpPorts(ports ...int32) []*networkingv1ac.NetworkPolicyPortApplyConfigurat
 func urlPort(raw string) (int32, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return 0, fmt.Errorf("parse URL: %w", err)
+		// Report the cause only: a URL may carry credentials, and this
+		// message can end up in events and logs.
+		var urlErr *url.Error
+		if errors.As(err, &urlErr) {
+			err = urlErr.Err
+		}
+		return 0, fmt.Errorf("not a valid URL: %w", err)
 	}
 	if p := u.Port(); p != "" {
 		n, err := strconv.ParseUint(p, 10, 16)

@@ -201,7 +201,7 @@ func TestURLPort(t *testing.T) {
 		{url: "http://host:0/v1", wantErr: `port "0"`},
 		{url: "http://host:99999/v1", wantErr: `port "99999"`},
 		{url: "ftp://host/v1", wantErr: `scheme "ftp"`},
-		{url: "http://[::1", wantErr: "parse URL"},
+		{url: "http://user:secret@[::1", wantErr: "not a valid URL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.url, func(t *testing.T) {
@@ -209,6 +209,9 @@ func TestURLPort(t *testing.T) {
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want it to mention %s", err, tc.wantErr)
+				}
+				if strings.Contains(err.Error(), "secret") {
+					t.Errorf("err = %v repeats the URL's credentials", err)
 				}
 				return
 			}

@@ -1,0 +1,99 @@
+// Package controllers holds the charsim reconcilers. They are thin: read the
+// custom resource, call the pure builders in internal/resources, apply the
+// result with server-side apply, and write back status only when it changed.
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/mojin/charsim/api/v1alpha1"
+	"github.com/mojin/charsim/internal/resources"
+)
+
+// FieldOwner is the server-side apply field manager of everything the
+// operator writes.
+const FieldOwner = "charsim-operator"
+
+// CharacterSimulationReconciler turns a CharacterSimulation into its stores,
+// MCP server, Discord bot and network policies.
+type CharacterSimulationReconciler struct {
+	client.Client
+	// Recorder reports condition changes and generated Secrets as Events.
+	Recorder events.EventRecorder
+	// Options are the operator-wide defaults (images).
+	Options resources.Options
+}
+
+// +kubebuilder:rbac:groups=charsim.mojin.dev,resources=charactersimulations,verbs=get;list;watch
+// +kubebuilder:rbac:groups=charsim.mojin.dev,resources=charactersimulations/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=charsim.mojin.dev,resources=charactersimulations/finalizers,verbs=update
+// +kubebuilder:rbac:groups=apps,resources=statefulsets;deployments,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=services;serviceaccounts,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile brings one simulation's children to the desired state. Applying
+// an unchanged intent is a no-op on the API server, so a converged
+// simulation makes no writes at all.
+func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	sim := &v1alpha1.CharacterSimulation{}
+	if err := r.Get(ctx, req.NamespacedName, sim); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !sim.DeletionTimestamp.IsZero() {
+		// The garbage collector removes the children; volumes are retained.
+		return ctrl.Result{}, nil
+	}
+
+	desired, err := resources.Desired(sim, r.Options)
+	if err != nil {
+		// Only a spec the API validation let through fails here; retrying
+		// cannot help until the spec changes, which triggers a new reconcile.
+		r.Recorder.Eventf(sim, nil, corev1.EventTypeWarning, "InvalidSpec", "Reconcile", "%v", err)
+		return ctrl.Result{}, reconcile.TerminalError(fmt.Errorf("build desired objects: %w", err))
+	}
+	if err := r.ensureSecrets(ctx, sim); err != nil {
+		return ctrl.Result{}, err
+	}
+	for _, obj := range desired {
+		if err := r.Apply(ctx, obj, client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
+			return ctrl.Result{}, fmt.Errorf("apply %s %s: %w", *obj.GetKind(), *obj.GetName(), err)
+		}
+	}
+	if err := r.prune(ctx, sim, wantedChildren(sim, desired)); err != nil {
+		return ctrl.Result{}, err
+	}
+
+	obs, err := r.observe(ctx, sim)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{}, r.updateStatus(ctx, sim, obs)
+}
+
+// SetupWithManager registers the controller. Spec changes (generation) and
+// annotation changes (a way to ask for a reconcile) of the simulation wake
+// it, and so does any change to a child, status included, because readiness
+// is computed from the children's status.
+func (r *CharacterSimulationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	b := ctrl.NewControllerManagedBy(mgr).
+		Named("charactersimulation").
+		For(&v1alpha1.CharacterSimulation{}, builder.WithPredicates(
+			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})))
+	for _, k := range childKinds {
+		// Periodic resyncs carry no change; they only cost a reconcile.
+		b = b.Owns(k.object(), builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}))
+	}
+	return b.Complete(r)
+}
