@@ -114,3 +114,12 @@ func TestPostgresRecoversFromOutage(t *testing.T) {
 		t.Fatalf("write after recovery: %v", err)
 	}
 }
+
+func BenchmarkPostgres(b *testing.B) {
+	s, err := store.Open(b.Context(), testsvc.NewDatabase(b, testsvc.PostgresURL(b)), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.Benchmark(b, s)
+}

@@ -34,7 +34,7 @@ type sqliteDB struct {
 // openSQLite opens (creating if needed) the database file at path and migrates it.
 func openSQLite(ctx context.Context, path string) (Store, error) {
 	if path == "" || strings.ContainsAny(path, "?#") {
-		return nil, fmt.Errorf("sqlite database path %q: must be a file path without '?' or '#'", path)
+		return nil, invalid(EnvDatabaseURL, "sqlite database path %q must be a file path without '?' or '#'", path)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create sqlite directory: %w", err)

@@ -135,3 +135,12 @@ func TestEnvironment(t *testing.T) {
 		t.Fatalf("DefaultDataDir() = %q", got)
 	}
 }
+
+func BenchmarkSQLite(b *testing.B) {
+	s, err := store.Open(b.Context(), "sqlite://"+filepath.Join(b.TempDir(), "bench.db"), "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	storetest.Benchmark(b, s)
+}

@@ -23,7 +23,8 @@ var (
 	// ErrConflict means a row with the same unique key already exists
 	// (for example a character name or a timeline branch name).
 	ErrConflict = errors.New("already exists")
-	// ErrInvalid wraps validation failures; the message names the field.
+	// ErrInvalid wraps validation failures; the message names the field,
+	// and errors.As with a *FieldError gives it.
 	ErrInvalid = errors.New("invalid")
 )
 
@@ -51,7 +52,9 @@ type Store interface {
 	GetMemory(ctx context.Context, id string) (Memory, error)
 	// GetMemories returns the memories with these IDs that exist, in no order.
 	GetMemories(ctx context.Context, ids []string) ([]Memory, error)
+	// UpdateMemory also updates the Kind of the memory's stored vector.
 	UpdateMemory(ctx context.Context, id string, patch MemoryPatch) (Memory, error)
+	// DeleteMemory deletes the memory and its stored vector.
 	DeleteMemory(ctx context.Context, id string) error
 	// ListMemories returns memories matching the filter, newest first.
 	ListMemories(ctx context.Context, f MemoryFilter) ([]Memory, error)
@@ -59,7 +62,9 @@ type Store interface {
 	TouchMemories(ctx context.Context, ids []string, at time.Time) error
 
 	// Vectors of the embedded vector backend, kept in the same database so that
-	// a memory row and its vector can be written in one transaction.
+	// a memory row and its vector can be written in one transaction. Like a
+	// Qdrant collection, the vector table is keyed by memory ID and accepts IDs
+	// without a memory row; deleting memories deletes their vectors.
 	UpsertVectors(ctx context.Context, vs []MemoryVector) error
 	DeleteVectors(ctx context.Context, memoryIDs []string) error
 	// ScanVectors calls fn for every stored vector (used to load the in-memory index).
@@ -74,14 +79,19 @@ type Store interface {
 	AddEvent(ctx context.Context, e TimelineEvent) (TimelineEvent, error)
 	GetEvent(ctx context.Context, id string) (TimelineEvent, error)
 	// Timeline returns the chain from the branch head back to the root, oldest
-	// first, keeping the newest limit events (limit <= 0 means all).
+	// first, keeping the newest limit events (limit <= 0 means all). Branch ""
+	// means "main"; an unknown branch is ErrNotFound, except "main", which is
+	// empty until the channel's first event.
 	Timeline(ctx context.Context, channelID, branch string, limit int) ([]TimelineEvent, error)
 	// BranchTimeline creates branch name in the event's channel, whose head is
 	// fromEventID. ErrConflict when the name exists in that channel.
 	BranchTimeline(ctx context.Context, fromEventID, name string) (Branch, error)
 	ListBranches(ctx context.Context, channelID string) ([]Branch, error)
 
-	// State and relationships.
+	// State and relationships. For an existing character without a stored
+	// state or relationship the Get methods return the defaults (DefaultEmotion,
+	// DefaultEnergy; a neutral relationship) with a zero UpdatedAt; for a
+	// missing character they return ErrNotFound.
 	GetCharacterState(ctx context.Context, characterID string) (CharacterState, error)
 	// UpdateCharacterState applies the non-nil fields; the state row is created on first use.
 	UpdateCharacterState(ctx context.Context, characterID string, patch StatePatch) (CharacterState, error)
@@ -93,18 +103,19 @@ type Store interface {
 	// Conversation.
 	LogMessage(ctx context.Context, m Message) (Message, error)
 	// RecentMessages returns the newest limit messages of a character in a
-	// channel, oldest first.
+	// channel, oldest first (limit <= 0 means all).
 	RecentMessages(ctx context.Context, characterID, channelID string, limit int) ([]Message, error)
 
 	// Privacy: ForgetUser deletes every memory (with vector) and message of a
-	// user and returns the IDs of the deleted memories, so a remote vector
-	// backend can delete them too.
+	// user, and every relationship whose target is the user, and returns the
+	// IDs of the deleted memories, so a remote vector backend can delete them too.
 	ForgetUser(ctx context.Context, userID string) (deletedMemoryIDs []string, err error)
 
 	// Migration and administration.
 	Export(ctx context.Context) (*Dataset, error)
 	// Import inserts every row that is not already present (by primary key)
 	// and reports how many were inserted. Running it twice inserts nothing.
+	// It validates every row first and writes all of them in one transaction.
 	Import(ctx context.Context, d *Dataset) (Counts, error)
 	Count(ctx context.Context) (Counts, error)
 

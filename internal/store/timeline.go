@@ -127,15 +127,24 @@ func (s *sqlStore) Timeline(ctx context.Context, channelID, branch string, limit
 		branch = DefaultBranch
 	}
 	args := queryArgs{channelID, branch}
+	// With a limit the walk stops after limit events instead of reaching the root.
+	depthBound := ""
+	if limit > 0 {
+		depthBound = ` AND chain.depth < ` + args.add(limit-1)
+	}
+	// The recursive step looks the parent up with a scalar subquery rather than
+	// a join: PostgreSQL plans a join against the one-row work table as a hash
+	// join over the whole events table, once per step. The root yields one
+	// NULL id, which ends the walk and drops out of the final join.
 	query := `WITH RECURSIVE chain (id, depth) AS (
 			SELECT head_event_id, 0 FROM timeline_branches
 			WHERE channel_id = $1 AND name = $2 AND head_event_id IS NOT NULL
 			UNION ALL
-			SELECT e.parent_id, chain.depth + 1 FROM chain JOIN timeline_events e ON e.id = chain.id
-			WHERE e.parent_id IS NOT NULL
+			SELECT (SELECT p.parent_id FROM timeline_events p WHERE p.id = chain.id), chain.depth + 1
+			FROM chain WHERE chain.id IS NOT NULL` + depthBound + `
 		)
 		SELECT ` + eventColumnsOf + ` FROM chain JOIN timeline_events e ON e.id = chain.id
-		ORDER BY chain.depth` + limitOffset(&args, limit, 0)
+		ORDER BY chain.depth`
 	q := s.db.reader()
 	events, err := collect(ctx, q, scanEvent, query, args...)
 	if err != nil {

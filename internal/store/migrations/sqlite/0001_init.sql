@@ -47,10 +47,10 @@ CREATE TABLE memories (
 	created_at       TIMESTAMP NOT NULL,
 	last_accessed_at TIMESTAMP NOT NULL
 );
-CREATE INDEX memories_character_idx ON memories (character_id, created_at DESC);
-CREATE INDEX memories_user_idx ON memories (user_id, created_at DESC);
-CREATE INDEX memories_channel_idx ON memories (channel_id, created_at DESC);
-CREATE INDEX memories_created_idx ON memories (created_at DESC);
+CREATE INDEX memories_character_idx ON memories (character_id, created_at DESC, id DESC);
+CREATE INDEX memories_user_idx ON memories (user_id, created_at DESC, id DESC);
+CREATE INDEX memories_channel_idx ON memories (channel_id, created_at DESC, id DESC);
+CREATE INDEX memories_created_idx ON memories (created_at DESC, id DESC);
 
 -- Like a Qdrant collection, the vector table is keyed by memory ID and does not
 -- reference memories; the store deletes vectors together with their memories.
@@ -97,5 +97,5 @@ CREATE TABLE messages (
 	content      TEXT NOT NULL,
 	created_at   TIMESTAMP NOT NULL
 );
-CREATE INDEX messages_conversation_idx ON messages (character_id, channel_id, created_at DESC);
+CREATE INDEX messages_conversation_idx ON messages (character_id, channel_id, created_at DESC, id DESC);
 CREATE INDEX messages_user_idx ON messages (user_id);
