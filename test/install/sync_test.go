@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	appsv1 "k8s.io/api/apps/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -104,25 +103,4 @@ func roleRules(t *testing.T, objects []*unstructured.Unstructured, prefix string
 		}
 	}
 	return rules
-}
-
-// TestChartManagerFlagsMatchKustomize checks that, with default values, the
-// chart passes the manager the same flags as config/manager does: a flag
-// added on one side only would make the installs behave differently.
-func TestChartManagerFlagsMatchKustomize(t *testing.T) {
-	flags := func(objects []*unstructured.Unstructured) []string {
-		var deployment appsv1.Deployment
-		onlyObject(t, objects, "Deployment", &deployment)
-		var names []string
-		for _, arg := range managerContainer(t, &deployment).Args {
-			name, _, _ := strings.Cut(arg, "=")
-			names = append(names, name)
-		}
-		return slices.Sorted(slices.Values(names))
-	}
-	chart := flags(decodeManifests(t, newHelm(t).template(t, "charsim-system")))
-	kustomize := flags(decodeManifests(t, kustomizeBuild(t, "config/default")))
-	if !slices.Equal(chart, kustomize) {
-		t.Errorf("manager flags differ: chart %v, config/manager %v", chart, kustomize)
-	}
 }
