@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/mojin/charsim/internal/store"
@@ -143,4 +144,36 @@ func BenchmarkSQLite(b *testing.B) {
 	}
 	defer s.Close()
 	storetest.Benchmark(b, s)
+}
+
+// Two stores on one file stand for two processes (the MCP server and
+// charsimctl): their writers wait for each other instead of failing with
+// SQLITE_BUSY.
+func TestSQLiteTwoStoresOnOneFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "charsim.db")
+	a, b := openSQLiteFile(t, path), openSQLiteFile(t, path)
+	c, err := a.CreateCharacter(t.Context(), store.Character{Name: "Aria"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const each = 100
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*each)
+	for _, s := range []store.Store{a, b} {
+		wg.Go(func() {
+			for range each {
+				if _, err := s.CreateMemory(t.Context(), store.Memory{CharacterID: c.ID, Kind: store.KindEpisodic, Text: "x", Importance: 1}); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("CreateMemory: %v", err)
+	}
+	if n, err := b.Count(t.Context()); err != nil || n.Memories != 2*each {
+		t.Fatalf("Count = %+v, %v; want %d memories", n, err, 2*each)
+	}
 }
