@@ -19,10 +19,15 @@ var allTools = []string{
 	"log_message", "get_context",
 }
 
-// TestEndToEnd drives a real server over streamable HTTP with the SDK client,
-// through a whole roleplay session on SQLite.
+// TestEndToEnd drives a real server over streamable HTTP with the SDK client
+// through a whole roleplay session, on SQLite and on PostgreSQL.
 func TestEndToEnd(t *testing.T) {
-	ts, _ := startServer(t, testConfig(t))
+	t.Run("sqlite", func(t *testing.T) { testEndToEnd(t, testConfig(t)) })
+	t.Run("postgres", func(t *testing.T) { testEndToEnd(t, postgresConfig(t)) })
+}
+
+func testEndToEnd(t *testing.T, cfg Config) {
+	ts, _ := startServer(t, cfg)
 	s := ts.session(t)
 	ctx := t.Context()
 

@@ -15,6 +15,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/mojin/charsim/internal/memory"
+	"github.com/mojin/charsim/internal/testsvc"
 )
 
 // testConfig is a zero-config server on SQLite in a fresh directory with
@@ -26,6 +27,15 @@ func testConfig(t testing.TB) Config {
 		t.Fatalf("memory config: %v", err)
 	}
 	return Config{DataDir: t.TempDir(), Memory: mem}
+}
+
+// postgresConfig is testConfig on a fresh database of the shared test
+// PostgreSQL server.
+func postgresConfig(t testing.TB) Config {
+	t.Helper()
+	cfg := testConfig(t)
+	cfg.DatabaseURL = testsvc.NewDatabase(t, testsvc.PostgresURL(t))
+	return cfg
 }
 
 // testServer is a real server behind a real HTTP listener.

@@ -24,8 +24,8 @@ const instructions = `charsim keeps roleplay characters: their personas, long-te
 	`Use remember for things worth keeping, update_relationship and update_character_state when the story changes them, ` +
 	`and add_event for story events. Characters are addressed by ID or by name.`
 
-// Redis client timeouts: the cache is optional, so a slow Redis must not
-// slow every tool call down by much.
+// Redis client timeouts: the cache is optional, so a slow or failing Redis
+// must not slow every tool call down by much.
 const (
 	redisDialTimeout = 2 * time.Second
 	redisIOTimeout   = time.Second
@@ -61,6 +61,9 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error)
 		opts.DialTimeout = cmp.Or(opts.DialTimeout, redisDialTimeout)
 		opts.ReadTimeout = cmp.Or(opts.ReadTimeout, redisIOTimeout)
 		opts.WriteTimeout = cmp.Or(opts.WriteTimeout, redisIOTimeout)
+		if opts.MaxRetries == 0 { // the go-redis default: 3 retries with backoff
+			opts.MaxRetries = -1 // a failed cache call falls back to the store at once
+		}
 		s.cache = newRecentCache(redis.NewClient(opts), logger)
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "charsim", Title: "charsim characters", Version: version.Version},
