@@ -1,6 +1,7 @@
 package install
 
 import (
+	"bytes"
 	"maps"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	"github.com/mojin/charsim/internal/testenv"
 )
@@ -79,7 +81,7 @@ func TestChartRBACMatchesKustomize(t *testing.T) {
 	}
 	for role, rules := range kustomize {
 		if !equality.Semantic.DeepEqual(rules, chart[role]) {
-			t.Errorf("%s: chart rules\n%+v\nkustomize rules\n%+v\n%s", role, chart[role], rules, syncHint)
+			t.Errorf("%s: chart rules\n%s\nkustomize rules\n%s\n%s", role, asYAML(t, chart[role]), asYAML(t, rules), syncHint)
 		}
 	}
 }
@@ -103,4 +105,98 @@ func roleRules(t *testing.T, objects []*unstructured.Unstructured, prefix string
 		}
 	}
 	return rules
+}
+
+// TestSyncChartScript runs hack/sync-chart.sh on a copy of config/ and a
+// stale chart: afterwards the chart holds exactly config's CRDs and roles.
+func TestSyncChartScript(t *testing.T) {
+	root := testenv.RepoRoot()
+	work := t.TempDir()
+	for _, dir := range []string{filepath.Join("config", "crd", "bases"), filepath.Join("config", "rbac")} {
+		if err := os.CopyFS(filepath.Join(work, dir), os.DirFS(filepath.Join(root, dir))); err != nil {
+			t.Fatalf("copy %s: %v", dir, err)
+		}
+	}
+	script := filepath.Join(work, "hack", "sync-chart.sh")
+	raw, err := os.ReadFile(filepath.Join(root, "hack", "sync-chart.sh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(script, raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	chart := filepath.Join(work, chartPath)
+	for path, content := range map[string]string{
+		"crds/removed-kind.yaml": "kind: CustomResourceDefinition\n",
+		"files/rbac/role.yaml":   "rules: []\n",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(chart, path)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(chart, path), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run(t, nil, "bash", script)
+
+	assertSameFiles(t, filepath.Join(work, "config", "crd", "bases"), filepath.Join(chart, "crds"), nil)
+	assertSameFiles(t, filepath.Join(work, "config", "rbac"), filepath.Join(chart, "files", "rbac"),
+		[]string{"leader_election_role.yaml", "metrics_auth_role.yaml", "metrics_reader_role.yaml", "role.yaml"})
+
+	if err := os.Remove(filepath.Join(work, "config", "rbac", "role.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := tryRun(nil, "bash", script)
+	if err == nil || !strings.Contains(string(stderr), "config/rbac/role.yaml is missing") {
+		t.Errorf("sync without config/rbac/role.yaml: err %v, stderr %q; want a failure naming the file", err, stderr)
+	}
+}
+
+// assertSameFiles checks that dst holds exactly the *.yaml files of src
+// (or only the named ones), byte for byte.
+func assertSameFiles(t *testing.T, src, dst string, names []string) {
+	t.Helper()
+	if names == nil {
+		paths, err := filepath.Glob(filepath.Join(src, "*.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range paths {
+			names = append(names, filepath.Base(p))
+		}
+	}
+	copied, err := filepath.Glob(filepath.Join(dst, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range copied {
+		got = append(got, filepath.Base(p))
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(names))) {
+		t.Errorf("%s holds %v, want %v", dst, got, names)
+	}
+	for _, name := range names {
+		want, err := os.ReadFile(filepath.Join(src, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		have, err := os.ReadFile(filepath.Join(dst, name))
+		if err != nil || !bytes.Equal(have, want) {
+			t.Errorf("%s/%s is not a copy of %s/%s (%v)", dst, name, src, name, err)
+		}
+	}
+}
+
+// asYAML renders a value for a readable failure message.
+func asYAML(t *testing.T, v any) string {
+	t.Helper()
+	out, err := yaml.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
