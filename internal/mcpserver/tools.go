@@ -32,7 +32,6 @@ func addTool[In, Out any](s *Server, info toolInfo, run func(context.Context, In
 		Annotations: &mcp.ToolAnnotations{
 			ReadOnlyHint:    info.readOnly,
 			DestructiveHint: &info.destructive,
-			IdempotentHint:  info.readOnly,
 			OpenWorldHint:   new(bool),
 		},
 	}
