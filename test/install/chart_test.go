@@ -317,3 +317,54 @@ func assertMetricsCertMounted(t *testing.T, deployment *appsv1.Deployment, secre
 		t.Errorf("volumes %+v, mounts %+v: want Secret %s mounted read-only at %s", volumes, mounts, secret, metricsCertDir)
 	}
 }
+
+func TestChartInstallsWithOptionalPartsOff(t *testing.T) {
+	const namespace = "charsim-minimal"
+	values, err := filepath.Abs(filepath.Join("testdata", "minimal-values.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	objects := decodeManifests(t, newHelm(t).template(t, namespace, values))
+
+	var rendered []string
+	for _, o := range without(objects, "CustomResourceDefinition") {
+		rendered = append(rendered, o.GetKind()+"/"+o.GetName())
+	}
+	want := []string{
+		"ClusterRole/" + helmRelease + "-manager-role",
+		"ClusterRoleBinding/" + helmRelease + "-manager-rolebinding",
+		"Deployment/" + helmRelease,
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(rendered)), want) {
+		t.Errorf("rendered %v, want only %v (no metrics, leader election or ServiceAccount objects)", rendered, want)
+	}
+	assertCRDsIncluded(t, objects)
+	var deployment appsv1.Deployment
+	onlyObject(t, objects, "Deployment", &deployment)
+	manager := managerContainer(t, &deployment)
+	version := repoVersion(t)
+	assertArgs(t, manager.Args,
+		"--health-probe-bind-address=:8081",
+		"--metrics-bind-address=0",
+		"--mcp-server-image=ghcr.io/mojin/charsim-mcp-server:"+version,
+		"--discord-bot-image=ghcr.io/mojin/charsim-discord-bot:"+version,
+	)
+	for _, p := range manager.Ports {
+		if p.Name == "metrics" {
+			t.Errorf("metrics port %d rendered with metrics off", p.ContainerPort)
+		}
+	}
+	if deployment.Spec.Template.Spec.ServiceAccountName != "existing-operator-account" {
+		t.Errorf("pods run as %q, want serviceAccount.name", deployment.Spec.Template.Spec.ServiceAccountName)
+	}
+	var binding rbacv1.ClusterRoleBinding
+	onlyObject(t, objects, "ClusterRoleBinding", &binding)
+	if len(binding.Subjects) != 1 || binding.Subjects[0].Name != "existing-operator-account" || binding.Subjects[0].Namespace != namespace {
+		t.Errorf("manager binding subjects %+v, want the existing ServiceAccount", binding.Subjects)
+	}
+
+	api := cluster(t)
+	api.createRestrictedNamespace(t, namespace)
+	api.dryRunApply(t, objects)
+	api.dryRunPodOf(t, &deployment)
+}
