@@ -34,7 +34,7 @@ func TestChartVersionFollowsVERSION(t *testing.T) {
 	}
 	want := repoVersion(t)
 	if chart.Version != want || chart.AppVersion != want {
-		t.Errorf("Chart.yaml version %q, appVersion %q; want both %q (the VERSION file)", chart.Version, chart.AppVersion, want)
+		t.Errorf("Chart.yaml version %q, appVersion %q; want both %q (the VERSION file): %s", chart.Version, chart.AppVersion, want, syncHint)
 	}
 }
 

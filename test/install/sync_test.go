@@ -108,7 +108,8 @@ func roleRules(t *testing.T, objects []*unstructured.Unstructured, prefix string
 }
 
 // TestSyncChartScript runs hack/sync-chart.sh on a copy of config/ and a
-// stale chart: afterwards the chart holds exactly config's CRDs and roles.
+// stale chart: afterwards the chart holds exactly config's CRDs and roles and
+// the version in VERSION.
 func TestSyncChartScript(t *testing.T) {
 	root := testenv.RepoRoot()
 	work := t.TempDir()
@@ -129,7 +130,11 @@ func TestSyncChartScript(t *testing.T) {
 		t.Fatal(err)
 	}
 	chart := filepath.Join(work, chartPath)
+	if err := os.WriteFile(filepath.Join(work, "VERSION"), []byte("2.3.4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	for path, content := range map[string]string{
+		"Chart.yaml":             "apiVersion: v2\nname: charsim-operator\nversion: 0.0.1\nappVersion: \"0.0.1\"\n",
 		"crds/removed-kind.yaml": "kind: CustomResourceDefinition\n",
 		"files/rbac/role.yaml":   "rules: []\n",
 	} {
@@ -145,6 +150,14 @@ func TestSyncChartScript(t *testing.T) {
 	assertSameFiles(t, filepath.Join(work, "config", "crd", "bases"), filepath.Join(chart, "crds"), nil)
 	assertSameFiles(t, filepath.Join(work, "config", "rbac"), filepath.Join(chart, "files", "rbac"),
 		[]string{"leader_election_role.yaml", "metrics_auth_role.yaml", "metrics_reader_role.yaml", "role.yaml"})
+
+	chartYAML, err := os.ReadFile(filepath.Join(chart, "Chart.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "apiVersion: v2\nname: charsim-operator\nversion: 2.3.4\nappVersion: \"2.3.4\"\n"; string(chartYAML) != want {
+		t.Errorf("Chart.yaml after sync:\n%s\nwant:\n%s", chartYAML, want)
+	}
 
 	if err := os.Remove(filepath.Join(work, "config", "rbac", "role.yaml")); err != nil {
 		t.Fatal(err)
