@@ -6,12 +6,15 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -22,6 +25,10 @@ import (
 // FieldOwner is the server-side apply field manager of everything the
 // operator writes.
 const FieldOwner = "charsim-operator"
+
+// conflictRetryDelay is how long to wait before recomputing a status whose
+// write lost an optimistic-concurrency race.
+const conflictRetryDelay = time.Second
 
 // CharacterSimulationReconciler turns a CharacterSimulation into its stores,
 // MCP server, Discord bot and network policies.
@@ -79,7 +86,15 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	return ctrl.Result{}, r.updateStatus(ctx, sim, obs)
+	err = r.updateStatus(ctx, sim, obs)
+	if apierrors.IsConflict(err) {
+		// The cached simulation was older than the stored one (often our own
+		// previous status write). A status change is not a watched event, so
+		// come back once the cache has caught up.
+		logf.FromContext(ctx).V(1).Info("Status update conflicted, retrying", "error", err.Error())
+		return ctrl.Result{RequeueAfter: conflictRetryDelay}, nil
+	}
+	return ctrl.Result{}, err
 }
 
 // SetupWithManager registers the controller. Spec changes (generation) and
