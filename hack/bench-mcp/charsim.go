@@ -105,11 +105,12 @@ func benchCharsim(ctx context.Context, o options, binary, backend string, n int,
 	if _, err := measure(ctx, phase{op: "warm-up", sessions: sessions, ops: 4 * len(sessions), call: recall(1 << 30)}); err != nil {
 		return result, err
 	}
+	// Recall first, so that it searches exactly n memories.
 	phases := []phase{
-		{op: "remember", sessions: sessions[:1], ops: o.ops, call: remember(n)},
-		{op: "remember", sessions: sessions, ops: o.ops, call: remember(n + o.ops)},
 		{op: "recall", sessions: sessions[:1], ops: o.ops, call: recall(0)},
 		{op: "recall", sessions: sessions, ops: o.ops, call: recall(o.ops)},
+		{op: "remember", sessions: sessions[:1], ops: o.ops, call: remember(n)},
+		{op: "remember", sessions: sessions, ops: o.ops, call: remember(n + o.ops)},
 	}
 	for _, p := range phases {
 		s, err := measure(ctx, p)

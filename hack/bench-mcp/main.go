@@ -103,10 +103,12 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 		}
 		o.backends = append(o.backends, b)
 	}
-	positive := map[string]int{"-clients": o.clients, "-ops": o.ops, "-characters": o.characters, "-peer-ops": o.peerOps}
-	for name, v := range positive {
-		if v < 1 {
-			errs = append(errs, fmt.Errorf("%s: must be at least 1, got %d", name, v))
+	for _, f := range []struct {
+		name  string
+		value int
+	}{{"-clients", o.clients}, {"-ops", o.ops}, {"-characters", o.characters}, {"-peer-ops", o.peerOps}} {
+		if f.value < 1 {
+			errs = append(errs, fmt.Errorf("%s: must be at least 1, got %d", f.name, f.value))
 		}
 	}
 	if o.timeout <= 0 {

@@ -72,13 +72,9 @@ func benchPeer(ctx context.Context, o options, n int, log logf) (runResult, erro
 	result.preload = time.Since(start)
 
 	// One stdio session is all the server offers, so one client, as in
-	// charsim's single-client phases.
+	// charsim's single-client phases. Search first, over exactly n entities.
 	sessions := []*mcp.ClientSession{session}
 	phases := []phase{
-		{op: "store", sessions: sessions, ops: o.peerOps, call: func(ctx context.Context, s *mcp.ClientSession, i int) error {
-			_, err := callTool(ctx, s, "create_entities", map[string]any{"entities": []map[string]any{peerEntity(n + i)}})
-			return err
-		}},
 		{op: "search", sessions: sessions, ops: o.peerOps, call: func(ctx context.Context, s *mcp.ClientSession, i int) error {
 			// Entity names are unique fixed-width numbers, so this matches one
 			// entity, while the server still scans every observation of the others.
@@ -90,6 +86,10 @@ func benchPeer(ctx context.Context, o options, n int, log logf) (runResult, erro
 				return fmt.Errorf("search_nodes found nothing: %v", res.StructuredContent)
 			}
 			return nil
+		}},
+		{op: "store", sessions: sessions, ops: o.peerOps, call: func(ctx context.Context, s *mcp.ClientSession, i int) error {
+			_, err := callTool(ctx, s, "create_entities", map[string]any{"entities": []map[string]any{peerEntity(n + i)}})
+			return err
 		}},
 	}
 	for _, p := range phases {
