@@ -10,11 +10,13 @@ set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 k8s_version=v1.37.2
-etcd_version=$(awk '/go.etcd.io\/etcd\/server\/v3 /{print $2; exit}' "$root/hack/tools/etcd/go.mod")
+etcd_version=$(cd "$root/hack/tools/etcd" && go list -m -f "{{.Version}}" go.etcd.io/etcd/server/v3)
 kwok_version=v0.8.0
 out="$root/bin/k8s/$k8s_version"
 stamp="$out/.pins"
-want="k8s=$k8s_version etcd=$etcd_version kwok=$kwok_version"
+# Bump build_rev when the way the binaries are built changes, to relink them.
+build_rev=2
+want="k8s=$k8s_version etcd=$etcd_version kwok=$kwok_version rev=$build_rev"
 
 log() { echo "k8s-binaries: $*" >&2; }
 
@@ -30,9 +32,17 @@ fi
 
 mkdir -p "$out"
 ldflags="-s -w"
+# A build from the module proxy has no git metadata, so the API server would
+# report v0.0.0-master; stamp the real version (Helm checks kubeVersion).
+minor=${k8s_version#v1.}
+minor=${minor%%.*}
+k8s_ldflags="$ldflags"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  k8s_ldflags+=" -X $pkg.gitVersion=$k8s_version -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
+done
 
 log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $k8s_version (cold build takes ~8 min)"
-(cd "$root/hack/tools/k8s" && go build -trimpath -ldflags="$ldflags" -o "$out/" \
+(cd "$root/hack/tools/k8s" && go build -trimpath -ldflags="$k8s_ldflags" -o "$out/" \
   k8s.io/kubernetes/cmd/kube-apiserver \
   k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler \
