@@ -132,9 +132,10 @@ func run(metrics metricsOptions, probeAddr string, leaderElect bool, opts resour
 		return fmt.Errorf("create manager: %w", err)
 	}
 	if err := (&controllers.CharacterSimulationReconciler{
-		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder(controllers.FieldOwner),
-		Options:  opts,
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder(controllers.FieldOwner),
+		Options:   opts,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up CharacterSimulation controller: %w", err)
 	}

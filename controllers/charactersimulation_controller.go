@@ -34,6 +34,9 @@ const conflictRetryDelay = time.Second
 // MCP server, Discord bot and network policies.
 type CharacterSimulationReconciler struct {
 	client.Client
+	// APIReader reads objects the operator does not watch (volume claims)
+	// straight from the API server.
+	APIReader client.Reader
 	// Recorder reports condition changes and generated Secrets as Events.
 	Recorder events.EventRecorder
 	// Options are the operator-wide defaults (images).
@@ -46,6 +49,7 @@ type CharacterSimulationReconciler struct {
 // +kubebuilder:rbac:groups=apps,resources=statefulsets;deployments,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;serviceaccounts,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;delete
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;patch
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
@@ -73,7 +77,15 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 	if err := r.ensureSecrets(ctx, sim); err != nil {
 		return ctrl.Result{}, err
 	}
+	replacing, err := r.expandVolumes(ctx, sim)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
 	for _, obj := range desired {
+		if *obj.GetKind() == "StatefulSet" && replacing[*obj.GetName()] {
+			// Applied again once the old one is gone; its deletion is a watched event.
+			continue
+		}
 		if err := r.Apply(ctx, obj, client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
 			return ctrl.Result{}, fmt.Errorf("apply %s %s: %w", *obj.GetKind(), *obj.GetName(), err)
 		}

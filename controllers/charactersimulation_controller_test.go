@@ -341,7 +341,7 @@ func TestSteadyStateMakesZeroWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counting := &CharacterSimulationReconciler{Recorder: r.Recorder, Options: r.Options, Client: interceptor.NewClient(direct, interceptor.Funcs{
+	counting := &CharacterSimulationReconciler{Recorder: r.Recorder, Options: r.Options, APIReader: direct, Client: interceptor.NewClient(direct, interceptor.Funcs{
 		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
 			record("create", obj)
 			return c.Create(ctx, obj, opts...)

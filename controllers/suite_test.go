@@ -105,9 +105,10 @@ func startManager(t *testing.T) (*CharacterSimulationReconciler, func()) {
 		t.Fatalf("new manager: %v", err)
 	}
 	r := &CharacterSimulationReconciler{
-		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder(FieldOwner),
-		Options:  testOptions,
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder(FieldOwner),
+		Options:   testOptions,
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatalf("setup: %v", err)

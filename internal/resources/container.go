@@ -8,11 +8,8 @@ import (
 	"github.com/mojin/charsim/api/v1alpha1"
 )
 
-// Volume names shared by several components.
-const (
-	volumeData = "data"
-	volumeTmp  = "tmp"
-)
+// volumeTmp is the scratch volume every container mounts at /tmp.
+const volumeTmp = "tmp"
 
 // envValue is a plain (non-secret) environment variable.
 func envValue(name, value string) *corev1ac.EnvVarApplyConfiguration {

@@ -46,7 +46,7 @@ func postgresObjects(sim *v1alpha1.CharacterSimulation) ([]Object, error) {
 		WithResources(resources(spec.Resources)).
 		WithSecurityContext(restrictedContainerSecurityContext()).
 		WithVolumeMounts(
-			mount(volumeData, postgresDataDir),
+			mount(DataVolumeName, postgresDataDir),
 			mount(volumeRun, "/var/run/postgresql"),
 			mount(volumeTmp, "/tmp"),
 		).

@@ -48,7 +48,7 @@ func qdrantObjects(sim *v1alpha1.CharacterSimulation) ([]Object, error) {
 		WithResources(resources(spec.Resources)).
 		WithSecurityContext(restrictedContainerSecurityContext()).
 		WithVolumeMounts(
-			mount(volumeData, "/qdrant/storage"),
+			mount(DataVolumeName, "/qdrant/storage"),
 			mount(volumeSnapshots, "/qdrant/snapshots"),
 			mount(volumeInit, "/qdrant/init"),
 			mount(volumeTmp, "/tmp"),

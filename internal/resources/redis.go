@@ -38,7 +38,7 @@ func redisObjects(sim *v1alpha1.CharacterSimulation) ([]Object, error) {
 		WithResources(resources(spec.Resources)).
 		WithSecurityContext(restrictedContainerSecurityContext()).
 		WithVolumeMounts(
-			mount(volumeData, "/data"),
+			mount(DataVolumeName, "/data"),
 			mount(volumeConfig, redisConfigDir).WithReadOnly(true),
 			mount(volumeTmp, "/tmp"),
 		).

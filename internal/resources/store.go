@@ -58,24 +58,20 @@ func storeStatefulSet(sim *v1alpha1.CharacterSimulation, p storeParams) (*appsv1
 }
 
 // dataClaim is the StatefulSet's volume claim template "data". The claims
-// carry the simulation's labels so backups can find them.
+// carry the simulation's labels so backups can find them. A claim template
+// is immutable once the StatefulSet exists: change nothing here but the size,
+// which the reconciler handles by replacing the StatefulSet.
 func dataClaim(sim *v1alpha1.CharacterSimulation, component string, storage *v1alpha1.StorageSpec, defaultSize resource.Quantity) *corev1ac.PersistentVolumeClaimApplyConfiguration {
-	size := defaultSize
 	spec := corev1ac.PersistentVolumeClaimSpec().WithAccessModes(corev1.ReadWriteOnce)
-	if storage != nil {
-		if storage.Size != nil {
-			size = *storage.Size
-		}
-		if storage.StorageClassName != nil {
-			spec.WithStorageClassName(*storage.StorageClassName)
-		}
+	if storage != nil && storage.StorageClassName != nil {
+		spec.WithStorageClassName(*storage.StorageClassName)
 	}
 	spec.WithResources(corev1ac.VolumeResourceRequirements().
-		WithRequests(corev1.ResourceList{corev1.ResourceStorage: size}))
+		WithRequests(corev1.ResourceList{corev1.ResourceStorage: storageSize(storage, defaultSize)}))
 	// Built by hand rather than with corev1ac.PersistentVolumeClaim: a claim
 	// template carries no apiVersion/kind of its own.
 	claim := &corev1ac.PersistentVolumeClaimApplyConfiguration{}
-	return claim.WithName(volumeData).
+	return claim.WithName(DataVolumeName).
 		WithLabels(Labels(sim, component)).
 		WithSpec(spec)
 }
@@ -130,4 +126,46 @@ func replicas(sim *v1alpha1.CharacterSimulation, want int32) int32 {
 		return 0
 	}
 	return want
+}
+
+// DataVolumeName is the volume claim template of every managed store.
+const DataVolumeName = "data"
+
+// DataVolume is the persistent volume of one managed store.
+type DataVolume struct {
+	// Component is the store: postgres, qdrant or redis.
+	Component string
+	// StatefulSet runs the store; its claim is DataClaimName(StatefulSet).
+	StatefulSet string
+	// Size is the capacity the spec asks for.
+	Size resource.Quantity
+}
+
+// DataVolumes lists the volumes of the simulation's managed stores.
+func DataVolumes(sim *v1alpha1.CharacterSimulation) []DataVolume {
+	var out []DataVolume
+	if sim.Spec.Postgres.External == nil {
+		out = append(out, DataVolume{ComponentPostgres, PostgresName(sim.Name), storageSize(sim.Spec.Postgres.Storage, defaultPostgresSize)})
+	}
+	if sim.Spec.Qdrant.External == nil {
+		out = append(out, DataVolume{ComponentQdrant, QdrantName(sim.Name), storageSize(sim.Spec.Qdrant.Storage, defaultQdrantSize)})
+	}
+	if sim.Spec.Redis.Mode == v1alpha1.RedisManaged {
+		out = append(out, DataVolume{ComponentRedis, RedisName(sim.Name), storageSize(sim.Spec.Redis.Storage, defaultRedisSize)})
+	}
+	return out
+}
+
+// DataClaimName is the claim the StatefulSet controller makes from the data
+// template for a store's one replica.
+func DataClaimName(statefulSet string) string {
+	return DataVolumeName + "-" + statefulSet + "-0"
+}
+
+// storageSize is the size the spec asks for, or the store's default.
+func storageSize(storage *v1alpha1.StorageSpec, defaultSize resource.Quantity) resource.Quantity {
+	if storage != nil && storage.Size != nil {
+		return *storage.Size
+	}
+	return defaultSize
 }

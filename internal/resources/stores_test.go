@@ -253,3 +253,36 @@ func wantMounts(t *testing.T, c corev1.Container, want map[string]string) {
 		}
 	}
 }
+
+func TestDataVolumes(t *testing.T) {
+	custom := withRedisDisabled(withExternalStores(sample()))
+	custom.Spec.Qdrant.External = nil
+	custom.Spec.Qdrant.Storage = &v1alpha1.StorageSpec{Size: ptr.To(resource.MustParse("64Gi"))}
+	cases := []struct {
+		name string
+		sim  *v1alpha1.CharacterSimulation
+		want []string
+	}{
+		{name: "defaults", sim: sample(), want: []string{"postgres tavern-postgres 10Gi", "qdrant tavern-qdrant 20Gi", "redis tavern-redis 1Gi"}},
+		{name: "external postgres, custom qdrant, no redis", sim: custom, want: []string{"qdrant tavern-qdrant 64Gi"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, v := range DataVolumes(tc.sim) {
+				got = append(got, v.Component+" "+v.StatefulSet+" "+v.Size.String())
+				// The size must be the one the StatefulSet's template asks for.
+				sts := statefulSet(t, build(t, tc.sim), v.StatefulSet)
+				if tmpl := sts.Spec.VolumeClaimTemplates[0].Spec.Resources.Requests[corev1.ResourceStorage]; tmpl.Cmp(v.Size) != 0 {
+					t.Errorf("%s: DataVolumes size %s, template %s", v.StatefulSet, v.Size.String(), tmpl.String())
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("data volumes = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if got := DataClaimName("tavern-postgres"); got != "data-tavern-postgres-0" {
+		t.Errorf("DataClaimName = %s", got)
+	}
+}
