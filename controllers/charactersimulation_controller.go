@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -81,32 +82,39 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 	if err != nil {
 		return ctrl.Result{}, err
 	}
+	// One child failing to apply does not hold back the others, nor the
+	// status that reports what is running.
+	var errs []error
 	for _, obj := range desired {
 		if *obj.GetKind() == "StatefulSet" && replacing[*obj.GetName()] {
 			// Applied again once the old one is gone; its deletion is a watched event.
 			continue
 		}
 		if err := r.Apply(ctx, obj, client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
-			return ctrl.Result{}, fmt.Errorf("apply %s %s: %w", *obj.GetKind(), *obj.GetName(), err)
+			err = fmt.Errorf("apply %s %s: %w", *obj.GetKind(), *obj.GetName(), err)
+			if ctx.Err() == nil {
+				r.Recorder.Eventf(sim, nil, corev1.EventTypeWarning, "ApplyFailed", "Reconcile", "%v", err)
+			}
+			errs = append(errs, err)
 		}
 	}
 	if err := r.prune(ctx, sim, wantedChildren(sim, desired)); err != nil {
-		return ctrl.Result{}, err
+		errs = append(errs, err)
 	}
 
 	obs, err := r.observe(ctx, sim)
 	if err != nil {
-		return ctrl.Result{}, err
+		return ctrl.Result{}, errors.Join(append(errs, err)...)
 	}
 	err = r.updateStatus(ctx, sim, obs)
-	if apierrors.IsConflict(err) {
+	if apierrors.IsConflict(err) && len(errs) == 0 {
 		// The cached simulation was older than the stored one (often our own
 		// previous status write). A status change is not a watched event, so
 		// come back once the cache has caught up.
 		logf.FromContext(ctx).V(1).Info("Status update conflicted, retrying", "error", err.Error())
 		return ctrl.Result{RequeueAfter: conflictRetryDelay}, nil
 	}
-	return ctrl.Result{}, err
+	return ctrl.Result{}, errors.Join(append(errs, err)...)
 }
 
 // SetupWithManager registers the controller. Spec changes (generation) and

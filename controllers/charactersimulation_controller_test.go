@@ -633,3 +633,38 @@ func TestInvalidURLIsReported(t *testing.T) {
 		return fmt.Errorf("no InvalidSpec event")
 	})
 }
+
+// TestOneFailingChildDoesNotBlockTheOthers: a child that cannot be applied
+// (here a Service in the way whose clusterIP is immutable) is reported, and
+// every other child is still applied.
+func TestOneFailingChildDoesNotBlockTheOthers(t *testing.T) {
+	r, _ := startManager(t)
+	ns := newNamespace(t)
+	create(t, &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "jam-postgres-headless"},
+		Spec:       corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "postgres", Port: 5432}}},
+	})
+	sim := newSimulation(ns, "jam")
+	create(t, sim)
+
+	var others []child
+	for _, c := range defaultChildren("jam") {
+		if c.name != "jam-postgres-headless" {
+			others = append(others, c)
+		}
+	}
+	waitForChildren(t, sim, others)
+	_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(sim)})
+	if err == nil || !strings.Contains(err.Error(), "apply Service jam-postgres-headless") {
+		t.Fatalf("reconcile error = %v, want the failing Service named", err)
+	}
+	eventually(t, "ApplyFailed event", func() error {
+		for _, e := range listEvents(t, ns) {
+			if e.Type == corev1.EventTypeWarning && e.Reason == "ApplyFailed" && strings.Contains(e.Note, "jam-postgres-headless") {
+				return nil
+			}
+		}
+		return fmt.Errorf("no ApplyFailed event")
+	})
+	waitForStatus(t, sim, "status still written", phaseIs(v1alpha1.PhaseProvisioning))
+}
