@@ -42,7 +42,7 @@ func init() {
 
 func main() {
 	var (
-		metricsAddr, probeAddr                           string
+		metricsAddr, probeAddr, leaderElectionNamespace  string
 		metricsCertPath, metricsCertName, metricsCertKey string
 		enableLeaderElection, secureMetrics, enableHTTP2 bool
 		showVersion                                      bool
@@ -53,6 +53,8 @@ func main() {
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "address the health probe endpoint binds to")
 	flag.BoolVar(&enableLeaderElection, "leader-elect", false,
 		"elect a leader so that only one manager is active; required when running more than one replica")
+	flag.StringVar(&leaderElectionNamespace, "leader-election-namespace", "",
+		"namespace of the leader election lease; the manager's own namespace when empty (required out of cluster)")
 	flag.BoolVar(&secureMetrics, "metrics-secure", true,
 		"serve metrics over HTTPS, only to callers the API server authenticates and authorizes")
 	flag.StringVar(&metricsCertPath, "metrics-cert-path", "",
@@ -78,7 +80,7 @@ func main() {
 	if err := run(metricsOptions{
 		addr: metricsAddr, secure: secureMetrics, http2: enableHTTP2,
 		certPath: metricsCertPath, certName: metricsCertName, certKey: metricsCertKey,
-	}, probeAddr, enableLeaderElection, opts); err != nil {
+	}, probeAddr, leaderElection{enabled: enableLeaderElection, namespace: leaderElectionNamespace}, opts); err != nil {
 		setupLog.Error(err, "manager stopped")
 		os.Exit(1)
 	}
@@ -90,7 +92,12 @@ type metricsOptions struct {
 	certPath, certName, certKey string
 }
 
-func run(metrics metricsOptions, probeAddr string, leaderElect bool, opts resources.Options) error {
+type leaderElection struct {
+	enabled   bool
+	namespace string
+}
+
+func run(metrics metricsOptions, probeAddr string, leader leaderElection, opts resources.Options) error {
 	var tlsOpts []func(*tls.Config)
 	if !metrics.http2 {
 		tlsOpts = append(tlsOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
@@ -118,11 +125,12 @@ func run(metrics metricsOptions, probeAddr string, leaderElect bool, opts resour
 	}
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
-		Scheme:                 scheme,
-		Metrics:                metricsServer,
-		HealthProbeBindAddress: probeAddr,
-		LeaderElection:         leaderElect,
-		LeaderElectionID:       LeaderElectionID,
+		Scheme:                  scheme,
+		Metrics:                 metricsServer,
+		HealthProbeBindAddress:  probeAddr,
+		LeaderElection:          leader.enabled,
+		LeaderElectionID:        LeaderElectionID,
+		LeaderElectionNamespace: leader.namespace,
 		// The manager exits right after losing the lease, so stepping down
 		// early is safe and lets a new leader start at once.
 		LeaderElectionReleaseOnCancel: true,
