@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# Build the charsim container images around static binaries compiled on this
+# machine, then run each image once to prove it starts and carries the version.
+#
+#   hack/images.sh
+#
+# It compiles manager, charsimctl, mcp-server and discord-bot with
+# CGO_ENABLED=0, stages them with a /tmp and the host's CA certificates in a
+# small build context (.local/images/context) and builds the "prebuilt"
+# target of images/<name>/Dockerfile, tagged $IMG_REGISTRY/charsim-<name>:$VERSION.
+# No Go image is pulled, so with BASE=scratch nothing is pulled at all: this is
+# how the images are built on a machine that reaches no registry.
+#
+# Environment:
+#   IMAGE_TOOL    podman (default) or docker. podman and runc are installed with
+#                 apt-get when missing; podman runs with runc, cgroupfs and a
+#                 containers.conf without default ulimits (.local/images/containers.conf),
+#                 which works inside an unprivileged build container.
+#   BASE          base image of the runtime stage (default gcr.io/distroless/static:nonroot;
+#                 scratch needs no registry)
+#   VERSION       version stamped into the binaries and the tags (default: VERSION file)
+#   IMG_REGISTRY  repository prefix of the tags (default ghcr.io/mojin)
+#   IMAGES        which images to build (default "operator mcp-server discord-bot")
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+work=$root/.local/images
+context=$work/context
+
+IMAGE_TOOL=${IMAGE_TOOL:-podman}
+BASE=${BASE:-gcr.io/distroless/static:nonroot}
+VERSION=${VERSION:-$(cat "$root/VERSION")}
+IMG_REGISTRY=${IMG_REGISTRY:-ghcr.io/mojin}
+IMAGES=${IMAGES:-operator mcp-server discord-bot}
+
+log() { printf 'images: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+# binaries lists "binary package" pairs for an image.
+binaries() {
+	case $1 in
+	operator) echo "manager . charsimctl ./cmd/charsimctl" ;;
+	mcp-server) echo "mcp-server ./cmd/mcp-server" ;;
+	discord-bot) echo "discord-bot ./cmd/discord-bot" ;;
+	*) die "IMAGES: unknown image $1 (want operator, mcp-server or discord-bot)" ;;
+	esac
+}
+
+# run_flags are the extra flags the tool needs to run a container here.
+run_flags=()
+
+setup_podman() {
+	local missing=()
+	command -v podman >/dev/null || missing+=(podman)
+	command -v runc >/dev/null || missing+=(runc)
+	if ((${#missing[@]} > 0)); then
+		[[ $(id -u) == 0 ]] || die "missing ${missing[*]}; install them (apt-get install ${missing[*]}) or run as root"
+		log "installing ${missing[*]}"
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	fi
+	# Without this podman sets RLIMIT_NOFILE/NPROC limits that an
+	# unprivileged container may not raise, and every container fails to start.
+	mkdir -p "$work"
+	cat >"$work/containers.conf" <<-'EOF'
+		[containers]
+		default_ulimits = []
+	EOF
+	export CONTAINERS_CONF=$work/containers.conf
+	# No systemd here: runc with plain cgroupfs instead of crun with the systemd driver.
+	run_flags=(--runtime runc --cgroup-manager cgroupfs)
+}
+
+# stage_context writes the prebuilt build context: bin/ with static binaries,
+# rootfs/ with /tmp and the CA certificates, data/ for the MCP server's /data.
+stage_context() {
+	local certs=/etc/ssl/certs/ca-certificates.crt
+	[[ -f $certs ]] || die "$certs is missing; install the ca-certificates package"
+	rm -rf "$context"
+	mkdir -p "$context/bin" "$context/rootfs/tmp" "$context/rootfs/etc/ssl/certs" "$context/data"
+	chmod 1777 "$context/rootfs/tmp"
+	cp "$certs" "$context/rootfs/etc/ssl/certs/"
+
+	local image bin pkg
+	for image in $IMAGES; do
+		set -- $(binaries "$image")
+		while (($# > 0)); do
+			bin=$1 pkg=$2
+			shift 2
+			log "go build $bin ($VERSION)"
+			(cd "$root" && CGO_ENABLED=0 GOOS=linux go build -trimpath \
+				-ldflags "-s -w -X github.com/mojin/charsim/internal/version.Version=$VERSION" \
+				-o "$context/bin/$bin" "$pkg")
+		done
+	done
+}
+
+build_image() {
+	local image=$1 tag=$IMG_REGISTRY/charsim-$1:$VERSION
+	log "build $tag (BASE=$BASE)"
+	"$IMAGE_TOOL" build --quiet --target prebuilt \
+		--build-arg "BASE=$BASE" --build-arg "VERSION=$VERSION" \
+		-f "$root/images/$image/Dockerfile" -t "$tag" "$context" >/dev/null
+}
+
+# check_version runs a binary of an image with --version and expects VERSION.
+check_version() {
+	local tag=$1 entrypoint=${2:-} out
+	local args=(run --rm "${run_flags[@]}")
+	[[ -n $entrypoint ]] && args+=(--entrypoint "$entrypoint")
+	out=$("$IMAGE_TOOL" "${args[@]}" "$tag" --version 2>&1) ||
+		die "$tag ${entrypoint:-(entrypoint)} --version failed: $out"
+	[[ $out == *"$VERSION"* ]] || die "$tag ${entrypoint:-(entrypoint)} --version printed '$out', want $VERSION"
+	log "ok $tag ${entrypoint:-(entrypoint)} --version: $out"
+}
+
+main() {
+	case $IMAGE_TOOL in
+	podman) setup_podman ;;
+	docker) command -v docker >/dev/null || die "docker is not installed" ;;
+	*) die "IMAGE_TOOL: must be podman or docker, got $IMAGE_TOOL" ;;
+	esac
+	stage_context
+	local image
+	for image in $IMAGES; do
+		build_image "$image"
+	done
+	for image in $IMAGES; do
+		check_version "$IMG_REGISTRY/charsim-$image:$VERSION"
+		# The backup CronJob runs charsimctl from the operator image.
+		[[ $image == operator ]] && check_version "$IMG_REGISTRY/charsim-$image:$VERSION" /charsimctl
+	done
+	return 0
+}
+
+main "$@"
