@@ -77,7 +77,8 @@ start() {
   shift
   is_running "$name" && return
   log "starting $name"
-  setsid "$@" >>"$logs/$name.log" 2>&1 </dev/null &
+  # 9>&-: the component must not inherit (and so hold) the up/down lock.
+  setsid "$@" >>"$logs/$name.log" 2>&1 </dev/null 9>&- &
   echo $! >"$run/$name.pid"
 }
 
@@ -95,25 +96,34 @@ stop() {
   rm -f "$run/$name.pid"
 }
 
-# wait_for SECONDS COMPONENT DESCRIPTION COMMAND... polls COMMAND; on timeout
-# it shows the end of the component's log, which usually names the cause.
+# wait_for SECONDS COMPONENT DESCRIPTION COMMAND... polls COMMAND while
+# COMPONENT runs. A component that exits meanwhile is started once more (kwok,
+# for one, exits when an API it simulates is not fully published yet; a
+# component killed just before `up` may still be shutting down). On failure it
+# shows the end of the component's log, which usually names the cause.
 wait_for() {
   local timeout=$1 component=$2 what=$3
   shift 3
-  local deadline=$(($(date +%s) + timeout))
-  until "$@" >/dev/null 2>&1; do
-    if (($(date +%s) >= deadline)); then
-      echo "local-cluster: timed out after ${timeout}s waiting for $what; end of $logs/$component.log:" >&2
-      tail -n 30 "$logs/$component.log" >&2 || true
-      exit 1
+  local deadline=$(($(date +%s) + timeout)) restarted=false
+  until "$@" >"$state/wait.out" 2>&1; do
+    if ! is_running "$component"; then
+      if $restarted; then
+        echo "local-cluster: $component exited while waiting for $what; end of $logs/$component.log:" >&2
+        tail -n 30 "$logs/$component.log" >&2 || true
+        exit 1
+      fi
+      log "$component exited; starting it again"
+      restarted=true
+      "start_${component//-/_}"
     fi
-    if [[ -n $component ]] && ! is_running "$component"; then
-      echo "local-cluster: $component exited while waiting for $what; end of $logs/$component.log:" >&2
+    if (($(date +%s) >= deadline)); then
+      echo "local-cluster: timed out after ${timeout}s waiting for $what (last check said: $(cat "$state/wait.out")); end of $logs/$component.log:" >&2
       tail -n 30 "$logs/$component.log" >&2 || true
       exit 1
     fi
     sleep 0.2
   done
+  rm -f "$state/wait.out"
 }
 
 # --- ports and certificates --------------------------------------------------
@@ -233,7 +243,7 @@ start_etcd() {
     --unsafe-no-fsync=true
 }
 
-start_apiserver() {
+start_kube_apiserver() {
   start kube-apiserver "$bin/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:$etcd_port" \
     --bind-address=127.0.0.1 --secure-port="$apiserver_port" \
@@ -250,7 +260,7 @@ start_apiserver() {
 # kube-controller-manager runs in a private mount namespace in which
 # $hostpath_root is $volumes, so provisioned volumes land in .local/cluster.
 # Where namespaces are not allowed it runs as is and they land in /tmp.
-start_controller_manager() {
+start_kube_controller_manager() {
   local ns_opts=(--mount --propagation private) wrapper=()
   [[ $(id -u) == 0 ]] || ns_opts=(--user --map-root-user "${ns_opts[@]}")
   mkdir -p "$hostpath_root" "$volumes"
@@ -274,7 +284,7 @@ start_controller_manager() {
     --cluster-name=charsim-local
 }
 
-start_scheduler() {
+start_kube_scheduler() {
   start kube-scheduler "$bin/kube-scheduler" \
     --kubeconfig="$kubeconfig" \
     --authentication-kubeconfig="$kubeconfig" --authorization-kubeconfig="$kubeconfig" \
@@ -331,7 +341,7 @@ cmd_up() {
     return
   fi
   ensure_tools
-  kwok_dir=$(cd "$root" && go mod download -json "sigs.k8s.io/kwok@$kwok_version" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')
+  kwok_dir=$(cd "$root" && go mod download -json "sigs.k8s.io/kwok@$kwok_version" | grep '"Dir":' | cut -d'"' -f4)
   [[ -d $kwok_dir/kustomize/stage ]] || die "kwok $kwok_version stage configs not found (go mod download sigs.k8s.io/kwok@$kwok_version)"
   mkdir -p "$state" "$logs" "$run"
   load_ports
@@ -340,10 +350,10 @@ cmd_up() {
 
   start_etcd
   wait_for 30 etcd "etcd to be healthy" healthy etcd
-  start_apiserver
+  start_kube_apiserver
   wait_for 60 kube-apiserver "kube-apiserver to be ready" healthy kube-apiserver
-  start_controller_manager
-  start_scheduler
+  start_kube_controller_manager
+  start_kube_scheduler
   install_cluster_objects
   wait_for 60 kube-apiserver "the VolumeSnapshot API in OpenAPI v3" snapshot_openapi_published
   start_kwok
@@ -423,7 +433,7 @@ volume_dir() {
   pv=$(kcn get pvc data-db-0 -o jsonpath='{.spec.volumeName}')
   path=$(kc get pv "$pv" -o jsonpath='{.spec.hostPath.path}')
   [[ -n $path ]] || return 1
-  if [[ $(readlink "/proc/$(pid_of kube-controller-manager)/ns/mnt") == $(readlink /proc/self/ns/mnt) ]]; then
+  if [[ $(readlink "/proc/$(pid_of kube-controller-manager)/ns/mnt") == "$(readlink /proc/self/ns/mnt)" ]]; then
     echo "$path"
   else
     echo "$volumes/${path#"$hostpath_root"/}"
@@ -472,9 +482,17 @@ cmd_selftest() {
   log "selftest passed"
 }
 
+# up and down take a lock, so two callers never start or stop the same
+# components at once.
+lock() {
+  mkdir -p "$root/.local"
+  exec 9>"$root/.local/local-cluster.lock"
+  flock 9
+}
+
 case "${1:-}" in
-up) cmd_up ;;
-down) cmd_down ;;
+up) lock && cmd_up ;;
+down) lock && cmd_down ;;
 status) cmd_status ;;
 kubeconfig) cmd_kubeconfig ;;
 selftest) cmd_selftest ;;
