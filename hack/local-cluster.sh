@@ -47,7 +47,6 @@ ensure_tools() {
   local missing=()
   command -v openssl >/dev/null || missing+=(openssl)
   command -v curl >/dev/null || missing+=(curl)
-  command -v unshare >/dev/null || missing+=(util-linux)
   ((${#missing[@]} == 0)) && return
   [[ $(id -u) == 0 ]] || die "missing ${missing[*]}; install with: sudo apt-get install ${missing[*]}"
   echo "local-cluster: installing ${missing[*]}" >&2
@@ -460,6 +459,9 @@ cmd_selftest() {
   fi
   check "namespace $selftest_ns enforces Pod Security restricted" kc apply -f "$files/namespace.yaml"
   check "StatefulSet and Deployment are admitted" kcn apply -f "$files/statefulset.yaml" -f "$files/deployment.yaml"
+  # `kubectl wait --for=condition` fails at once on an object that does not
+  # exist yet, so first wait for the StatefulSet controller to create them.
+  check "StatefulSet creates its claim and pod" kcn wait --for=create pvc/data-db-0 pod/db-0 --timeout=60s
   check "StatefulSet pod becomes Ready" kcn wait --for=condition=Ready pod/db-0 --timeout=60s
   check "StatefulSet pod runs on a kwok node" pod_on_kwok_node
   check "volumeClaimTemplate PVC is Bound" kcn wait --for=jsonpath='{.status.phase}'=Bound pvc/data-db-0 --timeout=60s
