@@ -11,13 +11,17 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/mojin/charsim/api/v1alpha1"
 	"github.com/mojin/charsim/internal/resources"
@@ -42,6 +46,10 @@ type CharacterSimulationReconciler struct {
 	Recorder events.EventRecorder
 	// Options are the operator-wide defaults (images).
 	Options resources.Options
+
+	// secretMetadata caches the metadata of every Secret; SetupWithManager
+	// creates it (see usersecrets.go).
+	secretMetadata cache.Cache
 }
 
 // +kubebuilder:rbac:groups=charsim.mojin.dev,resources=charactersimulations,verbs=get;list;watch
@@ -68,7 +76,11 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 		return ctrl.Result{}, nil
 	}
 
-	desired, err := resources.Desired(sim, r.Options)
+	secrets, err := r.userSecretVersions(ctx, sim)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	desired, err := resources.Desired(sim, r.Options, secrets)
 	if err != nil {
 		// Only a spec the API validation let through fails here; retrying
 		// cannot help until the spec changes, which triggers a new reconcile.
@@ -120,8 +132,21 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 // SetupWithManager registers the controller. Spec changes (generation) and
 // annotation changes (a way to ask for a reconcile) of the simulation wake
 // it, and so does any change to a child, status included, because readiness
-// is computed from the children's status.
+// is computed from the children's status, and any change to a Secret the
+// simulation's pods read.
 func (r *CharacterSimulationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.CharacterSimulation{}, secretsReadIndex, secretsRead); err != nil {
+		return fmt.Errorf("index simulations by the Secrets they read: %w", err)
+	}
+	secrets, err := newSecretMetadataCache(mgr)
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(secrets); err != nil {
+		return fmt.Errorf("add the Secret metadata cache: %w", err)
+	}
+	r.secretMetadata = secrets
+
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("charactersimulation").
 		For(&v1alpha1.CharacterSimulation{}, builder.WithPredicates(
@@ -130,5 +155,8 @@ func (r *CharacterSimulationReconciler) SetupWithManager(mgr ctrl.Manager) error
 		// Periodic resyncs carry no change; they only cost a reconcile.
 		b = b.Owns(k.object(), builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}))
 	}
+	b = b.WatchesRawSource(source.Kind(secrets, newSecretMetadata(),
+		handler.TypedEnqueueRequestsFromMapFunc(r.simulationsReading),
+		predicate.TypedResourceVersionChangedPredicate[*metav1.PartialObjectMetadata]{}))
 	return b.Complete(r)
 }

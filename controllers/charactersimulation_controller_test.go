@@ -26,7 +26,18 @@ import (
 type child struct {
 	name string
 	obj  func() client.Object
+	tie  ownership
 }
+
+// ownership is how a child is tied to its simulation.
+type ownership int
+
+const (
+	// owned: controlled by the simulation, garbage-collected with it.
+	owned ownership = iota
+	// retained: labelled with the simulation but without owner; it outlives it.
+	retained
+)
 
 func sts() client.Object            { return &appsv1.StatefulSet{} }
 func deploy() client.Object         { return &appsv1.Deployment{} }
@@ -39,46 +50,58 @@ func kindOf(o client.Object) string { return fmt.Sprintf("%T", o) }
 
 func postgresChildren(s string) []child {
 	return []child{
-		{s + "-postgres", sts}, {s + "-postgres", svc}, {s + "-postgres-headless", svc}, {s + "-postgres", netpol},
+		{s + "-postgres", sts, owned}, {s + "-postgres", svc, owned}, {s + "-postgres-headless", svc, owned}, {s + "-postgres", netpol, owned},
 	}
 }
 
 func qdrantChildren(s string) []child {
 	return []child{
-		{s + "-qdrant", sts}, {s + "-qdrant", svc}, {s + "-qdrant-headless", svc}, {s + "-qdrant", netpol},
-		{s + "-qdrant-credentials", secret},
+		{s + "-qdrant", sts, owned}, {s + "-qdrant", svc, owned}, {s + "-qdrant-headless", svc, owned}, {s + "-qdrant", netpol, owned},
 	}
 }
 
 func redisChildren(s string) []child {
 	return []child{
-		{s + "-redis", sts}, {s + "-redis", svc}, {s + "-redis-headless", svc}, {s + "-redis", netpol},
-		{s + "-redis-credentials", secret},
+		{s + "-redis", sts, owned}, {s + "-redis", svc, owned}, {s + "-redis-headless", svc, owned}, {s + "-redis", netpol, owned},
 	}
 }
 
+// storeCredentials are the generated credential Secrets of the named stores.
+func storeCredentials(s string, stores ...string) []child {
+	var out []child
+	for _, store := range stores {
+		out = append(out, child{s + "-" + store + "-credentials", secret, retained})
+	}
+	return out
+}
+
 func botChildren(s string) []child {
-	return []child{{s + "-discord-bot", deploy}, {s + "-discord-bot", sa}, {s + "-discord-bot", netpol}}
+	return []child{{s + "-discord-bot", deploy, owned}, {s + "-discord-bot", sa, owned}, {s + "-discord-bot", netpol, owned}}
 }
 
 func mcpChildren(s string) []child {
 	return []child{
-		{s + "-mcp-server", deploy}, {s + "-mcp-server", svc}, {s + "-mcp-server", sa}, {s + "-mcp-server", netpol},
-		{s + "-mcp-auth", secret}, {s + "-default-deny", netpol},
+		{s + "-mcp-server", deploy, owned}, {s + "-mcp-server", svc, owned}, {s + "-mcp-server", sa, owned}, {s + "-mcp-server", netpol, owned},
+		{s + "-mcp-auth", secret, owned}, {s + "-default-deny", netpol, owned},
 	}
 }
 
 func defaultChildren(s string) []child {
-	return slices.Concat(postgresChildren(s), []child{{s + "-postgres-credentials", secret}},
-		qdrantChildren(s), redisChildren(s), mcpChildren(s), botChildren(s))
+	return slices.Concat(postgresChildren(s), qdrantChildren(s), redisChildren(s), mcpChildren(s), botChildren(s),
+		storeCredentials(s, "postgres", "qdrant", "redis"))
 }
 
-// waitForChildren waits until every child exists, controlled by the simulation.
+// waitForChildren waits until every child exists: controlled by the
+// simulation, or for a retained one, labelled with it and without owner.
 func waitForChildren(t *testing.T, sim *v1alpha1.CharacterSimulation, children []child) {
 	t.Helper()
 	eventually(t, "children exist and are owned", func() error {
 		for _, c := range children {
-			if err := ownedBy(sim.Namespace, c.name, c.obj(), sim); err != nil {
+			check := ownedBy
+			if c.tie == retained {
+				check = retainedFor
+			}
+			if err := check(sim.Namespace, c.name, c.obj(), sim); err != nil {
 				return err
 			}
 		}
@@ -248,7 +271,11 @@ func TestChildrenFollowSpecUpdates(t *testing.T) {
 			s.Spec.Redis.Mode = v1alpha1.RedisDisabled
 			s.Spec.DiscordBot = nil
 		})
+		redisCredentials := get(t, ns, "inn-redis-credentials", &corev1.Secret{})
 		waitForGone(t, sim, slices.Concat(redisChildren("inn"), botChildren("inn")))
+		if kept := get(t, ns, "inn-redis-credentials", &corev1.Secret{}); kept.UID != redisCredentials.UID {
+			t.Error("disabling Redis replaced its credentials; they must outlive it like its volume")
+		}
 		if e := envNamed(container(t, ns, "inn-mcp-server"), resources.EnvRedisURL); e != nil {
 			t.Errorf("REDIS_URL still set: %+v", e)
 		}
@@ -263,7 +290,7 @@ func TestChildrenFollowSpecUpdates(t *testing.T) {
 	})
 	t.Run("back to one replica drops the PDB", func(t *testing.T) {
 		updateSimulation(t, sim, func(s *v1alpha1.CharacterSimulation) { s.Spec.MCPServer.Replicas = ptr.To[int32](1) })
-		waitForGone(t, sim, []child{{"inn-mcp-server", budget}})
+		waitForGone(t, sim, []child{{"inn-mcp-server", budget, owned}})
 	})
 	t.Run("postgres switched to external keeps its credentials", func(t *testing.T) {
 		before := get(t, ns, "inn-postgres-credentials", &corev1.Secret{})
@@ -341,7 +368,7 @@ func TestSteadyStateMakesZeroWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counting := &CharacterSimulationReconciler{Recorder: r.Recorder, Options: r.Options, APIReader: direct, Client: interceptor.NewClient(direct, interceptor.Funcs{
+	counting := &CharacterSimulationReconciler{Recorder: r.Recorder, Options: r.Options, APIReader: direct, secretMetadata: r.secretMetadata, Client: interceptor.NewClient(direct, interceptor.Funcs{
 		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
 			record("create", obj)
 			return c.Create(ctx, obj, opts...)
@@ -472,9 +499,9 @@ func TestExternalStores(t *testing.T) {
 		APIKeySecretRef: &v1alpha1.SecretKeyRef{Name: "shared", Key: "qdrant-key"},
 	}
 	create(t, sim)
-	waitForChildren(t, sim, slices.Concat(redisChildren("hybrid"), mcpChildren("hybrid"), botChildren("hybrid")))
+	waitForChildren(t, sim, slices.Concat(redisChildren("hybrid"), storeCredentials("hybrid", "redis"), mcpChildren("hybrid"), botChildren("hybrid")))
 
-	for _, c := range slices.Concat(postgresChildren("hybrid"), qdrantChildren("hybrid"), []child{{"hybrid-postgres-credentials", secret}}) {
+	for _, c := range slices.Concat(postgresChildren("hybrid"), qdrantChildren("hybrid"), storeCredentials("hybrid", "postgres", "qdrant")) {
 		if err := gone(ns, c.name, c.obj()); err != nil {
 			t.Errorf("external mode created %s: %v", kindOf(c.obj()), err)
 		}

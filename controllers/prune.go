@@ -27,16 +27,14 @@ func wantedChildren(sim *v1alpha1.CharacterSimulation, desired []resources.Objec
 	for _, g := range resources.GeneratedSecrets(sim) {
 		wanted[childKey{"Secret", g.Name}] = true
 	}
-	for _, name := range resources.KeptSecretNames(sim) {
-		wanted[childKey{"Secret", name}] = true
-	}
 	return wanted
 }
 
 // prune deletes the children the simulation controls but no longer wants,
 // e.g. Redis objects after Redis is disabled or the PodDisruptionBudget after
-// scaling down to one replica. Volume claims are never children: they outlive
-// their StatefulSet by design.
+// scaling down to one replica. Volume claims and the stores' credentials are
+// never children: they outlive their StatefulSet (and the simulation) by
+// design, so a store switched off and on again finds its data and password.
 func (r *CharacterSimulationReconciler) prune(ctx context.Context, sim *v1alpha1.CharacterSimulation, wanted map[childKey]bool) error {
 	for _, k := range childKinds {
 		list := k.newList()

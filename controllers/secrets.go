@@ -28,7 +28,8 @@ func (r *CharacterSimulationReconciler) ensureSecrets(ctx context.Context, sim *
 		}
 		// rand.Text has 128 bits of entropy in an alphabet safe in URLs and
 		// config files.
-		err = r.Create(ctx, g.Build(rand.Text()), client.FieldOwner(FieldOwner))
+		secret := g.Build(rand.Text())
+		err = r.Create(ctx, secret, client.FieldOwner(FieldOwner))
 		if apierrors.IsAlreadyExists(err) {
 			// The cache had not caught up, or someone else created it: keep theirs.
 			continue
@@ -37,7 +38,9 @@ func (r *CharacterSimulationReconciler) ensureSecrets(ctx context.Context, sim *
 			return fmt.Errorf("create secret %s: %w", g.Name, err)
 		}
 		logf.FromContext(ctx).Info("Generated credentials", "secret", g.Name)
-		r.Recorder.Eventf(sim, nil, corev1.EventTypeNormal, "SecretGenerated", "Reconcile", "Generated Secret %s", g.Name)
+		// The Secret as the related object keeps the events API from folding
+		// the Events of the simulation's several Secrets into one.
+		r.Recorder.Eventf(sim, secret, corev1.EventTypeNormal, "SecretGenerated", "Reconcile", "Generated Secret %s", g.Name)
 	}
 	return nil
 }

@@ -68,7 +68,11 @@ func (r *CharacterSimulationReconciler) updateStatus(ctx context.Context, sim *v
 		if t.Regression() {
 			eventType = corev1.EventTypeWarning
 		}
-		r.Recorder.Eventf(sim, nil, eventType, t.To.Reason, "Reconcile", "%s is %s: %s", t.To.Type, t.To.Status, t.To.Message)
+		// The events API folds Events of one object with equal type, reason
+		// and action into a series that keeps only the first note; the
+		// condition type as the action keeps each condition's story apart
+		// (otherwise "Ready is True" vanished behind "PostgresReady is True").
+		r.Recorder.Eventf(sim, nil, eventType, t.To.Reason, t.To.Type, "%s is %s: %s", t.To.Type, t.To.Status, t.To.Message)
 	}
 	return nil
 }

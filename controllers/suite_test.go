@@ -126,8 +126,8 @@ func startManager(t *testing.T) (*CharacterSimulationReconciler, func()) {
 		})
 	}
 	t.Cleanup(stop)
-	if !mgr.GetCache().WaitForCacheSync(ctx) {
-		t.Fatal("manager cache did not sync")
+	if !mgr.GetCache().WaitForCacheSync(ctx) || !r.secretMetadata.WaitForCacheSync(ctx) {
+		t.Fatal("manager caches did not sync")
 	}
 	return r, stop
 }
@@ -212,6 +212,21 @@ func ownedBy(ns, name string, obj client.Object, sim *v1alpha1.CharacterSimulati
 	ref := metav1.GetControllerOf(obj)
 	if ref == nil || ref.UID != sim.UID || ref.Kind != "CharacterSimulation" || ref.Name != sim.Name {
 		return fmt.Errorf("%T %s controller = %+v, want the simulation %s", obj, name, ref, sim.UID)
+	}
+	return nil
+}
+
+// retainedFor reports an error unless the object exists, labelled with the
+// simulation, without any owner: it outlives the simulation.
+func retainedFor(ns, name string, obj client.Object, sim *v1alpha1.CharacterSimulation) error {
+	if err := k8s.Get(context.Background(), client.ObjectKey{Namespace: ns, Name: name}, obj); err != nil {
+		return err
+	}
+	if refs := obj.GetOwnerReferences(); len(refs) > 0 {
+		return fmt.Errorf("%T %s has owners %+v, want none", obj, name, refs)
+	}
+	if got := obj.GetLabels()[resources.LabelSimulation]; got != sim.Name {
+		return fmt.Errorf("%T %s simulation label = %q, want %q", obj, name, got, sim.Name)
 	}
 	return nil
 }

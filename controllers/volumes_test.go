@@ -34,7 +34,7 @@ func TestStorageGrowthExpandsTheClaim(t *testing.T) {
 	sim := newSimulation(ns, "grow")
 	sim.Spec.Postgres.Storage = &v1alpha1.StorageSpec{Size: ptr.To(quantity("10Gi")), StorageClassName: &class.Name}
 	create(t, sim)
-	waitForChildren(t, sim, []child{{"grow-postgres", sts}})
+	waitForChildren(t, sim, []child{{"grow-postgres", sts, owned}})
 	old := get(t, ns, "grow-postgres", &appsv1.StatefulSet{})
 
 	// The bound claim the StatefulSet controller and a provisioner would have made.

@@ -17,14 +17,16 @@ type Object interface {
 // Desired returns every object the simulation should have, except the
 // generated Secrets (see GeneratedSecrets), which are created once rather
 // than applied. The order is dependency order: stores before their clients.
-func Desired(sim *v1alpha1.CharacterSimulation, opts Options) ([]Object, error) {
+// secrets are the versions of the Secrets named by UserSecretNames; they
+// only feed the pod templates' AnnotationSecretsHash.
+func Desired(sim *v1alpha1.CharacterSimulation, opts Options, secrets SecretVersions) ([]Object, error) {
 	builders := []func() ([]Object, error){
 		func() ([]Object, error) { return networkPolicies(sim) },
 		func() ([]Object, error) { return postgresObjects(sim) },
 		func() ([]Object, error) { return qdrantObjects(sim) },
 		func() ([]Object, error) { return redisObjects(sim) },
-		func() ([]Object, error) { return mcpServerObjects(sim, opts) },
-		func() ([]Object, error) { return discordBotObjects(sim, opts) },
+		func() ([]Object, error) { return mcpServerObjects(sim, opts, secrets) },
+		func() ([]Object, error) { return discordBotObjects(sim, opts, secrets) },
 	}
 	var out []Object
 	for _, build := range builders {

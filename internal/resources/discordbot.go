@@ -24,18 +24,18 @@ func MCPServerURL(sim string) string {
 }
 
 // discordBotObjects are the bot's ServiceAccount and Deployment, when a bot is configured.
-func discordBotObjects(sim *v1alpha1.CharacterSimulation, opts Options) ([]Object, error) {
+func discordBotObjects(sim *v1alpha1.CharacterSimulation, opts Options, secrets SecretVersions) ([]Object, error) {
 	if sim.Spec.DiscordBot == nil {
 		return nil, nil
 	}
-	deployment, err := discordBotDeployment(sim, opts)
+	deployment, err := discordBotDeployment(sim, opts, secrets)
 	if err != nil {
 		return nil, fmt.Errorf("discord-bot deployment: %w", err)
 	}
 	return []Object{serviceAccount(sim, ComponentDiscordBot, DiscordBotName(sim.Name)), deployment}, nil
 }
 
-func discordBotDeployment(sim *v1alpha1.CharacterSimulation, opts Options) (*appsv1ac.DeploymentApplyConfiguration, error) {
+func discordBotDeployment(sim *v1alpha1.CharacterSimulation, opts Options, secrets SecretVersions) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	spec := sim.Spec.DiscordBot
 	image := spec.Image
 	if image == "" {
@@ -58,6 +58,7 @@ func discordBotDeployment(sim *v1alpha1.CharacterSimulation, opts Options) (*app
 		scheduling:     spec.PodScheduling,
 		containers:     []*corev1ac.ContainerApplyConfiguration{container},
 		volumes:        []*corev1ac.VolumeApplyConfiguration{emptyDir(volumeTmp)},
+		secretVersions: secrets,
 	})
 	if err != nil {
 		return nil, err

@@ -20,6 +20,12 @@ var testOptions = Options{
 	DiscordBotImage: "registry.test/charsim-discord-bot:v1.2.3",
 }
 
+// testSecretVersions are the user Secrets of the sample simulations as the
+// reconciler would read them; "shared-qdrant" does not exist yet.
+var testSecretVersions = SecretVersions{
+	"discord": "101", "llm": "102", "shared-db": "103", "shared-redis": "104", "openai": "105",
+}
+
 func requirements(cpu, memory, memoryLimit string) corev1.ResourceRequirements {
 	return corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu), corev1.ResourceMemory: resource.MustParse(memory)},
@@ -123,7 +129,7 @@ func withoutDiscordBot(sim *v1alpha1.CharacterSimulation) *v1alpha1.CharacterSim
 // build returns the desired objects and fails the test on error.
 func build(t *testing.T, sim *v1alpha1.CharacterSimulation) []Object {
 	t.Helper()
-	objs, err := Desired(sim, testOptions)
+	objs, err := Desired(sim, testOptions, testSecretVersions)
 	if err != nil {
 		t.Fatalf("Desired: %v", err)
 	}

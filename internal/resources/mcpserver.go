@@ -21,8 +21,8 @@ const (
 
 // mcpServerObjects are the MCP server's ServiceAccount, Deployment, Service
 // and, with more than one replica, a PodDisruptionBudget.
-func mcpServerObjects(sim *v1alpha1.CharacterSimulation, opts Options) ([]Object, error) {
-	deployment, err := mcpServerDeployment(sim, opts)
+func mcpServerObjects(sim *v1alpha1.CharacterSimulation, opts Options, secrets SecretVersions) ([]Object, error) {
+	deployment, err := mcpServerDeployment(sim, opts, secrets)
 	if err != nil {
 		return nil, fmt.Errorf("mcp-server deployment: %w", err)
 	}
@@ -44,7 +44,7 @@ func mcpServerReplicas(sim *v1alpha1.CharacterSimulation) int32 {
 	return 1
 }
 
-func mcpServerDeployment(sim *v1alpha1.CharacterSimulation, opts Options) (*appsv1ac.DeploymentApplyConfiguration, error) {
+func mcpServerDeployment(sim *v1alpha1.CharacterSimulation, opts Options, secrets SecretVersions) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	spec := sim.Spec.MCPServer
 	image := spec.Image
 	if image == "" {
@@ -67,6 +67,7 @@ func mcpServerDeployment(sim *v1alpha1.CharacterSimulation, opts Options) (*apps
 		scheduling:     spec.PodScheduling,
 		containers:     []*corev1ac.ContainerApplyConfiguration{container},
 		volumes:        []*corev1ac.VolumeApplyConfiguration{emptyDir(volumeTmp)},
+		secretVersions: secrets,
 	})
 	if err != nil {
 		return nil, err

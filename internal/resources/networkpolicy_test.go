@@ -227,12 +227,12 @@ func TestURLPort(t *testing.T) {
 func TestBadURLNamesTheField(t *testing.T) {
 	bot := sample()
 	bot.Spec.DiscordBot.LLM.BaseURL = "http://llm:70000/v1"
-	if _, err := Desired(bot, testOptions); err == nil || !strings.Contains(err.Error(), "spec.discordBot.llm.baseURL") {
+	if _, err := Desired(bot, testOptions, nil); err == nil || !strings.Contains(err.Error(), "spec.discordBot.llm.baseURL") {
 		t.Errorf("bad LLM URL: err = %v, want it to name spec.discordBot.llm.baseURL", err)
 	}
 	emb := withOpenAIEmbedding(sample())
 	emb.Spec.MCPServer.Embedding.OpenAI.BaseURL = "http://emb:70000/v1"
-	if _, err := Desired(emb, testOptions); err == nil || !strings.Contains(err.Error(), "spec.mcpServer.embedding.openai.baseURL") {
+	if _, err := Desired(emb, testOptions, nil); err == nil || !strings.Contains(err.Error(), "spec.mcpServer.embedding.openai.baseURL") {
 		t.Errorf("bad embedding URL: err = %v, want it to name spec.mcpServer.embedding.openai.baseURL", err)
 	}
 }

@@ -27,11 +27,16 @@ type podParams struct {
 	scheduling     v1alpha1.PodScheduling
 	containers     []*corev1ac.ContainerApplyConfiguration
 	volumes        []*corev1ac.VolumeApplyConfiguration
+	// secretVersions are the versions of the user Secrets the pods read;
+	// only components that read user Secrets need them.
+	secretVersions SecretVersions
 }
 
 // podTemplate builds a pod template that meets Pod Security "restricted",
 // never mounts an API token (no component talks to the API server) and does
 // not inject service-link variables that could shadow real configuration.
+// When the pods read user Secrets, the template carries the hash of their
+// versions, so a changed Secret rolls the pods.
 func podTemplate(sim *v1alpha1.CharacterSimulation, field string, p podParams) (*corev1ac.PodTemplateSpecApplyConfiguration, error) {
 	spec := corev1ac.PodSpec().
 		WithAutomountServiceAccountToken(false).
@@ -51,9 +56,13 @@ func podTemplate(sim *v1alpha1.CharacterSimulation, field string, p podParams) (
 	if err := schedule(spec, field, p.scheduling); err != nil {
 		return nil, err
 	}
-	return corev1ac.PodTemplateSpec().
+	template := corev1ac.PodTemplateSpec().
 		WithLabels(Labels(sim, p.component)).
-		WithSpec(spec), nil
+		WithSpec(spec)
+	if hash := secretsHash(sim, p); hash != "" {
+		template.WithAnnotations(map[string]string{AnnotationSecretsHash: hash})
+	}
+	return template, nil
 }
 
 // schedule copies node selector, tolerations and affinity from the spec.

@@ -22,6 +22,16 @@ const (
 
 // GeneratedSecret is a credential Secret the operator creates once, from one
 // random value, and never changes afterwards.
+//
+// The stores' credentials (PostgreSQL, Qdrant, Redis) have no owner: like the
+// volume claims, which the StatefulSets retain when the simulation is
+// deleted, they outlive the simulation. The password is baked into the
+// retained data directory, so a simulation re-created under the same name,
+// or switched from an external store back to a managed one, must find the
+// same Secret rather than a freshly generated password the data no longer
+// accepts. Their labels still name the simulation, so they can be found and
+// deleted together with the volumes. The MCP bearer token protects no data
+// at rest and is owned (garbage-collected) like every other child.
 type GeneratedSecret struct {
 	// Name of the Secret.
 	Name string
@@ -59,14 +69,6 @@ func GeneratedSecrets(sim *v1alpha1.CharacterSimulation) []GeneratedSecret {
 	return out
 }
 
-// KeptSecretNames are generated Secrets that survive even when the spec no
-// longer uses them. The PostgreSQL password is baked into the data directory,
-// which outlives a switch to an external database; switching back must find
-// the same password.
-func KeptSecretNames(sim *v1alpha1.CharacterSimulation) []string {
-	return []string{PostgresCredentialsName(sim.Name)}
-}
-
 // PostgresCredentials holds the managed database's login and a ready URL.
 // The password must be URL-safe: it is embedded in the URL as is.
 func PostgresCredentials(sim *v1alpha1.CharacterSimulation, password string) *corev1.Secret {
@@ -100,15 +102,20 @@ func RedisCredentials(sim *v1alpha1.CharacterSimulation, password string) *corev
 	})
 }
 
-// MCPAuthSecret holds the bearer token MCP clients send.
+// MCPAuthSecret holds the bearer token MCP clients send. Unlike the stores'
+// credentials it is owned by the simulation: nothing outlives it that needs
+// the old token.
 func MCPAuthSecret(sim *v1alpha1.CharacterSimulation, token string) *corev1.Secret {
-	return generatedSecret(sim, ComponentMCPServer, MCPAuthName(sim.Name), map[string]string{
+	secret := generatedSecret(sim, ComponentMCPServer, MCPAuthName(sim.Name), map[string]string{
 		KeyToken: token,
 	})
+	secret.OwnerReferences = []metav1.OwnerReference{controllerRef(sim)}
+	return secret
 }
 
 // generatedSecret is immutable: the API server itself refuses any change to
-// the credentials, so they cannot be rotated by accident.
+// the credentials, so they cannot be rotated by accident. It has no owner
+// (see GeneratedSecret).
 func generatedSecret(sim *v1alpha1.CharacterSimulation, component, name string, data map[string]string) *corev1.Secret {
 	immutable := true
 	bytes := make(map[string][]byte, len(data))
@@ -118,10 +125,9 @@ func generatedSecret(sim *v1alpha1.CharacterSimulation, component, name string, 
 	return &corev1.Secret{
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
 		ObjectMeta: metav1.ObjectMeta{
-			Name:            name,
-			Namespace:       sim.Namespace,
-			Labels:          Labels(sim, component),
-			OwnerReferences: []metav1.OwnerReference{controllerRef(sim)},
+			Name:      name,
+			Namespace: sim.Namespace,
+			Labels:    Labels(sim, component),
 		},
 		Type:      corev1.SecretTypeOpaque,
 		Immutable: &immutable,

@@ -100,7 +100,7 @@ func TestPodTemplatesAreAdmittedAsRestricted(t *testing.T) {
 			if err := k8s.Create(ctx, sim); err != nil {
 				t.Fatalf("create simulation: %v", err)
 			}
-			objs, err := resources.Desired(sim, resources.DefaultOptions())
+			objs, err := resources.Desired(sim, resources.DefaultOptions(), nil)
 			if err != nil {
 				t.Fatalf("build: %v", err)
 			}
