@@ -32,19 +32,18 @@ BASE=${BASE:-gcr.io/distroless/static:nonroot}
 VERSION=${VERSION:-$(cat "$root/VERSION")}
 IMG_REGISTRY=${IMG_REGISTRY:-ghcr.io/mojin}
 IMAGES=${IMAGES:-operator mcp-server discord-bot}
+# The images are for the architecture of this machine's Go toolchain.
+arch=$(go env GOARCH)
 
 log() { printf 'images: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
-# binaries lists "binary package" pairs for an image.
-binaries() {
-	case $1 in
-	operator) echo "manager . charsimctl ./cmd/charsimctl" ;;
-	mcp-server) echo "mcp-server ./cmd/mcp-server" ;;
-	discord-bot) echo "discord-bot ./cmd/discord-bot" ;;
-	*) die "IMAGES: unknown image $1 (want operator, mcp-server or discord-bot)" ;;
-	esac
-}
+# binaries are the "binary:package" pairs each image holds.
+declare -A binaries=(
+	[operator]="manager:. charsimctl:./cmd/charsimctl"
+	[mcp-server]="mcp-server:./cmd/mcp-server"
+	[discord-bot]="discord-bot:./cmd/discord-bot"
+)
 
 # run_flags are the extra flags the tool needs to run a container here.
 run_flags=()
@@ -59,8 +58,8 @@ setup_podman() {
 		apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 	fi
-	# Without this podman sets RLIMIT_NOFILE/NPROC limits that an
-	# unprivileged container may not raise, and every container fails to start.
+	# Without this podman asks runc for an RLIMIT_NOFILE this sandbox may not
+	# raise, and every container fails with "error setting rlimit type 7".
 	mkdir -p "$work"
 	cat >"$work/containers.conf" <<-'EOF'
 		[containers]
@@ -81,14 +80,12 @@ stage_context() {
 	chmod 1777 "$context/rootfs/tmp"
 	cp "$certs" "$context/rootfs/etc/ssl/certs/"
 
-	local image bin pkg
+	local image pair bin pkg
 	for image in $IMAGES; do
-		set -- $(binaries "$image")
-		while (($# > 0)); do
-			bin=$1 pkg=$2
-			shift 2
+		for pair in ${binaries[$image]}; do
+			bin=${pair%%:*} pkg=${pair#*:}
 			log "go build $bin ($VERSION)"
-			(cd "$root" && CGO_ENABLED=0 GOOS=linux go build -trimpath \
+			(cd "$root" && CGO_ENABLED=0 GOOS=linux GOARCH=$arch go build -trimpath \
 				-ldflags "-s -w -X github.com/mojin/charsim/internal/version.Version=$VERSION" \
 				-o "$context/bin/$bin" "$pkg")
 		done
@@ -98,7 +95,7 @@ stage_context() {
 build_image() {
 	local image=$1 tag=$IMG_REGISTRY/charsim-$1:$VERSION
 	log "build $tag (BASE=$BASE)"
-	"$IMAGE_TOOL" build --quiet --target prebuilt \
+	"$IMAGE_TOOL" build --quiet --target prebuilt --platform "linux/$arch" \
 		--build-arg "BASE=$BASE" --build-arg "VERSION=$VERSION" \
 		-f "$root/images/$image/Dockerfile" -t "$tag" "$context" >/dev/null
 }
@@ -114,23 +111,58 @@ check_version() {
 	log "ok $tag ${entrypoint:-(entrypoint)} --version: $out"
 }
 
+# check_mcp_serves runs the MCP server image as `docker run` users do without
+# a database: read-only root, SQLite in a fresh named volume at /data (the
+# image's /data belongs to its non-root user), the port published. It must
+# answer /readyz.
+smoke=charsim-images-smoke-$$
+remove_smoke() {
+	"$IMAGE_TOOL" rm -f "$smoke" >/dev/null 2>&1 || true
+	"$IMAGE_TOOL" volume rm -f "$smoke" >/dev/null 2>&1 || true
+}
+check_mcp_serves() {
+	local tag=$1 address
+	trap remove_smoke EXIT
+	"$IMAGE_TOOL" run -d --name "$smoke" "${run_flags[@]}" --read-only --tmpfs /tmp \
+		-v "$smoke:/data" -p 127.0.0.1::8000 "$tag" >/dev/null
+	address=$("$IMAGE_TOOL" port "$smoke" 8000/tcp | head -n 1)
+	for _ in $(seq 100); do
+		if (exec 3<>"/dev/tcp/${address%:*}/${address##*:}" &&
+			printf 'GET /readyz HTTP/1.0\r\n\r\n' >&3 && head -n 1 <&3 | grep -q ' 200 ') 2>/dev/null; then
+			log "ok $tag serves /readyz at $address (read-only root, SQLite in a named volume)"
+			remove_smoke
+			return
+		fi
+		sleep 0.2
+	done
+	"$IMAGE_TOOL" logs "$smoke" >&2 || true
+	die "$tag: no ready /readyz at $address within 20s"
+}
+
 main() {
+	local image
+	for image in $IMAGES; do
+		[[ -n ${binaries[$image]:-} ]] || die "IMAGES: unknown image $image (want operator, mcp-server or discord-bot)"
+	done
 	case $IMAGE_TOOL in
 	podman) setup_podman ;;
 	docker) command -v docker >/dev/null || die "docker is not installed" ;;
 	*) die "IMAGE_TOOL: must be podman or docker, got $IMAGE_TOOL" ;;
 	esac
 	stage_context
-	local image
 	for image in $IMAGES; do
 		build_image "$image"
 	done
+	local tag
 	for image in $IMAGES; do
-		check_version "$IMG_REGISTRY/charsim-$image:$VERSION"
+		tag=$IMG_REGISTRY/charsim-$image:$VERSION
+		check_version "$tag"
+		case $image in
 		# The backup CronJob runs charsimctl from the operator image.
-		[[ $image == operator ]] && check_version "$IMG_REGISTRY/charsim-$image:$VERSION" /charsimctl
+		operator) check_version "$tag" /charsimctl ;;
+		mcp-server) check_mcp_serves "$tag" ;;
+		esac
 	done
-	return 0
 }
 
 main "$@"

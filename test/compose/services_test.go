@@ -3,6 +3,7 @@ package compose
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"reflect"
@@ -13,6 +14,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mojin/charsim/internal/bot"
+	"github.com/mojin/charsim/internal/mcpserver"
 	"github.com/mojin/charsim/internal/resources"
 )
 
@@ -68,6 +71,34 @@ func TestHealthcheckCommands(t *testing.T) {
 					if !strings.Contains(command, part) {
 						t.Errorf("healthcheck %q does not contain %q", command, part)
 					}
+				}
+			})
+		}
+	}
+}
+
+// The charsim binaries accept their healthcheck command line together with the
+// environment compose gives them (the check runs inside the container).
+func TestHealthcheckCommandLinesParse(t *testing.T) {
+	loaders := map[string]func(args []string, lookup func(string) (string, bool), output io.Writer) error{
+		mcpServer: func(args []string, lookup func(string) (string, bool), output io.Writer) error {
+			_, err := mcpserver.LoadConfig(args, lookup, output)
+			return err
+		},
+		discordBot: func(args []string, lookup func(string) (string, bool), output io.Writer) error {
+			_, err := bot.LoadConfig(args, lookup, output)
+			return err
+		},
+	}
+	for _, file := range composeFiles {
+		project := mustLoad(t, file)
+		for name, load := range loaders {
+			t.Run(file+"/"+name, func(t *testing.T) {
+				svc := service(t, project, name)
+				environment := env(svc)
+				lookup := func(key string) (string, bool) { v, ok := environment[key]; return v, ok }
+				if err := load(svc.HealthCheck.Test[2:], lookup, io.Discard); err != nil {
+					t.Errorf("%s %q: %v (the image has no shell or curl: the binary itself must run its healthcheck)", name, svc.HealthCheck.Test[1:], err)
 				}
 			})
 		}
