@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mojin/charsim/internal/healthcheck"
 	"github.com/mojin/charsim/internal/mcpserver"
 	"github.com/mojin/charsim/internal/version"
 )
@@ -43,6 +44,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if cfg.ShowVersion {
 		_, err := fmt.Fprintln(stdout, version.Version)
 		return err
+	}
+	if cfg.HealthCheck {
+		url, err := healthcheck.URL(cfg.ListenAddr, "/readyz")
+		if err != nil {
+			return err
+		}
+		return healthcheck.Probe(context.Background(), url)
 	}
 	logger := mcpserver.NewLogger(stderr, cfg.LogLevel)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)

@@ -99,6 +99,12 @@ func TestBinary(t *testing.T) {
 		}
 		session.Close()
 
+		// The compose healthcheck: the binary probes the running server.
+		probe := command(t, bin, []string{"MCP_LISTEN_ADDR=" + addr}, "--healthcheck")
+		if out, err := probe.CombinedOutput(); err != nil {
+			t.Errorf("--healthcheck against a ready server: %v %s", err, out)
+		}
+
 		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
@@ -114,6 +120,10 @@ func TestBinary(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(cmd.Dir, "character_data", "charsim.db")); err != nil {
 			t.Errorf("default SQLite database: %v", err)
+		}
+		probe = command(t, bin, []string{"MCP_LISTEN_ADDR=" + addr}, "--healthcheck")
+		if out, err := probe.CombinedOutput(); err == nil {
+			t.Errorf("--healthcheck against a stopped server must fail, got %s", out)
 		}
 		if !strings.Contains(logs.String(), `"msg":"shutting down"`) {
 			t.Errorf("no shutdown log line:\n%s", logs.String())

@@ -45,6 +45,9 @@ type Config struct {
 	Memory memory.Config
 	// ShowVersion asks main to print the version and exit (--version).
 	ShowVersion bool
+	// HealthCheck asks main to probe a running server's /readyz and exit 0
+	// or 1 (--healthcheck): the compose healthcheck, in images with no shell.
+	HealthCheck bool
 }
 
 // LoadConfig reads the configuration from the environment through lookup
@@ -77,6 +80,7 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory of the SQLite database when DATABASE_URL is empty (env CHARACTER_DATA_DIR)")
 	fs.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error (env LOG_LEVEL)")
 	fs.BoolVar(&cfg.ShowVersion, "version", false, "print the version and exit")
+	fs.BoolVar(&cfg.HealthCheck, "healthcheck", false, "probe the server listening on --listen (GET /readyz) and exit 0 when ready, 1 otherwise")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
