@@ -1,6 +1,7 @@
 package memory_test
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -43,29 +44,35 @@ func TestEmbeddedContractPostgres(t *testing.T) {
 	})
 }
 
-// TestEmbeddedLargeScanMatchesBruteForce covers the paths that only large
-// collections take (the search split across goroutines, deletion moving
-// slots around) by comparing with a brute-force ranking.
-func TestEmbeddedLargeScanMatchesBruteForce(t *testing.T) {
+// TestEmbeddedSearchMatchesBruteForce compares searches with a brute-force
+// ranking on random vectors. Candidates come from 7-bit codes, so the top-k
+// sets may differ in rare near-ties: they must agree for at least 99% of the
+// hits. Every returned similarity must be exact (not the code estimate) and
+// in order. It also covers the paths that only large collections take: the
+// scan split across goroutines, and deletion moving slots around.
+func TestEmbeddedSearchMatchesBruteForce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the 20k-vector scan")
 	}
-	const n, dim = 20000, 16
+	const n, dim, limit, queries = 20000, 64, 10, 40
 	rng := rand.New(rand.NewPCG(1, 2))
 	vs := memory.NewEmbeddedStore(openSQLite(t, t.TempDir()))
 	if err := vs.EnsureCollection(t.Context(), dim); err != nil {
 		t.Fatal(err)
 	}
-	records := make(map[string]store.MemoryVector, n)
-	batch := make([]store.MemoryVector, 0, n)
-	for i := range n {
+	randomVector := func() []float32 {
 		v := make([]float32, dim)
 		for j := range v {
 			v[j] = float32(rng.NormFloat64())
 		}
+		return v
+	}
+	records := make(map[string]store.MemoryVector, n)
+	batch := make([]store.MemoryVector, 0, n)
+	for i := range n {
 		r := store.MemoryVector{
 			MemoryID: uuid.NewString(), CharacterID: []string{"c1", "c2", "c3"}[i%3],
-			Kind: store.MemoryKinds[i%len(store.MemoryKinds)], Vector: v,
+			Kind: store.MemoryKinds[i%len(store.MemoryKinds)], Vector: randomVector(),
 		}
 		records[r.MemoryID] = r
 		batch = append(batch, r)
@@ -76,35 +83,54 @@ func TestEmbeddedLargeScanMatchesBruteForce(t *testing.T) {
 
 	check := func(stage string) {
 		t.Helper()
+		found, total := 0, 0
 		for _, f := range []memory.Filter{{}, {CharacterID: "c2"}, {Kind: store.KindSemantic}} {
-			q := make([]float32, dim)
-			for j := range q {
-				q[j] = float32(rng.NormFloat64())
-			}
-			type scored struct {
-				id  string
-				sim float64
-			}
-			var want []scored
-			for _, r := range records {
-				if (f.CharacterID == "" || r.CharacterID == f.CharacterID) && (f.Kind == "" || r.Kind == f.Kind) {
-					want = append(want, scored{r.MemoryID, cosine(q, r.Vector)})
+			for range queries {
+				q := randomVector()
+				type scored struct {
+					id  string
+					sim float64
 				}
-			}
-			sort.Slice(want, func(i, j int) bool { return want[i].sim > want[j].sim })
-			hits, err := vs.Search(t.Context(), q, f, 10)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(hits) != 10 {
-				t.Fatalf("%s, filter %+v: %d hits, want 10", stage, f, len(hits))
-			}
-			for i, h := range hits {
-				// Compare similarities, not IDs: float rounding may swap near-ties.
-				if d := float64(h.Similarity) - want[i].sim; d > 1e-4 || d < -1e-4 {
-					t.Fatalf("%s, filter %+v: hit %d similarity %v, brute force %v", stage, f, i, h.Similarity, want[i].sim)
+				var want []scored
+				for _, r := range records {
+					if (f.CharacterID == "" || r.CharacterID == f.CharacterID) && (f.Kind == "" || r.Kind == f.Kind) {
+						want = append(want, scored{r.MemoryID, cosine(q, r.Vector)})
+					}
 				}
+				sort.Slice(want, func(i, j int) bool { return want[i].sim > want[j].sim })
+				hits, err := vs.Search(t.Context(), q, f, limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(hits) != limit {
+					t.Fatalf("%s, filter %+v: %d hits, want %d", stage, f, len(hits), limit)
+				}
+				best := map[string]bool{}
+				for _, w := range want[:limit] {
+					best[w.id] = true
+				}
+				for i, h := range hits {
+					r, ok := records[h.MemoryID]
+					if !ok || (f.CharacterID != "" && r.CharacterID != f.CharacterID) || (f.Kind != "" && r.Kind != f.Kind) {
+						t.Fatalf("%s, filter %+v: hit %s is not a stored vector matching the filter", stage, f, h.MemoryID)
+					}
+					if exact := cosine(q, r.Vector); math.Abs(float64(h.Similarity)-exact) > 1e-5 {
+						t.Fatalf("%s, filter %+v: hit %d similarity %v, exactly %v", stage, f, i, h.Similarity, exact)
+					}
+					if i > 0 && h.Similarity > hits[i-1].Similarity {
+						t.Fatalf("%s, filter %+v: hits out of order: %v", stage, f, hits)
+					}
+					if best[h.MemoryID] {
+						found++
+					}
+				}
+				total += limit
 			}
+		}
+		recall := float64(found) / float64(total)
+		t.Logf("%s: recall@%d %.4f over %d queries", stage, limit, recall, total/limit)
+		if recall < 0.99 {
+			t.Errorf("%s: recall@%d %.4f, want at least 0.99", stage, limit, recall)
 		}
 	}
 	check("full index")

@@ -13,14 +13,30 @@ import (
 // goroutines costs more than it saves.
 const minSlotsPerWorker = 8192
 
-// flatIndex is an exact in-memory vector index: unit vectors in one
-// contiguous slab (slot i at slab[i*dim:(i+1)*dim]), metadata per slot, and
-// a posting list of slots per character, because nearly every recall is
-// about one character. Deletion moves the last slot into the hole, so the
-// slab stays dense. Not safe for concurrent use; EmbeddedStore locks it.
+// minRescored is the least number of candidates a search re-scores exactly.
+const minRescored = 64
+
+// flatIndex is an in-memory vector index: unit vectors in one contiguous
+// slab (slot i at slab[i*dim:(i+1)*dim]), their 7-bit codes in another
+// (see quantized.go), metadata per slot, and a posting list of slots per
+// character, because nearly every recall is about one character. Deletion
+// moves the last slot into the hole, so the slabs stay dense. Not safe for
+// concurrent use; EmbeddedStore locks it.
+//
+// A search scans the codes, keeps the max(4·limit, 64) best candidates by
+// their approximate score, and re-scores those exactly from the float32
+// vectors. So the similarities returned are exact, and so is their order;
+// what is approximate is only which vectors make the candidate list: a
+// vector whose exact score is in the top limit but whose approximate score
+// is not among the best candidates is missed. With 7-bit codes that is
+// rare (the test compares with brute force), and when the filter leaves no
+// more vectors than candidates the result is exact.
 type flatIndex struct {
 	dim         int
+	words       int // code words per vector
 	slab        []float32
+	codes       []uint64
+	scales      []codeScale
 	meta        []vectorMeta
 	slots       map[string]int32
 	byCharacter map[string][]int32
@@ -39,7 +55,7 @@ func (m *vectorMeta) matches(f Filter) bool {
 }
 
 func newFlatIndex(dim int) *flatIndex {
-	return &flatIndex{dim: dim, slots: map[string]int32{}, byCharacter: map[string][]int32{}}
+	return &flatIndex{dim: dim, words: codeWords(dim), slots: map[string]int32{}, byCharacter: map[string][]int32{}}
 }
 
 func (x *flatIndex) len() int { return len(x.meta) }
@@ -47,6 +63,11 @@ func (x *flatIndex) len() int { return len(x.meta) }
 func (x *flatIndex) vector(slot int32) []float32 {
 	off := int(slot) * x.dim
 	return x.slab[off : off+x.dim : off+x.dim]
+}
+
+func (x *flatIndex) code(slot int32) []uint64 {
+	off := int(slot) * x.words
+	return x.codes[off : off+x.words : off+x.words]
 }
 
 // put adds or replaces the vector of v.MemoryID, normalising it.
@@ -64,10 +85,13 @@ func (x *flatIndex) put(v store.MemoryVector) {
 		slot = int32(len(x.meta))
 		x.meta = append(x.meta, m)
 		x.slab = append(x.slab, v.Vector...)
+		x.codes = append(x.codes, make([]uint64, x.words)...)
+		x.scales = append(x.scales, codeScale{})
 		x.slots[m.id] = slot
 		x.byCharacter[m.characterID] = append(x.byCharacter[m.characterID], slot)
 	}
 	normalize(x.vector(slot))
+	x.scales[slot] = quantize(x.code(slot), x.vector(slot))
 }
 
 // remove deletes the vector of id, if present.
@@ -82,6 +106,8 @@ func (x *flatIndex) remove(id string) {
 		moved := x.meta[last]
 		x.meta[slot] = moved
 		copy(x.vector(slot), x.vector(last))
+		copy(x.code(slot), x.code(last))
+		x.scales[slot] = x.scales[last]
 		x.slots[moved.id] = slot
 		list := x.byCharacter[moved.characterID]
 		list[slices.Index(list, last)] = slot
@@ -89,6 +115,8 @@ func (x *flatIndex) remove(id string) {
 	x.meta[last] = vectorMeta{} // release the strings
 	x.meta = x.meta[:last]
 	x.slab = x.slab[:int(last)*x.dim]
+	x.codes = x.codes[:int(last)*x.words]
+	x.scales = x.scales[:last]
 	delete(x.slots, id)
 }
 
@@ -106,8 +134,9 @@ func (x *flatIndex) unlist(characterID string, slot int32) {
 	}
 }
 
-// search returns the limit best matches of the unit vector q. Large scans
-// are split across GOMAXPROCS goroutines, each keeping its own top-k.
+// search returns the limit best matches of the unit vector q: candidates
+// by code score, then exact re-scoring (see flatIndex). Large scans are
+// split across GOMAXPROCS goroutines, each keeping its own candidates.
 func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 	var list []int32 // nil: every slot
 	n := len(x.meta)
@@ -118,13 +147,15 @@ func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 	if n == 0 {
 		return nil
 	}
+	qc := newQueryCodes(q)
+	kept := max(4*limit, minRescored)
 	workers := min(runtime.GOMAXPROCS(0), (n+minSlotsPerWorker-1)/minSlotsPerWorker)
 	tops := make([]*topK, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		lo, hi := n*w/workers, n*(w+1)/workers
-		tops[w] = &topK{k: limit, meta: x.meta}
-		scan := func() { x.scan(q, f, list, lo, hi, tops[w]) }
+		tops[w] = &topK{k: kept, meta: x.meta}
+		scan := func() { x.scan(&qc, f, list, lo, hi, tops[w]) }
 		if workers == 1 {
 			scan()
 			continue
@@ -133,29 +164,32 @@ func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 	}
 	wg.Wait()
 
-	merged := tops[0]
-	for _, t := range tops[1:] {
-		merged.items = append(merged.items, t.items...)
+	// Every worker's candidates are re-scored: a few hundred dot products.
+	exact := &topK{k: limit, meta: x.meta}
+	for _, t := range tops {
+		for _, c := range t.items {
+			exact.offer(candidate{slot: c.slot, sim: dot(q, x.vector(c.slot))})
+		}
 	}
-	slices.SortFunc(merged.items, func(a, b candidate) int {
+	slices.SortFunc(exact.items, func(a, b candidate) int {
 		switch {
-		case merged.worse(b, a):
+		case exact.worse(b, a):
 			return -1
-		case merged.worse(a, b):
+		case exact.worse(a, b):
 			return 1
 		}
 		return 0
 	})
-	hits := make([]Hit, 0, min(limit, len(merged.items)))
-	for _, c := range merged.items[:min(limit, len(merged.items))] {
-		hits = append(hits, Hit{MemoryID: x.meta[c.slot].id, Similarity: max(-1, min(1, c.sim))})
+	hits := make([]Hit, len(exact.items))
+	for i, c := range exact.items {
+		hits[i] = Hit{MemoryID: x.meta[c.slot].id, Similarity: max(-1, min(1, c.sim))}
 	}
 	return hits
 }
 
-// scan scores positions lo..hi of the candidates (list, or every slot when
-// list is nil) into top.
-func (x *flatIndex) scan(q []float32, f Filter, list []int32, lo, hi int, top *topK) {
+// scan scores the codes of positions lo..hi of the candidates (list, or
+// every slot when list is nil) into top.
+func (x *flatIndex) scan(q *queryCodes, f Filter, list []int32, lo, hi int, top *topK) {
 	filtered := f.UserID != "" || f.ChannelID != "" || f.Kind != ""
 	for i := lo; i < hi; i++ {
 		slot := int32(i)
@@ -165,10 +199,12 @@ func (x *flatIndex) scan(q []float32, f Filter, list []int32, lo, hi int, top *t
 		if filtered && !x.meta[slot].matches(f) {
 			continue
 		}
-		top.offer(candidate{slot: slot, sim: dot(q, x.vector(slot))})
+		top.offer(candidate{slot: slot, sim: q.score(x.code(slot), x.scales[slot])})
 	}
 }
 
+// candidate is a slot with its score: the code score while scanning, the
+// exact similarity when re-scored.
 type candidate struct {
 	slot int32
 	sim  float32
@@ -193,6 +229,9 @@ func (t *topK) worse(a, b candidate) bool {
 func (t *topK) offer(c candidate) {
 	if len(t.items) < t.k {
 		heap.Push(t, c)
+		return
+	}
+	if c.sim < t.items[0].sim { // the common case, without a call
 		return
 	}
 	if t.worse(t.items[0], c) {

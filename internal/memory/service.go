@@ -30,10 +30,11 @@ const (
 // store and their embeddings to the vector store, keeping both consistent,
 // and ranks recall. It is safe for concurrent use.
 type Service struct {
-	st  store.Store
-	vs  VectorStore
-	emb Embedder
-	w   Weights
+	st     store.Store
+	vs     VectorStore
+	emb    Embedder
+	w      Weights
+	access *accessLog
 }
 
 // rowWriter is implemented by a vector store that lives in the SQL store and
@@ -53,7 +54,7 @@ func NewService(ctx context.Context, st store.Store, vs VectorStore, emb Embedde
 	if err := vs.EnsureCollection(ctx, emb.Dimension()); err != nil {
 		return nil, fmt.Errorf("memory service (embedder %s, %d dimensions; vector store %s): %w", emb.Name(), emb.Dimension(), vs.Name(), err)
 	}
-	return &Service{st: st, vs: vs, emb: emb, w: w}, nil
+	return &Service{st: st, vs: vs, emb: emb, w: w, access: newAccessLog(st, accessFlushInterval)}, nil
 }
 
 // Remember embeds a memory and stores its row and vector. Either both are
@@ -98,7 +99,8 @@ func (s *Service) compensate(ctx context.Context, err error, undo func(context.C
 }
 
 // Recall returns the memories that best match the query, ranked by the
-// weighted relevance, recency and importance, and marks them accessed.
+// weighted relevance, recency and importance, and marks them accessed. The
+// access times are written in batches (see accessLog); Flush writes them now.
 func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 	text := strings.TrimSpace(q.Text)
 	limit := q.Limit
@@ -136,6 +138,7 @@ func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 	if err != nil {
 		return nil, fmt.Errorf("recall: load memories: %w", err)
 	}
+	s.access.apply(memories)
 	now := time.Now()
 	for _, m := range memories {
 		out = append(out, s.w.score(m, similarity[m.ID], now))
@@ -154,9 +157,8 @@ func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 	for i, r := range out {
 		recalled[i] = r.ID
 	}
-	if err := s.st.TouchMemories(ctx, recalled, now); err != nil {
-		return nil, fmt.Errorf("recall: mark memories accessed: %w", err)
-	}
+	// At the store's precision, so the time applied before the write equals the stored one.
+	s.access.record(recalled, now.UTC().Truncate(time.Microsecond))
 	return out, nil
 }
 
@@ -276,8 +278,17 @@ func (s *Service) EmbedderName() string { return s.emb.Name() }
 // VectorStoreName is "embedded" or "qdrant".
 func (s *Service) VectorStoreName() string { return s.vs.Name() }
 
-// Close closes the vector store (not the SQL store, which the caller owns).
-func (s *Service) Close() error { return s.vs.Close() }
+// Flush writes the last-accessed times of recalled memories that are still
+// waiting for their batch.
+func (s *Service) Flush(ctx context.Context) error { return s.access.flush(ctx) }
+
+// Close writes the waiting last-accessed times and closes the vector store
+// (not the SQL store, which the caller owns).
+func (s *Service) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
+	defer cancel()
+	return errors.Join(s.access.close(ctx), s.vs.Close())
+}
 
 // Reindex empties the vector store, recreates it for the embedder's
 // dimension and embeds every memory row again. It is what `charsimctl

@@ -160,6 +160,9 @@ func TestRecallRanksRelevantMemoryFirst(t *testing.T) {
 	}
 
 	// Recall marks what it returned as accessed, and only that.
+	if err := f.svc.Flush(t.Context()); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
 	after, err := f.st.GetMemory(t.Context(), ids[2])
 	if err != nil {
 		t.Fatal(err)

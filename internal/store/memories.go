@@ -179,14 +179,25 @@ func limitOffset(args *queryArgs, limit, offset int) string {
 	return clause
 }
 
-func (s *sqlStore) TouchMemories(ctx context.Context, ids []string, at time.Time) error {
-	at = timeOrNow(at)
+func (s *sqlStore) TouchMemories(ctx context.Context, accessed map[string]time.Time) error {
+	// One statement per distinct time, all in one transaction.
+	byTime := map[time.Time][]string{}
+	for id, at := range accessed {
+		at = timeOrNow(at)
+		byTime[at] = append(byTime[at], id)
+	}
 	err := s.db.inTx(ctx, func(q querier) error {
-		return inChunks(ids, func(chunk []string) error {
-			args := queryArgs{at}
-			_, err := q.exec(ctx, `UPDATE memories SET last_accessed_at = $1 WHERE id IN (`+addList(&args, chunk)+`)`, args...)
-			return err
-		})
+		for at, ids := range byTime {
+			err := inChunks(ids, func(chunk []string) error {
+				args := queryArgs{at}
+				_, err := q.exec(ctx, `UPDATE memories SET last_accessed_at = $1 WHERE id IN (`+addList(&args, chunk)+`)`, args...)
+				return err
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("touch memories: %w", err)

@@ -58,8 +58,9 @@ type Store interface {
 	DeleteMemory(ctx context.Context, id string) error
 	// ListMemories returns memories matching the filter, newest first.
 	ListMemories(ctx context.Context, f MemoryFilter) ([]Memory, error)
-	// TouchMemories sets last_accessed_at for recalled memories.
-	TouchMemories(ctx context.Context, ids []string, at time.Time) error
+	// TouchMemories sets the last_accessed_at of recalled memories, each to
+	// its own time (zero means now), in one transaction. Unknown IDs are ignored.
+	TouchMemories(ctx context.Context, accessed map[string]time.Time) error
 
 	// Vectors of the embedded vector backend, kept in the same database so that
 	// a memory row and its vector can be written in one transaction. Like a

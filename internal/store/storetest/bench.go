@@ -8,8 +8,9 @@ import (
 )
 
 // Benchmark measures the hot paths of the MCP server on s, which must be empty:
-// writing a memory, listing a character's recent memories out of many, walking
-// a long timeline, and reading a conversation.
+// writing a memory, loading recall's candidates and listing a character's
+// recent memories out of many, walking a long timeline, and reading a
+// conversation.
 func Benchmark(b *testing.B, s store.Store) {
 	ctx := b.Context()
 	c, err := s.CreateCharacter(ctx, store.Character{Name: "Bench"})
@@ -38,6 +39,20 @@ func Benchmark(b *testing.B, s store.Store) {
 		for b.Loop() {
 			if _, err := s.CreateMemory(ctx, store.Memory{CharacterID: c.ID, Kind: store.KindEpisodic, Text: "new", Importance: 5}); err != nil {
 				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("GetMemories20of5000", func(b *testing.B) {
+		// Recall loads 4·limit candidates by ID; a different set each time.
+		ids := make([]string, 20)
+		i := 0
+		for b.Loop() {
+			for j := range ids {
+				ids[j] = fmt.Sprintf("m%05d", (i*20+j*241)%5000)
+			}
+			i++
+			if ms, err := s.GetMemories(ctx, ids); err != nil || len(ms) != len(ids) {
+				b.Fatalf("GetMemories: %d, %v", len(ms), err)
 			}
 		}
 	})

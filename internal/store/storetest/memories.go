@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/mojin/charsim/internal/store"
 )
@@ -159,18 +160,20 @@ var memoryTests = []contractTest{
 		if ms := must(s.GetMemories(ctx, nil))(t); len(ms) != 0 {
 			t.Fatalf("GetMemories(nil) = %v, want none", ms)
 		}
-		noErr(t, s.TouchMemories(ctx, ids[:2], at(60)))
-		for i, id := range ids {
-			m := must(s.GetMemory(ctx, id))(t)
-			want := stored(at(0))
-			if i < 2 {
-				want = stored(at(60))
-			}
-			if !m.LastAccessedAt.Equal(want) {
+		// Each memory gets its own time; unknown IDs are ignored.
+		noErr(t, s.TouchMemories(ctx, map[string]time.Time{ids[0]: at(60), ids[1]: at(75), "missing": at(80)}))
+		for i, want := range []time.Time{stored(at(60)), stored(at(75)), stored(at(0))} {
+			if m := must(s.GetMemory(ctx, ids[i]))(t); !m.LastAccessedAt.Equal(want) {
 				t.Errorf("memory %d LastAccessedAt = %v, want %v", i, m.LastAccessedAt, want)
 			}
 		}
-		noErr(t, s.TouchMemories(ctx, nil, at(90)))
+		noErr(t, s.TouchMemories(ctx, nil))
+		// A zero time means now.
+		before := time.Now().Add(-time.Second)
+		noErr(t, s.TouchMemories(ctx, map[string]time.Time{ids[2]: {}}))
+		if m := must(s.GetMemory(ctx, ids[2]))(t); m.LastAccessedAt.Before(before) || m.LastAccessedAt.After(time.Now()) {
+			t.Errorf("touched without a time: LastAccessedAt = %v, want now", m.LastAccessedAt)
+		}
 	}},
 	{"GetMemoriesManyIDs", func(t *testing.T, open Opener) {
 		s := open(t)
@@ -182,7 +185,11 @@ var memoryTests = []contractTest{
 		if got := must(s.GetMemories(t.Context(), ids))(t); len(got) != len(ids) {
 			t.Fatalf("GetMemories of %d IDs returned %d", len(ids), len(got))
 		}
-		noErr(t, s.TouchMemories(t.Context(), ids, at(5)))
+		accessed := map[string]time.Time{}
+		for _, id := range ids {
+			accessed[id] = at(5)
+		}
+		noErr(t, s.TouchMemories(t.Context(), accessed))
 		for _, m := range must(s.GetMemories(t.Context(), ids))(t) {
 			if !m.LastAccessedAt.Equal(stored(at(5))) {
 				t.Fatalf("memory %s not touched: %v", m.ID, m.LastAccessedAt)
