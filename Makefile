@@ -100,6 +100,25 @@ build-installer: manifests generate $(KUSTOMIZE) ## Write dist/install.yaml (CRD
 	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
 	$(KUSTOMIZE) build config/default > dist/install.yaml
 
+##@ Images
+
+IMAGE_TOOL ?= podman
+BASE ?= gcr.io/distroless/static:nonroot
+
+.PHONY: images
+images: ## Build the operator, mcp-server and discord-bot images from static binaries and run each --version (here: BASE=scratch).
+	IMAGE_TOOL=$(IMAGE_TOOL) BASE=$(BASE) VERSION=$(VERSION) IMG_REGISTRY=$(IMG_REGISTRY) hack/images.sh
+
+##@ Local cluster
+
+.PHONY: cluster-up
+cluster-up: ## Start the local control plane with kwok nodes (.local/kubeconfig).
+	hack/local-cluster.sh up
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local control plane and delete its data.
+	hack/local-cluster.sh down
+
 ##@ Helm chart
 
 .PHONY: chart-sync
@@ -119,6 +138,18 @@ helm-package: chart-sync $(HELM) ## Package the chart into dist/.
 .PHONY: bench-operator
 bench-operator: k8s-binaries ## Reconcile N=100 and N=500 simulations on envtest and print the figures.
 	KUBEBUILDER_ASSETS=$$(hack/k8s-binaries.sh) go run ./hack/bench-operator
+
+.PHONY: bench-mcp
+bench-mcp: ## MCP server over HTTP at 10k and 100k memories (SQLite, PostgreSQL) against the npm server-memory.
+	go run ./hack/bench-mcp $(BENCH_FLAGS)
+
+.PHONY: bench-memory
+bench-memory: ## Embedded vector recall benchmarks.
+	go test -run '^$$' -bench RecallEmbedded -benchtime 300x ./internal/memory/
+
+.PHONY: fuzz-mcp
+fuzz-mcp: ## Fuzz the MCP tool argument decoding for a minute.
+	go test ./internal/mcpserver -run '^$$' -fuzz=FuzzToolArguments -fuzztime=60s -parallel=1
 
 ##@ Tools
 
