@@ -1,0 +1,246 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/redis/go-redis/v9"
+)
+
+// Timeouts of the bot.
+const (
+	// requestTimeout bounds the handling of one interaction or message;
+	// Discord keeps an interaction token valid for 15 minutes.
+	requestTimeout = 3 * time.Minute
+	// shutdownGrace is how long requests in flight may finish on shutdown.
+	shutdownGrace = 20 * time.Second
+	// Redis client timeouts: Redis is a side store, so a slow Redis must not
+	// slow every message down by much.
+	redisDialTimeout = 2 * time.Second
+	redisIOTimeout   = time.Second
+)
+
+// intents are the gateway events the bot needs: guilds, guild messages and
+// their content (to read mentions; Message Content is a privileged intent
+// to enable in the developer portal) and direct messages.
+const intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages |
+	discordgo.IntentsMessageContent | discordgo.IntentsDirectMessages
+
+// redisKeyPrefix namespaces the bot's Redis keys.
+const redisKeyPrefix = "charsim:bot:"
+
+// Bot is the charsim Discord bot.
+type Bot struct {
+	cfg          Config
+	logger       *slog.Logger
+	session      *discordgo.Session
+	mcp          *mcpClient
+	chat         *chatClient // nil: offline responder
+	conversation *conversation
+	redis        *redis.Client // nil without REDIS_URL
+	limits       *rateLimits
+	channels     channelCharacters
+	metrics      *metrics
+	gateway      *gatewayState
+	handlers     map[string]handler
+	paths        map[string]map[string]*discordgo.ApplicationCommandOption
+	inflight     inflight
+	gatewayGrace time.Duration
+
+	// baseCtx is the parent of every request's context; cancel ends the
+	// requests that outlive the shutdown grace period.
+	baseCtx context.Context
+	cancel  context.CancelFunc
+
+	healthAddr chan string
+}
+
+// Option changes how New builds the bot.
+type Option func(*Bot)
+
+// WithDiscordHTTPClient sends the bot's Discord REST requests (and the
+// gateway lookup) through client, for example to a Discord emulator in tests.
+func WithDiscordHTTPClient(client *http.Client) Option {
+	return func(b *Bot) { b.session.Client = client }
+}
+
+// New builds the bot for cfg. It connects to nothing yet: Run does.
+func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
+	session, err := discordgo.New("Bot " + string(cfg.Token))
+	if err != nil {
+		return nil, fmt.Errorf("create the discord session: %w", err)
+	}
+	session.Identify.Intents = intents
+	// The bot reads no guild state: it needs no cache of members and channels.
+	session.StateEnabled = false
+	session.LogLevel = discordgo.LogWarning
+
+	m := newMetrics()
+	b := &Bot{
+		cfg: cfg, logger: logger, session: session, metrics: m,
+		mcp:          newMCPClient(cfg.MCPServerURL, cfg.MCPAuthToken),
+		gateway:      newGatewayState(m.gateway),
+		gatewayGrace: defaultGatewayGrace,
+		healthAddr:   make(chan string, 1),
+	}
+	b.baseCtx, b.cancel = context.WithCancel(context.Background())
+	for _, o := range opts {
+		o(b)
+	}
+
+	var lim limiter = newMemoryLimiter()
+	b.channels = newMemoryChannels()
+	if cfg.RedisURL != "" {
+		ro, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, errors.New("REDIS_URL is not a valid Redis URL")
+		}
+		ro.DialTimeout = cmp.Or(ro.DialTimeout, redisDialTimeout)
+		ro.ReadTimeout = cmp.Or(ro.ReadTimeout, redisIOTimeout)
+		ro.WriteTimeout = cmp.Or(ro.WriteTimeout, redisIOTimeout)
+		b.redis = redis.NewClient(ro)
+		lim = &fallbackLimiter{primary: &redisLimiter{client: b.redis, prefix: redisKeyPrefix + "rate:"}, fallback: lim, logger: logger}
+		b.channels = &redisChannels{client: b.redis, prefix: redisKeyPrefix + "active:"}
+	}
+	b.limits = &rateLimits{limiter: lim, user: cfg.UserRate, channel: cfg.ChannelRate, metrics: m}
+
+	var resp responder = offlineResponder{}
+	if cfg.LLM.Enabled() {
+		b.chat = newChatClient(cfg.LLM, m)
+		resp = llmResponder{chat: b.chat}
+	}
+	b.conversation = &conversation{mcp: b.mcp, responder: resp, logger: logger}
+	b.handlers = b.commandHandlers()
+	b.paths = commandPaths(commandDefinitions())
+
+	b.gateway.register(session)
+	session.AddHandler(b.onInteraction)
+	session.AddHandler(b.onMessage)
+	return b, nil
+}
+
+// Run serves the health endpoints, registers the slash commands, connects
+// to the gateway and handles events until ctx ends; then it disconnects and
+// lets the requests in flight finish.
+func (b *Bot) Run(ctx context.Context) error {
+	stopHealth, err := b.serveHealthEndpoints()
+	if err != nil {
+		return err
+	}
+	defer stopHealth()
+
+	appID, err := b.applicationID()
+	if err != nil {
+		return err
+	}
+	if err := b.register(ctx, appID); err != nil {
+		return err
+	}
+	if err := b.openGateway(ctx); err != nil {
+		return err
+	}
+	b.logger.Info("connected to the Discord gateway", "application", appID)
+	<-ctx.Done()
+
+	b.logger.Info("shutting down")
+	if err := b.session.Close(); err != nil {
+		b.logger.Warn("close the gateway connection", "error", err)
+	}
+	if !b.inflight.wait(shutdownGrace) {
+		b.logger.Warn("requests still running after the shutdown grace period; cancelling them", "grace", shutdownGrace)
+	}
+	b.cancel()
+	return nil
+}
+
+// HealthAddr returns the address the health endpoints listen on, once Run
+// has started listening (useful with a :0 port).
+func (b *Bot) HealthAddr(ctx context.Context) (string, error) {
+	select {
+	case addr := <-b.healthAddr:
+		b.healthAddr <- addr
+		return addr, nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func (b *Bot) serveHealthEndpoints() (stop func(), err error) {
+	if b.cfg.HealthAddr == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", b.cfg.HealthAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for the health endpoints on %s (BOT_HEALTH_ADDR): %w", b.cfg.HealthAddr, err)
+	}
+	b.healthAddr <- ln.Addr().String()
+	hs := &http.Server{
+		Handler: b.Handler(), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(b.logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			b.logger.Error("health endpoints stopped", "error", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx) // a probe still connected is cut off; nothing else to do
+	}, nil
+}
+
+// Close releases the MCP session and the Redis client.
+func (b *Bot) Close() error {
+	b.cancel()
+	var errs []error
+	errs = append(errs, b.mcp.Close())
+	if b.redis != nil {
+		errs = append(errs, b.redis.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// inflight counts the requests being handled, so shutdown can wait for them.
+type inflight struct {
+	mu      sync.Mutex
+	wg      sync.WaitGroup
+	closing bool
+}
+
+// start registers a request; ok is false once shutdown began.
+func (f *inflight) start() (done func(), ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closing {
+		return nil, false
+	}
+	f.wg.Add(1)
+	return f.wg.Done, true
+}
+
+// wait refuses new requests and waits up to grace for the running ones.
+func (f *inflight) wait(grace time.Duration) bool {
+	f.mu.Lock()
+	f.closing = true
+	f.mu.Unlock()
+	finished := make(chan struct{})
+	go func() {
+		f.wg.Wait()
+		close(finished)
+	}()
+	select {
+	case <-finished:
+		return true
+	case <-time.After(grace):
+		return false
+	}
+}

@@ -1,0 +1,147 @@
+package bot
+
+import (
+	"github.com/bwmarrin/discordgo"
+)
+
+// Input caps. Discord's client enforces the MaxLength of a string option;
+// the bot enforces the same caps itself (see validateOptions), for
+// requests that do not come from the official client and for mentions.
+const (
+	maxNameLength        = 80
+	maxPersonaLength     = 1000
+	maxMessageLength     = 1500
+	maxMemoryLength      = 500
+	maxQueryLength       = 200
+	maxDescriptionLength = 500
+	maxTimelineShown     = 25
+)
+
+// Names of the slash commands, subcommands and their options.
+const (
+	cmdCharacter    = "character"
+	cmdTalk         = "talk"
+	cmdRemember     = "remember"
+	cmdRecall       = "recall"
+	cmdTimeline     = "timeline"
+	cmdRelationship = "relationship"
+	cmdForgetMe     = "forget-me"
+	cmdStatus       = "status"
+)
+
+// commandDefinitions are the slash commands as registered with Discord.
+// Every command and subcommand has a handler of the same path (see
+// Bot.handlers).
+func commandDefinitions() []*discordgo.ApplicationCommand {
+	// Usable in servers and in direct messages with the bot.
+	contexts := &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
+	commands := []*discordgo.ApplicationCommand{
+		{
+			Name:        cmdCharacter,
+			Description: "Create, list, inspect and choose characters",
+			Options: []*discordgo.ApplicationCommandOption{
+				subcommand("create", "Create a new character",
+					text("name", "Unique name, e.g. Aria", true, maxNameLength),
+					text("personality", "Traits and temperament", false, maxPersonaLength),
+					text("background", "Backstory", false, maxPersonaLength),
+					text("speech_patterns", "How the character talks", false, maxPersonaLength),
+					text("goals", "Long-term goals, separated by semicolons", false, maxPersonaLength),
+					text("style", "Writing style of the replies", false, maxPersonaLength)),
+				subcommand("list", "List the characters"),
+				subcommand("info", "Show a character's persona and current state",
+					text("name", "The character (default: the one active here)", false, maxNameLength)),
+				subcommand("use", "Choose the character that answers in this channel",
+					text("name", "The character's name", true, maxNameLength)),
+			},
+		},
+		{
+			Name:        cmdTalk,
+			Description: "Say something to this channel's character",
+			Options:     []*discordgo.ApplicationCommandOption{text("message", "What you say or do (*actions* in asterisks)", true, maxMessageLength)},
+		},
+		{
+			Name:        cmdRemember,
+			Description: "Tell this channel's character something to remember about you",
+			Options: []*discordgo.ApplicationCommandOption{
+				text("text", "What to remember, e.g. My sister Mia is a pilot", true, maxMemoryLength),
+				integer("importance", "How much it matters, 1 (trivial) to 10 (life-changing); default 6", false, 1, 10),
+			},
+		},
+		{
+			Name:        cmdRecall,
+			Description: "Ask what this channel's character remembers about you",
+			Options:     []*discordgo.ApplicationCommandOption{text("query", "What about, e.g. my family", true, maxQueryLength)},
+		},
+		{
+			Name:        cmdTimeline,
+			Description: "The story of this channel",
+			Options: []*discordgo.ApplicationCommandOption{
+				subcommand("show", "Show the latest story events",
+					integer("limit", "How many events, 1 to 25; default 10", false, 1, maxTimelineShown)),
+				subcommand("add", "Add a story event",
+					text("description", "What happened", true, maxDescriptionLength),
+					withChoices(text("type", "Kind of event; default action", false, 0),
+						"action", "plot_point", "decision", "location_change", "dialogue"),
+					integer("impact", "How much it changes the story, 0 to 10; default 5", false, 0, 10)),
+			},
+		},
+		{Name: cmdRelationship, Description: "How this channel's character feels about you"},
+		{Name: cmdForgetMe, Description: "Delete everything the characters remember about you, and your messages"},
+		{Name: cmdStatus, Description: "Health of the bot, the character server and the language model"},
+	}
+	for _, c := range commands {
+		c.Contexts = contexts
+	}
+	return commands
+}
+
+func subcommand(name, description string, options ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionSubCommand, Name: name, Description: description, Options: options,
+	}
+}
+
+func text(name, description string, required bool, maxLength int) *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionString, Name: name, Description: description,
+		Required: required, MaxLength: maxLength,
+	}
+}
+
+func integer(name, description string, required bool, lo, hi float64) *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionInteger, Name: name, Description: description,
+		Required: required, MinValue: &lo, MaxValue: hi,
+	}
+}
+
+func withChoices(o *discordgo.ApplicationCommandOption, values ...string) *discordgo.ApplicationCommandOption {
+	for _, v := range values {
+		o.Choices = append(o.Choices, &discordgo.ApplicationCommandOptionChoice{Name: v, Value: v})
+	}
+	return o
+}
+
+// commandPaths indexes the options of every invocable command path
+// ("talk", "character create") by name.
+func commandPaths(defs []*discordgo.ApplicationCommand) map[string]map[string]*discordgo.ApplicationCommandOption {
+	paths := map[string]map[string]*discordgo.ApplicationCommandOption{}
+	for _, d := range defs {
+		if len(d.Options) > 0 && d.Options[0].Type == discordgo.ApplicationCommandOptionSubCommand {
+			for _, sub := range d.Options {
+				paths[d.Name+" "+sub.Name] = optionsByName(sub.Options)
+			}
+			continue
+		}
+		paths[d.Name] = optionsByName(d.Options)
+	}
+	return paths
+}
+
+func optionsByName(opts []*discordgo.ApplicationCommandOption) map[string]*discordgo.ApplicationCommandOption {
+	m := make(map[string]*discordgo.ApplicationCommandOption, len(opts))
+	for _, o := range opts {
+		m[o.Name] = o
+	}
+	return m
+}

@@ -1,0 +1,280 @@
+package discordfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf16"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Discord's JSON error codes the emulator uses.
+const (
+	codeUnknownMessage     = 10008
+	codeUnknownWebhook     = 10015
+	codeUnknownInteraction = 10062
+	codeAlreadyAcked       = 40060
+	codeInvalidForm        = 50035
+	maxContentLength       = 2000
+)
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/gateway/", s.serveGateway)
+	api := "/api/v" + discordgo.APIVersion
+	mux.HandleFunc("GET "+api+"/gateway", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"url": "ws" + strings.TrimPrefix(s.http.URL, "http") + "/gateway"})
+	})
+	mux.Handle("GET "+api+"/oauth2/applications/@me", s.bot(func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"id": s.AppID, "name": "charsim", "bot": map[string]any{"id": s.BotUserID}})
+	}))
+	mux.Handle("PUT "+api+"/applications/{app}/commands", s.bot(s.putCommands))
+	mux.Handle("PUT "+api+"/applications/{app}/guilds/{guild}/commands", s.bot(s.putCommands))
+	mux.Handle("GET "+api+"/applications/{app}/commands", s.bot(s.getCommands))
+	mux.Handle("GET "+api+"/applications/{app}/guilds/{guild}/commands", s.bot(s.getCommands))
+	mux.HandleFunc("POST "+api+"/interactions/{id}/{token}/callback", s.callback)
+	mux.HandleFunc("PATCH "+api+"/webhooks/{app}/{token}/messages/{message}", s.editMessage)
+	mux.HandleFunc("DELETE "+api+"/webhooks/{app}/{token}/messages/{message}", s.deleteMessage)
+	mux.HandleFunc("POST "+api+"/webhooks/{app}/{token}", s.followup)
+	mux.Handle("POST "+api+"/channels/{channel}/messages", s.bot(s.createMessage))
+	mux.Handle("POST "+api+"/channels/{channel}/typing", s.bot(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	return mux
+}
+
+// bot guards an endpoint that needs the bot token.
+func (s *Server) bot(next http.HandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bot "+s.Token {
+			writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+			return
+		}
+		if app := r.PathValue("app"); app != "" && app != s.AppID {
+			writeError(w, http.StatusForbidden, 50001, "Missing Access")
+			return
+		}
+		next(w, r)
+	})
+}
+
+func (s *Server) putCommands(w http.ResponseWriter, r *http.Request) {
+	var cmds []*discordgo.ApplicationCommand
+	if err := json.NewDecoder(r.Body).Decode(&cmds); err != nil {
+		writeError(w, http.StatusBadRequest, codeInvalidForm, "Invalid Form Body: "+err.Error())
+		return
+	}
+	guild := r.PathValue("guild")
+	for _, c := range cmds {
+		c.ID, c.ApplicationID, c.GuildID = s.newID(), s.AppID, guild
+	}
+	s.mu.Lock()
+	s.commands[guild] = cmds
+	s.notify()
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, cmds)
+}
+
+func (s *Server) getCommands(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.Commands(r.PathValue("guild")))
+}
+
+// messageBody is the part of a message payload the emulator reads.
+type messageBody struct {
+	Content          *string                           `json:"content"`
+	Flags            discordgo.MessageFlags            `json:"flags"`
+	Components       *[]component                      `json:"components"`
+	AllowedMentions  *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	MessageReference *discordgo.MessageReference       `json:"message_reference"`
+}
+
+type component struct {
+	CustomID   string      `json:"custom_id"`
+	Components []component `json:"components"`
+}
+
+func customIDs(cs []component) []string {
+	var ids []string
+	for _, c := range cs {
+		if c.CustomID != "" {
+			ids = append(ids, c.CustomID)
+		}
+		ids = append(ids, customIDs(c.Components)...)
+	}
+	return ids
+}
+
+// decodeMessage reads and checks a message payload.
+func decodeMessage(w http.ResponseWriter, r *http.Request, into any) bool {
+	if err := json.NewDecoder(r.Body).Decode(into); err != nil {
+		writeError(w, http.StatusBadRequest, codeInvalidForm, "Invalid Form Body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+func validContent(w http.ResponseWriter, content *string) bool {
+	if content != nil && len(utf16.Encode([]rune(*content))) > maxContentLength {
+		writeError(w, http.StatusBadRequest, codeInvalidForm,
+			fmt.Sprintf("Invalid Form Body: content: Must be %d or fewer in length.", maxContentLength))
+		return false
+	}
+	return true
+}
+
+// apply writes a payload onto m, leaving what the payload omits unchanged.
+func (b messageBody) apply(m *Message) {
+	if b.Content != nil {
+		m.Content = *b.Content
+	}
+	if b.Components != nil {
+		m.CustomIDs = customIDs(*b.Components)
+	}
+	if b.AllowedMentions != nil {
+		m.AllowedMentions = b.AllowedMentions
+	}
+}
+
+func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Type discordgo.InteractionResponseType `json:"type"`
+		Data *messageBody                      `json:"data"`
+	}
+	if !decodeMessage(w, r, &body) {
+		return
+	}
+	if body.Data != nil && !validContent(w, body.Data.Content) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.interactions[r.PathValue("id")]
+	if !ok || in.Token != r.PathValue("token") {
+		writeError(w, http.StatusNotFound, codeUnknownInteraction, "Unknown interaction")
+		return
+	}
+	if len(in.Callbacks) > 0 {
+		writeError(w, http.StatusBadRequest, codeAlreadyAcked, "Interaction has already been acknowledged.")
+		return
+	}
+	in.Callbacks = append(in.Callbacks, body.Type)
+	switch body.Type {
+	case discordgo.InteractionResponseChannelMessageWithSource, discordgo.InteractionResponseDeferredChannelMessageWithSource:
+		m := Message{ID: s.newID(), ChannelID: in.channelID}
+		if body.Data != nil {
+			m.Ephemeral = body.Data.Flags&discordgo.MessageFlagsEphemeral != 0
+			body.Data.apply(&m)
+		}
+		in.Original = &m
+	case discordgo.InteractionResponseUpdateMessage:
+		// The message the button belongs to changes; the emulator keeps it
+		// as this interaction's original.
+		m := Message{ID: s.newID(), ChannelID: in.channelID}
+		if body.Data != nil {
+			body.Data.apply(&m)
+		}
+		in.Original = &m
+	case discordgo.InteractionResponseDeferredMessageUpdate:
+		in.Original = &Message{ID: s.newID(), ChannelID: in.channelID}
+	}
+	s.notify()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// acknowledged finds the interaction of a webhook token; Discord accepts
+// webhook calls only after the callback.
+func (s *Server) acknowledged(w http.ResponseWriter, r *http.Request) (*interaction, bool) {
+	in, ok := s.byToken[r.PathValue("token")]
+	if !ok || r.PathValue("app") != s.AppID || len(in.Callbacks) == 0 {
+		writeError(w, http.StatusNotFound, codeUnknownWebhook, "Unknown Webhook")
+		return nil, false
+	}
+	return in, true
+}
+
+func (s *Server) editMessage(w http.ResponseWriter, r *http.Request) {
+	var body messageBody
+	if !decodeMessage(w, r, &body) || !validContent(w, body.Content) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.acknowledged(w, r)
+	if !ok {
+		return
+	}
+	m := in.message(r.PathValue("message"))
+	if m == nil {
+		writeError(w, http.StatusNotFound, codeUnknownMessage, "Unknown Message")
+		return
+	}
+	body.apply(m)
+	in.Edits++
+	s.notify()
+	writeJSON(w, http.StatusOK, m.discordgo())
+}
+
+func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.acknowledged(w, r)
+	if !ok {
+		return
+	}
+	m := in.message(r.PathValue("message"))
+	if m == nil {
+		writeError(w, http.StatusNotFound, codeUnknownMessage, "Unknown Message")
+		return
+	}
+	m.Deleted = true
+	s.notify()
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) followup(w http.ResponseWriter, r *http.Request) {
+	var body messageBody
+	if !decodeMessage(w, r, &body) || !validContent(w, body.Content) {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in, ok := s.acknowledged(w, r)
+	if !ok {
+		return
+	}
+	m := Message{ID: s.newID(), ChannelID: in.channelID, Ephemeral: body.Flags&discordgo.MessageFlagsEphemeral != 0}
+	body.apply(&m)
+	in.Followups = append(in.Followups, m)
+	s.notify()
+	writeJSON(w, http.StatusOK, m.discordgo())
+}
+
+func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
+	var body messageBody
+	if !decodeMessage(w, r, &body) || !validContent(w, body.Content) {
+		return
+	}
+	channel := r.PathValue("channel")
+	m := Message{ID: s.newID(), ChannelID: channel}
+	body.apply(&m)
+	if body.MessageReference != nil {
+		m.ReplyTo = body.MessageReference.MessageID
+	}
+	s.mu.Lock()
+	s.messages[channel] = append(s.messages[channel], m)
+	s.notify()
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, m.discordgo())
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v) // the client went away; nothing to do
+}
+
+func writeError(w http.ResponseWriter, status, code int, message string) {
+	writeJSON(w, status, map[string]any{"code": code, "message": message})
+}

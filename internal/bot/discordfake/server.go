@@ -1,0 +1,139 @@
+// Package discordfake is a Discord emulator for tests and benchmarks of a
+// bot built on discordgo: the gateway (websocket Hello, Identify, Ready,
+// Resume, heartbeats and event dispatch) and the REST endpoints such a bot
+// calls (gateway lookup, application, slash command registration,
+// interaction callbacks, the original response and follow-ups, channel
+// messages and typing). It checks what Discord checks that matters to a bot
+// — the token, one callback per interaction, the 2000-character limit — and
+// records everything the bot sent, so a test can wait for it.
+//
+// A discordgo session reaches the emulator through Client, whose transport
+// sends every request to the emulator whatever its host: discordgo's
+// endpoint variables stay untouched. The gateway URL the emulator hands
+// out is its own.
+package discordfake
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Server is a running Discord emulator.
+type Server struct {
+	// Token is the bot token the emulator accepts (without "Bot ").
+	Token string
+	// AppID is the application the token belongs to; BotUserID its bot user.
+	AppID, BotUserID string
+
+	http   *httptest.Server
+	nextID atomic.Int64
+
+	mu           sync.Mutex
+	changed      chan struct{} // closed and replaced on every change
+	gateway      *gatewayConn  // the identified connection, nil when none
+	refuse       bool          // refuse new gateway connections
+	sessionID    string
+	seq          int64
+	identifies   []discordgo.Identify
+	resumes      int
+	commands     map[string][]*discordgo.ApplicationCommand // by guild ID, "" for global
+	interactions map[string]*interaction                    // by ID
+	byToken      map[string]*interaction
+	messages     map[string][]Message // by channel ID
+}
+
+// New starts an emulator that accepts token.
+func New(token string) *Server {
+	s := &Server{
+		Token: token, changed: make(chan struct{}),
+		commands: map[string][]*discordgo.ApplicationCommand{}, interactions: map[string]*interaction{},
+		byToken: map[string]*interaction{}, messages: map[string][]Message{},
+	}
+	s.nextID.Store(1_200_000_000_000_000_000)
+	s.AppID, s.BotUserID = s.newID(), s.newID()
+	s.http = httptest.NewServer(s.routes())
+	return s
+}
+
+// Close disconnects the gateway and stops the server.
+func (s *Server) Close() {
+	s.DropGateway()
+	s.http.Close()
+}
+
+// URL is the emulator's base URL.
+func (s *Server) URL() string { return s.http.URL }
+
+// Client is an HTTP client for discordgo's Session.Client: it sends every
+// request to the emulator.
+func (s *Server) Client() *http.Client {
+	target, _ := url.Parse(s.http.URL) // httptest URLs parse
+	return &http.Client{Transport: redirect{target: target, next: http.DefaultTransport}}
+}
+
+type redirect struct {
+	target *url.URL
+	next   http.RoundTripper
+}
+
+func (r redirect) RoundTrip(req *http.Request) (*http.Response, error) {
+	req = req.Clone(req.Context())
+	req.URL.Scheme, req.URL.Host, req.Host = r.target.Scheme, r.target.Host, r.target.Host
+	return r.next.RoundTrip(req)
+}
+
+// newID returns a fresh snowflake.
+func (s *Server) newID() string { return strconv.FormatInt(s.nextID.Add(1), 10) }
+
+// NewID returns a fresh snowflake, for the users, guilds and channels of a test.
+func (s *Server) NewID() string { return s.newID() }
+
+// notify wakes the waiters; call with mu held.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// wait blocks until cond (called with mu held) holds or ctx ends.
+func (s *Server) wait(ctx context.Context, cond func() bool) error {
+	for {
+		s.mu.Lock()
+		ok, changed := cond(), s.changed
+		s.mu.Unlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Commands returns the slash commands registered in a guild ("" for global).
+func (s *Server) Commands(guildID string) []*discordgo.ApplicationCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*discordgo.ApplicationCommand(nil), s.commands[guildID]...)
+}
+
+// ChannelMessages returns the messages the bot posted in a channel.
+func (s *Server) ChannelMessages(channelID string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages[channelID]...)
+}
+
+// WaitChannelMessages waits until the bot posted at least n messages in a channel.
+func (s *Server) WaitChannelMessages(ctx context.Context, channelID string, n int) ([]Message, error) {
+	err := s.wait(ctx, func() bool { return len(s.messages[channelID]) >= n })
+	return s.ChannelMessages(channelID), err
+}

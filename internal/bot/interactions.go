@@ -1,0 +1,302 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// handler runs one command path.
+type handler struct {
+	// ephemeral replies are seen only by the caller.
+	ephemeral bool
+	// immediate handlers answer within Discord's 3 s deadline without
+	// deferring; the others get a deferred response first ("thinking…")
+	// and edit it when done.
+	immediate bool
+	run       func(ctx context.Context, c *call) (reply, error)
+}
+
+// reply is what a handler answers; long content becomes several messages.
+type reply struct {
+	content    string
+	components []discordgo.MessageComponent
+}
+
+// call is one invocation of a slash command.
+type call struct {
+	interaction *discordgo.Interaction
+	path        string
+	options     map[string]*discordgo.ApplicationCommandInteractionDataOption
+	user        *discordgo.User
+	userName    string
+	channelID   string
+}
+
+// str is the trimmed value of a string option, "" when absent.
+func (c *call) str(name string) string {
+	if o, ok := c.options[name]; ok {
+		return strings.TrimSpace(o.StringValue())
+	}
+	return ""
+}
+
+// integer is the value of an integer option, def when absent.
+func (c *call) integer(name string, def int) int {
+	if o, ok := c.options[name]; ok {
+		return int(o.IntValue())
+	}
+	return def
+}
+
+// onInteraction receives every interaction from the gateway.
+func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+	done, ok := b.inflight.start()
+	if !ok {
+		return // shutting down
+	}
+	defer done()
+	ctx, cancel := context.WithTimeout(b.baseCtx, requestTimeout)
+	defer cancel()
+	switch ic.Type {
+	case discordgo.InteractionApplicationCommand:
+		b.handleCommand(ctx, ic.Interaction)
+	case discordgo.InteractionMessageComponent:
+		b.handleComponent(ctx, ic.Interaction)
+	}
+}
+
+func (b *Bot) handleCommand(ctx context.Context, i *discordgo.Interaction) {
+	c, h, err := b.parseCall(i)
+	label := c.path
+	if _, known := b.handlers[c.path]; !known {
+		label = "unknown" // bounds the metric's label values
+	}
+	b.metrics.commands.WithLabelValues(label).Inc()
+	if err == nil {
+		err = b.limits.check(ctx, c.user.ID, c.channelID)
+	}
+	if err != nil {
+		b.respond(ctx, i, reply{content: b.explain(ctx, c.path, err)}, true)
+		return
+	}
+	if h.immediate {
+		r, err := h.run(ctx, c)
+		if err != nil {
+			r, h.ephemeral = reply{content: b.explain(ctx, c.path, err)}, true
+		}
+		b.respond(ctx, i, r, h.ephemeral)
+		return
+	}
+	if err := b.deferResponse(ctx, i, h.ephemeral); err != nil {
+		b.discordFailed(ctx, "defer the response", err)
+		return
+	}
+	r, err := h.run(ctx, c)
+	if err != nil {
+		b.failDeferred(ctx, i, h.ephemeral, b.explain(ctx, c.path, err))
+		return
+	}
+	b.finishDeferred(ctx, i, h.ephemeral, r)
+}
+
+// parseCall finds the handler of the interaction's command path and checks
+// the options against the command's definition.
+func (b *Bot) parseCall(i *discordgo.Interaction) (*call, handler, error) {
+	data := i.ApplicationCommandData()
+	user := interactionUser(i)
+	c := &call{interaction: i, path: data.Name, options: map[string]*discordgo.ApplicationCommandInteractionDataOption{},
+		user: user, userName: displayName(i.Member, user), channelID: i.ChannelID}
+	opts := data.Options
+	if len(opts) == 1 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {
+		c.path += " " + opts[0].Name
+		opts = opts[0].Options
+	}
+	for _, o := range opts {
+		c.options[o.Name] = o
+	}
+	h, ok := b.handlers[c.path]
+	defs, defined := b.paths[c.path]
+	if !ok || !defined {
+		return c, h, userErrorf("Unknown command `/%s`; the bot's commands may be out of date.", c.path)
+	}
+	return c, h, validateOptions(c, defs)
+}
+
+// validateOptions enforces the definitions' required options and string
+// length caps, naming the option at fault.
+func validateOptions(c *call, defs map[string]*discordgo.ApplicationCommandOption) error {
+	for name, def := range defs {
+		o, given := c.options[name]
+		if def.Type != discordgo.ApplicationCommandOptionString {
+			if def.Required && !given {
+				return userErrorf("`%s` is required.", name)
+			}
+			continue
+		}
+		var value string
+		if given {
+			s, ok := o.Value.(string)
+			if !ok {
+				return userErrorf("`%s` must be text.", name)
+			}
+			value = strings.TrimSpace(s)
+		}
+		switch n := utf8.RuneCountInString(value); {
+		case def.Required && n == 0:
+			return userErrorf("`%s` must not be empty.", name)
+		case def.MaxLength > 0 && n > def.MaxLength:
+			return userErrorf("`%s` is too long: at most %d characters, got %d.", name, def.MaxLength, n)
+		}
+	}
+	for name := range c.options {
+		if _, ok := defs[name]; !ok {
+			return userErrorf("Unknown option `%s` for `/%s`.", name, c.path)
+		}
+	}
+	return nil
+}
+
+func interactionUser(i *discordgo.Interaction) *discordgo.User {
+	if i.Member != nil && i.Member.User != nil {
+		return i.Member.User
+	}
+	if i.User != nil {
+		return i.User
+	}
+	return &discordgo.User{}
+}
+
+// displayName is what the server shows for the user: nickname, global
+// display name or username.
+func displayName(m *discordgo.Member, u *discordgo.User) string {
+	if m != nil && m.Nick != "" {
+		return m.Nick
+	}
+	if u.GlobalName != "" {
+		return u.GlobalName
+	}
+	return u.Username
+}
+
+// respond answers an interaction at once.
+func (b *Bot) respond(ctx context.Context, i *discordgo.Interaction, r reply, ephemeral bool) {
+	chunks := messages(r.content)
+	err := b.session.InteractionRespond(i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{
+			Content: chunks[0], Components: r.components, AllowedMentions: noMentions(), Flags: flags(ephemeral),
+		},
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		b.discordFailed(ctx, "respond", err)
+		return
+	}
+	b.followUp(ctx, i, chunks[1:], ephemeral)
+}
+
+func (b *Bot) deferResponse(ctx context.Context, i *discordgo.Interaction, ephemeral bool) error {
+	return b.session.InteractionRespond(i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Flags: flags(ephemeral)},
+	}, discordgo.WithContext(ctx))
+}
+
+// finishDeferred replaces the "thinking…" message with the reply, and
+// sends what does not fit in it as follow-up messages.
+func (b *Bot) finishDeferred(ctx context.Context, i *discordgo.Interaction, ephemeral bool, r reply) {
+	chunks := messages(r.content)
+	edit := &discordgo.WebhookEdit{Content: &chunks[0], AllowedMentions: noMentions()}
+	if r.components != nil {
+		edit.Components = &r.components
+	}
+	if _, err := b.session.InteractionResponseEdit(i, edit, discordgo.WithContext(ctx)); err != nil {
+		b.discordFailed(ctx, "edit the deferred response", err)
+		return
+	}
+	b.followUp(ctx, i, chunks[1:], ephemeral)
+}
+
+// failDeferred shows an error after a deferred response. A deferred public
+// response cannot turn ephemeral, so it is deleted and the error follows as
+// an ephemeral message: only the caller sees it.
+func (b *Bot) failDeferred(ctx context.Context, i *discordgo.Interaction, ephemeral bool, msg string) {
+	msg = escapeMentions(msg)
+	if ephemeral {
+		if _, err := b.session.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &msg, AllowedMentions: noMentions()},
+			discordgo.WithContext(ctx)); err != nil {
+			b.discordFailed(ctx, "show the error", err)
+		}
+		return
+	}
+	if err := b.session.InteractionResponseDelete(i, discordgo.WithContext(ctx)); err != nil {
+		b.discordFailed(ctx, "delete the deferred response", err)
+	}
+	b.followUp(ctx, i, []string{msg}, true)
+}
+
+func (b *Bot) followUp(ctx context.Context, i *discordgo.Interaction, chunks []string, ephemeral bool) {
+	for _, chunk := range chunks {
+		if _, err := b.session.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
+			Content: chunk, AllowedMentions: noMentions(), Flags: flags(ephemeral),
+		}, discordgo.WithContext(ctx)); err != nil {
+			b.discordFailed(ctx, "send a follow-up message", err)
+			return
+		}
+	}
+}
+
+// messages prepares content for Discord: mentions escaped, split into
+// messages that fit.
+func messages(content string) []string {
+	chunks := splitMessage(escapeMentions(content), discordMessageLimit)
+	if len(chunks) == 0 {
+		return []string{"(no content)"}
+	}
+	return chunks
+}
+
+func flags(ephemeral bool) discordgo.MessageFlags {
+	if ephemeral {
+		return discordgo.MessageFlagsEphemeral
+	}
+	return 0
+}
+
+// discordFailed logs a failed Discord REST call: nobody can be told.
+func (b *Bot) discordFailed(ctx context.Context, what string, err error) {
+	b.metrics.errors.WithLabelValues("discord").Inc()
+	b.logger.ErrorContext(ctx, "discord request failed", "action", what, "error", err)
+}
+
+// handleComponent handles button clicks.
+func (b *Bot) handleComponent(ctx context.Context, i *discordgo.Interaction) {
+	id := i.MessageComponentData().CustomID
+	switch id {
+	case forgetConfirmID:
+		b.metrics.commands.WithLabelValues("button " + id).Inc()
+		b.confirmForget(ctx, i)
+	case forgetCancelID:
+		b.metrics.commands.WithLabelValues("button " + id).Inc()
+		b.updateMessage(ctx, i, "Nothing was deleted.")
+	default:
+		b.metrics.commands.WithLabelValues("button unknown").Inc()
+		b.updateMessage(ctx, i, fmt.Sprintf("⚠️ This button (%q) is not known to this version of the bot.", id))
+	}
+}
+
+// updateMessage replaces the message a button belongs to, removing the buttons.
+func (b *Bot) updateMessage(ctx context.Context, i *discordgo.Interaction, content string) {
+	err := b.session.InteractionRespond(i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseUpdateMessage,
+		Data: &discordgo.InteractionResponseData{
+			Content: escapeMentions(content), Components: []discordgo.MessageComponent{}, AllowedMentions: noMentions(),
+		},
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		b.discordFailed(ctx, "update the message", err)
+	}
+}

@@ -1,0 +1,154 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/cenkalti/backoff/v5"
+)
+
+// errLLMTimeout marks a chat request that did not finish within LLM_TIMEOUT
+// on any attempt.
+var errLLMTimeout = errors.New("the language model did not answer in time")
+
+// llmStatusError is a chat endpoint that answered with an error status.
+type llmStatusError struct {
+	Status int
+	Body   string
+}
+
+func (e *llmStatusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Status, e.Body) }
+
+// chatClient calls an OpenAI-compatible POST {base}/chat/completions
+// (OpenAI, Ollama, vLLM, LM Studio, llama.cpp server, ...).
+type chatClient struct {
+	httpClient *http.Client
+	endpoint   string
+	modelsURL  string
+	cfg        LLMConfig
+	// retryDelay is the first backoff interval; it grows exponentially.
+	retryDelay time.Duration
+	metrics    *metrics
+}
+
+func newChatClient(cfg LLMConfig, m *metrics) *chatClient {
+	return &chatClient{
+		httpClient: &http.Client{},
+		endpoint:   cfg.BaseURL + "/chat/completions",
+		modelsURL:  cfg.BaseURL + "/models",
+		cfg:        cfg,
+		retryDelay: 500 * time.Millisecond,
+		metrics:    m,
+	}
+}
+
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+type chatRequest struct {
+	Model    string        `json:"model"`
+	Messages []chatMessage `json:"messages"`
+}
+
+type chatResponse struct {
+	Choices []struct {
+		Message chatMessage `json:"message"`
+	} `json:"choices"`
+}
+
+// complete returns the model's reply to messages, retrying timeouts, rate
+// limits (429), server errors and network errors with exponential backoff.
+func (c *chatClient) complete(ctx context.Context, messages []chatMessage) (string, error) {
+	body, err := json.Marshal(chatRequest{Model: c.cfg.Model, Messages: messages})
+	if err != nil {
+		return "", fmt.Errorf("encode the chat request: %w", err)
+	}
+	policy := backoff.NewExponentialBackOff()
+	policy.InitialInterval = c.retryDelay
+	reply, err := backoff.Retry(ctx, func() (string, error) {
+		return c.attempt(ctx, body)
+	}, backoff.WithBackOff(policy), backoff.WithMaxTries(uint(c.cfg.MaxRetries)+1), backoff.WithMaxElapsedTime(0))
+	if err != nil {
+		return "", fmt.Errorf("chat with %s: %w", c.cfg.Model, err)
+	}
+	return reply, nil
+}
+
+// attempt makes one request; errors that retrying cannot fix are permanent.
+func (c *chatClient) attempt(ctx context.Context, body []byte) (_ string, err error) {
+	start := time.Now()
+	defer func() { c.metrics.observeLLM(time.Since(start), err) }()
+
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	if err != nil {
+		return "", backoff.Permanent(fmt.Errorf("build the request: %w", err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	c.authorize(req)
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return "", c.transportError(ctx, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
+		statusErr := &llmStatusError{Status: resp.StatusCode, Body: string(bytes.TrimSpace(snippet))}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
+			return "", statusErr
+		}
+		return "", backoff.Permanent(statusErr)
+	}
+	var parsed chatResponse
+	if err := json.NewDecoder(resp.Body).Decode(&parsed); err != nil {
+		return "", c.transportError(ctx, fmt.Errorf("decode the response: %w", err))
+	}
+	if len(parsed.Choices) == 0 {
+		return "", backoff.Permanent(errors.New("the response has no choices"))
+	}
+	return parsed.Choices[0].Message.Content, nil
+}
+
+// transportError marks a failure caused by the attempt's deadline as a
+// timeout; it and other network errors are worth another try.
+func (c *chatClient) transportError(ctx context.Context, err error) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fmt.Errorf("%w (LLM_TIMEOUT %s): %w", errLLMTimeout, c.cfg.Timeout, err)
+	}
+	return err
+}
+
+// ping checks the endpoint answers GET {base}/models, which OpenAI, Ollama,
+// vLLM and the other compatible servers serve.
+func (c *chatClient) ping(ctx context.Context) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.modelsURL, nil)
+	if err != nil {
+		return fmt.Errorf("build the request: %w", err)
+	}
+	c.authorize(req)
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode != http.StatusOK {
+		return &llmStatusError{Status: resp.StatusCode, Body: http.StatusText(resp.StatusCode)}
+	}
+	return nil
+}
+
+func (c *chatClient) authorize(req *http.Request) {
+	if c.cfg.APIKey != "" {
+		req.Header.Set("Authorization", "Bearer "+string(c.cfg.APIKey))
+	}
+}

@@ -1,0 +1,94 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/cenkalti/backoff/v5"
+	"github.com/gorilla/websocket"
+)
+
+// applicationID asks Discord which application the token belongs to; the
+// slash commands are registered on it.
+func (b *Bot) applicationID() (string, error) {
+	app, err := b.session.Application("@me")
+	var rest *discordgo.RESTError
+	if errors.As(err, &rest) && rest.Response != nil && rest.Response.StatusCode == http.StatusUnauthorized {
+		return "", errors.New("DISCORD_TOKEN was rejected by Discord (HTTP 401): copy the bot token again from the developer portal (Bot > Reset Token)")
+	}
+	if err != nil {
+		return "", fmt.Errorf("look up the Discord application: %w", err)
+	}
+	return app.ID, nil
+}
+
+// register overwrites the application's slash commands with the bot's, in
+// every guild of DISCORD_GUILD_IDS (they show at once) or else globally
+// (Discord may take up to an hour to show changes). Overwriting in bulk
+// also removes the commands an older version had and this one has not.
+func (b *Bot) register(ctx context.Context, appID string) error {
+	return b.overwriteCommands(ctx, appID, commandDefinitions())
+}
+
+// Unregister removes the bot's slash commands, where register put them.
+func (b *Bot) Unregister(ctx context.Context) error {
+	appID, err := b.applicationID()
+	if err != nil {
+		return err
+	}
+	return b.overwriteCommands(ctx, appID, []*discordgo.ApplicationCommand{})
+}
+
+func (b *Bot) overwriteCommands(ctx context.Context, appID string, commands []*discordgo.ApplicationCommand) error {
+	scopes := b.cfg.GuildIDs
+	if len(scopes) == 0 {
+		scopes = []string{""} // global
+	}
+	for _, guildID := range scopes {
+		if _, err := b.session.ApplicationCommandBulkOverwrite(appID, guildID, commands, discordgo.WithContext(ctx)); err != nil {
+			where := "globally"
+			if guildID != "" {
+				where = "in guild " + guildID
+			}
+			return fmt.Errorf("set the %d slash commands %s: %w", len(commands), where, err)
+		}
+		b.logger.Info("slash commands set", "guild", guildID, "commands", len(commands))
+	}
+	return nil
+}
+
+// Gateway close codes after which reconnecting cannot help.
+var fatalCloseCodes = map[int]string{
+	4004: "DISCORD_TOKEN was rejected by the gateway (authentication failed)",
+	4010: "invalid shard",
+	4011: "the bot is in too many guilds and needs sharding",
+	4012: "invalid gateway API version",
+	4013: "invalid intents",
+	4014: "disallowed intents: enable the Message Content intent in the developer portal (Bot > Privileged Gateway Intents)",
+}
+
+// openGateway connects to the gateway, retrying with backoff while the
+// failure may pass (network, Discord outage). Later disconnections are
+// reconnected by discordgo itself.
+func (b *Bot) openGateway(ctx context.Context) error {
+	policy := backoff.NewExponentialBackOff()
+	policy.InitialInterval, policy.MaxInterval = time.Second, time.Minute
+	_, err := backoff.Retry(ctx, func() (struct{}, error) {
+		err := b.session.Open()
+		var closed *websocket.CloseError
+		if errors.As(err, &closed) {
+			if why, fatal := fatalCloseCodes[closed.Code]; fatal {
+				return struct{}{}, backoff.Permanent(fmt.Errorf("connect to the Discord gateway: %s (close code %d)", why, closed.Code))
+			}
+		}
+		if err != nil {
+			b.logger.Warn("cannot connect to the Discord gateway; retrying", "error", err)
+		}
+		return struct{}{}, err
+	}, backoff.WithBackOff(policy), backoff.WithMaxElapsedTime(0))
+	return err
+}

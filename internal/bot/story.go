@@ -1,0 +1,56 @@
+package bot
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Timeline event types the bot records (the MCP server's add_event types).
+const (
+	eventUserJoin           = "user_join"
+	eventUserAction         = "user_character_action"
+	eventRelationshipChange = "relationship_change"
+	eventCharacterIntro     = "character_intro"
+)
+
+// storyEvent is a timeline entry a turn adds to the channel's story.
+type storyEvent struct {
+	Type        string
+	Description string
+	Impact      int
+}
+
+// The story heuristic: a turn changes the story when a user meets the
+// character for the first time, when the user acts in the roleplay (the
+// Discord convention is an action between asterisks: "*opens the door*"),
+// and when the relationship changes noticeably in one message (an insult,
+// or several kind words at once). Plain talk is not an event: the
+// conversation log keeps it.
+var roleplayAction = regexp.MustCompile(`\*([^*\n]{3,200})\*`)
+
+// Limits of the heuristic.
+const (
+	maxActionsPerMessage = 2
+	// noticeableShift is the affinity change that makes a story event.
+	noticeableShift = 0.1
+)
+
+func storyEvents(characterName, userName, message string, firstMeeting bool, shift relationshipShift) []storyEvent {
+	var events []storyEvent
+	if firstMeeting {
+		events = append(events, storyEvent{eventUserJoin, fmt.Sprintf("%s meets %s for the first time.", userName, characterName), 2})
+	}
+	for _, m := range roleplayAction.FindAllStringSubmatch(message, maxActionsPerMessage) {
+		if action := strings.TrimSpace(m[1]); action != "" {
+			events = append(events, storyEvent{eventUserAction, fmt.Sprintf("%s: *%s*", userName, action), 3})
+		}
+	}
+	switch {
+	case shift.Affinity >= noticeableShift:
+		events = append(events, storyEvent{eventRelationshipChange, fmt.Sprintf("%s grows fonder of %s: %s.", characterName, userName, shift.Reason), 4})
+	case shift.Affinity <= -noticeableShift:
+		events = append(events, storyEvent{eventRelationshipChange, fmt.Sprintf("%s cools toward %s: %s.", characterName, userName, shift.Reason), 4})
+	}
+	return events
+}
