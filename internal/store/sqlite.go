@@ -25,10 +25,11 @@ const sqliteParams = "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragm
 // sqliteDB keeps two pools on one WAL database file. SQLite lets one writer
 // in at a time; with a single write connection, concurrent writers queue in
 // database/sql instead of failing with SQLITE_BUSY. Readers run in parallel
-// beside it, which WAL allows.
+// beside it, which WAL allows. Reads run through prepared statements.
 type sqliteDB struct {
-	writer  *sql.DB
-	readers *sql.DB
+	writer     *sql.DB
+	readers    *sql.DB
+	statements statementCache
 }
 
 // openSQLite opens (creating if needed) the database file at path and migrates it.
@@ -78,7 +79,9 @@ func openSQLite(ctx context.Context, path string) (Store, error) {
 	return &sqlStore{db: db}, nil
 }
 
-func (d *sqliteDB) reader() querier { return sqliteQuerier{d.readers} }
+func (d *sqliteDB) reader() querier {
+	return sqliteQuerier{preparedRunner{db: d.readers, cache: &d.statements}}
+}
 
 func (d *sqliteDB) inTx(ctx context.Context, fn func(querier) error) error {
 	// IMMEDIATE takes the write lock at BEGIN, so a transaction never fails
@@ -129,7 +132,7 @@ func (d *sqliteDB) ping(ctx context.Context) error {
 }
 
 func (d *sqliteDB) close() error {
-	return errors.Join(d.readers.Close(), d.writer.Close())
+	return errors.Join(d.statements.close(), d.readers.Close(), d.writer.Close())
 }
 
 func (d *sqliteDB) backend() string { return "sqlite" }
