@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mojin/charsim/internal/migrate"
+	"github.com/mojin/charsim/internal/redact"
 	"github.com/mojin/charsim/internal/store"
 )
 
@@ -88,7 +89,7 @@ func runMigrate(ctx context.Context, o migrateOptions, stdout, stderr io.Writer)
 	if hasPassword(o.target) && o.target != store.URLFromEnv() {
 		fmt.Fprintln(stderr, "warning: --target carries a password, which other users can see in the process list; prefer PGPASSWORD or DATABASE_URL")
 	}
-	source, target := redactURL(o.source), redactURL(o.target)
+	source, target := redact.URL(o.source), redact.URL(o.target)
 
 	src, err := openStore(ctx, "--source", o.source)
 	if err != nil {
@@ -120,7 +121,7 @@ func runMigrate(ctx context.Context, o migrateOptions, stdout, stderr io.Writer)
 		},
 	})
 	if err != nil {
-		return fmt.Errorf("migrate %s into %s: %s", source, target, scrub(err, o.source, o.target))
+		return fmt.Errorf("migrate %s into %s: %s", source, target, redact.In(err.Error(), o.source, o.target))
 	}
 	fmt.Fprintf(stdout, "migrated %s into %s in %s; verified: every source row is in the target\n",
 		source, target, time.Since(start).Round(time.Millisecond))
@@ -131,7 +132,7 @@ func runMigrate(ctx context.Context, o migrateOptions, stdout, stderr io.Writer)
 func openStore(ctx context.Context, flag, rawURL string) (store.Store, error) {
 	st, err := store.Open(ctx, rawURL, "")
 	if err != nil {
-		return nil, fmt.Errorf("%s: open %s: %s", flag, redactURL(rawURL), scrub(err, rawURL))
+		return nil, fmt.Errorf("%s: open %s: %s", flag, redact.URL(rawURL), redact.In(err.Error(), rawURL))
 	}
 	return st, nil
 }
@@ -151,7 +152,7 @@ func checkStoreURL(flag, raw string) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("%s: must be sqlite://PATH, file:PATH or postgres://…, got %s", flag, redactURL(raw))
+	return fmt.Errorf("%s: must be sqlite://PATH, file:PATH or postgres://…, got %s", flag, redact.URL(raw))
 }
 
 // sqlitePath returns the file a SQLite store URL names.
@@ -176,4 +177,14 @@ func printCounts(w io.Writer, columns []string, counts ...store.Counts) error {
 		fmt.Fprintln(tw)
 	}
 	return tw.Flush()
+}
+
+// hasPassword reports whether a connection URL carries a password.
+func hasPassword(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	_, set := u.User.Password()
+	return set || u.Query().Has("password")
 }

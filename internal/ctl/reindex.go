@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mojin/charsim/internal/memory"
+	"github.com/mojin/charsim/internal/redact"
 	"github.com/mojin/charsim/internal/store"
 )
 
@@ -40,7 +41,7 @@ func runReindex(ctx context.Context, stdout, stderr io.Writer) error {
 	databaseURL := store.URLFromEnv()
 	st, err := store.Open(ctx, databaseURL, store.DefaultDataDir())
 	if err != nil {
-		return fmt.Errorf("open the SQL store: %s", scrub(err, databaseURL))
+		return fmt.Errorf("open the SQL store: %s", redact.In(err.Error(), databaseURL))
 	}
 	defer st.Close()
 	emb, err := memory.NewEmbedder(ctx, cfg.Embedding)

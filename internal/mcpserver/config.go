@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mojin/charsim/internal/memory"
+	"github.com/mojin/charsim/internal/redact"
 )
 
 // DefaultListenAddr is where the HTTP transport listens unless told otherwise.
@@ -103,7 +104,7 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 			errs = append(errs, errors.New("REDIS_URL: not a valid URL; expected something like redis://redis:6379/0"))
 		} else if _, err := redis.ParseURL(cfg.RedisURL); err != nil {
 			errs = append(errs, fmt.Errorf("REDIS_URL: must be a URL such as redis://redis:6379/0: %s",
-				redactIn(err.Error(), cfg.RedisURL)))
+				redact.In(err.Error(), cfg.RedisURL)))
 		}
 	}
 	mem, err := memory.LoadConfig(lookup)
@@ -144,7 +145,7 @@ func readSecret(name string, env func(string) string) (memory.Secret, error) {
 func (c Config) LogValue() slog.Value {
 	database := "sqlite in " + c.DataDir
 	if c.DatabaseURL != "" {
-		database = RedactURL(c.DatabaseURL)
+		database = redact.URL(c.DatabaseURL)
 	}
 	transport := "http " + c.ListenAddr
 	if c.Stdio {
@@ -159,7 +160,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("database", database),
 		slog.String("vectors", vectors),
 		slog.String("embedding", strings.TrimSpace(c.Memory.Embedding.Provider+" "+c.Memory.Embedding.Model)),
-		slog.String("redis", RedactURL(c.RedisURL)),
+		slog.String("redis", redact.URL(c.RedisURL)),
 		slog.Bool("auth", c.AuthToken != ""),
 		slog.String("log_level", c.LogLevel.String()),
 	)

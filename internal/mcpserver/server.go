@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mojin/charsim/internal/memory"
+	"github.com/mojin/charsim/internal/redact"
 	"github.com/mojin/charsim/internal/store"
 	"github.com/mojin/charsim/internal/version"
 )
@@ -46,7 +47,7 @@ type Server struct {
 func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error) {
 	st, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
 	if err != nil {
-		return nil, fmt.Errorf("open the SQL store: %s", redactIn(err.Error(), cfg.DatabaseURL))
+		return nil, fmt.Errorf("open the SQL store: %s", redact.In(err.Error(), cfg.DatabaseURL))
 	}
 	mem, err := memory.Open(ctx, cfg.Memory, st)
 	if err != nil {
