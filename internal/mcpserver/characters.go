@@ -19,10 +19,23 @@ func (s *Server) resolveCharacter(ctx context.Context, ref string) (store.Charac
 	if ref == "" {
 		return store.Character{}, badArgument("character", "is required: give the character's ID or name")
 	}
+	if id, ok := s.names.lookup(ref); ok {
+		c, err := s.store.GetCharacter(ctx, id)
+		switch {
+		case err == nil && c.Name == ref:
+			return c, nil
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return store.Character{}, err
+		}
+		s.names.forget(ref) // renamed or deleted since
+	}
 	c, err := s.store.GetCharacter(ctx, ref)
 	// A name is not a well-formed ID on every backend, hence ErrInvalid too.
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		c, err = s.store.GetCharacterByName(ctx, ref)
+		if err == nil {
+			s.names.remember(ref, c.ID)
+		}
 	}
 	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
 		return store.Character{}, badArgument("character", "no character has the ID or name %q; list_characters shows the existing ones", ref)
@@ -126,6 +139,9 @@ func (s *Server) registerCharacterTools() {
 		if patch == (store.CharacterPatch{}) {
 			return store.Character{}, nothingToChange("name", "personality", "background", "speech_patterns", "goals", "style")
 		}
+		if patch.Name != nil {
+			s.names.forget(c.Name)
+		}
 		return s.store.UpdateCharacter(ctx, c.ID, patch)
 	})
 
@@ -139,6 +155,7 @@ func (s *Server) registerCharacterTools() {
 		if err != nil {
 			return deletedCharacter{}, err
 		}
+		s.names.forget(c.Name)
 		err = s.memory.DeleteCharacter(ctx, c.ID)
 		// Even a partial failure may have deleted messages that are cached.
 		s.cache.Purge(ctx)

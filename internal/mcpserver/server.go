@@ -37,6 +37,7 @@ type Server struct {
 	store     store.Store
 	memory    *memory.Service
 	cache     *recentCache // nil without Redis
+	names     characterNames
 	logger    *slog.Logger
 	authToken memory.Secret
 	mcp       *mcp.Server
