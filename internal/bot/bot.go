@@ -151,6 +151,10 @@ func (b *Bot) Run(ctx context.Context) error {
 	<-ctx.Done()
 
 	b.logger.Info("shutting down")
+	// A heartbeat failing during the close must not start a reconnection.
+	b.session.Lock()
+	b.session.ShouldReconnectOnError = false
+	b.session.Unlock()
 	if err := b.session.Close(); err != nil {
 		b.logger.Warn("close the gateway connection", "error", err)
 	}

@@ -110,7 +110,10 @@ func (c *chatClient) attempt(ctx context.Context, body []byte) (_ string, err er
 	}
 	var parsed chatResponse
 	if err := json.NewDecoder(resp.Body).Decode(&parsed); err != nil {
-		return "", c.transportError(ctx, fmt.Errorf("decode the response: %w", err))
+		if ctx.Err() != nil { // the body was cut off by the timeout: worth another try
+			return "", c.transportError(ctx, fmt.Errorf("read the response: %w", err))
+		}
+		return "", backoff.Permanent(fmt.Errorf("decode the response: %w", err))
 	}
 	if len(parsed.Choices) == 0 {
 		return "", backoff.Permanent(errors.New("the response has no choices"))

@@ -32,7 +32,7 @@ var salientPatterns = []struct {
 	// Tastes and feelings.
 	{regexp.MustCompile(`(?i)\bi (really )?(love|hate|adore|prefer|fear|am afraid of|can'?t stand)\b`), kindSemantic, 6},
 	// Facts about the user's life and the people in it.
-	{regexp.MustCompile(`(?i)\b(my \w+ (is|are|was|were|has|have)|i (live|work|study|grew up|was born)|i'?m (from|a|an)|i am (from|a|an)|i have (a|an|two|three|\d+))\b`), kindSemantic, 5},
+	{regexp.MustCompile(`(?i)\b(my (\w+ ){1,3}(is|are|was|were|has|have)|i (live|work|study|grew up|was born)|i'?m (from|a|an)|i am (from|a|an)|i have (a|an|two|three|\d+))\b`), kindSemantic, 5},
 }
 
 // Limits of the heuristic.

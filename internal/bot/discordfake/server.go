@@ -21,9 +21,13 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 )
+
+// discordEpoch is the start of Discord's snowflake clock (2015), in Unix milliseconds.
+const discordEpoch = 1420070400000
 
 // Server is a running Discord emulator.
 type Server struct {
@@ -56,7 +60,9 @@ func New(token string) *Server {
 		commands: map[string][]*discordgo.ApplicationCommand{}, interactions: map[string]*interaction{},
 		byToken: map[string]*interaction{}, messages: map[string][]Message{},
 	}
-	s.nextID.Store(1_200_000_000_000_000_000)
+	// IDs are snowflakes of the current time, as Discord makes them, so that
+	// two runs never share an ID (and keys derived from IDs in a shared Redis).
+	s.nextID.Store((time.Now().UnixMilli() - discordEpoch) << 22)
 	s.AppID, s.BotUserID = s.newID(), s.newID()
 	s.http = httptest.NewServer(s.routes())
 	return s

@@ -1,0 +1,137 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mojin/charsim/internal/bot/discordfake"
+)
+
+// TestCommandDefinitions checks what Discord would reject at registration
+// and that every command path has a handler.
+func TestCommandDefinitions(t *testing.T) {
+	valid := regexp.MustCompile(`^[-_a-z0-9]{1,32}$`)
+	defs := commandDefinitions()
+	for _, d := range defs {
+		if !valid.MatchString(d.Name) || len(d.Description) == 0 || len(d.Description) > 100 {
+			t.Errorf("command %q: invalid name or description %q", d.Name, d.Description)
+		}
+		for _, o := range d.Options {
+			for _, o := range append(o.Options, o) {
+				if !valid.MatchString(o.Name) || len(o.Description) == 0 || len(o.Description) > 100 {
+					t.Errorf("option %q of %q: invalid name or description %q", o.Name, d.Name, o.Description)
+				}
+			}
+		}
+	}
+	b := &Bot{}
+	var handled, defined []string
+	for path := range b.commandHandlers() {
+		handled = append(handled, path)
+	}
+	for path := range commandPaths(defs) {
+		defined = append(defined, path)
+	}
+	slices.Sort(handled)
+	slices.Sort(defined)
+	if !slices.Equal(handled, defined) {
+		t.Errorf("handlers %v, definitions %v: want the same paths", handled, defined)
+	}
+}
+
+// TestGlobalRegistration registers the commands globally when no guild is
+// configured, and --unregister removes them.
+func TestGlobalRegistration(t *testing.T) {
+	h := startBot(t, func(c *Config) { c.GuildIDs = nil }, nil)
+	if n := len(h.discord.Commands("")); n != 8 {
+		t.Fatalf("%d global commands, want 8", n)
+	}
+	if err := h.bot.Unregister(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.discord.Commands("")); n != 0 {
+		t.Errorf("%d global commands after unregistering, want 0", n)
+	}
+}
+
+// TestUnregisterGuilds removes the commands from every configured guild,
+// without connecting to the gateway.
+func TestUnregisterGuilds(t *testing.T) {
+	discord := discordfake.New(testToken)
+	t.Cleanup(discord.Close)
+	guilds := []string{discord.NewID(), discord.NewID()}
+	cfg := Config{Token: testToken, GuildIDs: guilds, MCPServerURL: DefaultMCPServerURL}
+	b, err := New(cfg, slog.New(slog.DiscardHandler), WithDiscordHTTPClient(discord.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	appID, err := b.applicationID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.register(t.Context(), appID); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range guilds {
+		if n := len(discord.Commands(g)); n != 8 {
+			t.Fatalf("guild %s: %d commands, want 8", g, n)
+		}
+	}
+	if err := b.Unregister(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range guilds {
+		if n := len(discord.Commands(g)); n != 0 {
+			t.Errorf("guild %s: %d commands after unregistering, want 0", g, n)
+		}
+	}
+	if len(discord.Identifies()) != 0 {
+		t.Error("unregistering connected to the gateway")
+	}
+}
+
+// TestRejectedToken: a wrong token stops the bot with an error that says
+// what to do, without the token in it.
+func TestRejectedToken(t *testing.T) {
+	discord := discordfake.New(testToken)
+	t.Cleanup(discord.Close)
+	b, err := New(Config{Token: "wrong-token-value", MCPServerURL: DefaultMCPServerURL}, slog.New(slog.DiscardHandler),
+		WithDiscordHTTPClient(discord.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	err = b.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "DISCORD_TOKEN was rejected by Discord (HTTP 401)") || strings.Contains(err.Error(), "wrong-token-value") {
+		t.Errorf("run: %v, want the rejection explained", err)
+	}
+}
+
+// TestOfflineResponderThroughDiscord: without LLM_BASE_URL a turn is
+// answered, labelled, from the persona and the memories.
+func TestOfflineResponderThroughDiscord(t *testing.T) {
+	h := startBot(t, func(c *Config) { c.LLM = LLMConfig{} }, nil)
+	h.slash(t, "character create", map[string]any{"name": "Aria", "personality": "curious"})
+	h.slash(t, "remember", map[string]any{"text": "My sister Mia is a pilot."})
+	text := wantPublic(t, h.slash(t, "talk", map[string]any{"message": "What about my sister?"}))
+	for _, want := range []string{offlineLabel, "**Aria:** *Aria looks at Sam, neutral.* *(curious)*", `Sam said: "My sister Mia is a pilot."`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("offline reply %q, want %q in it", text, want)
+		}
+	}
+	rc := h.context(t, "Aria")
+	if n := len(rc.RecentMessages); n != 2 || strings.Contains(rc.RecentMessages[1].Content, offlineLabel) {
+		t.Errorf("logged %+v, want both messages, the reply without the label", rc.RecentMessages)
+	}
+	if text := wantEphemeral(t, h.slash(t, "status", nil)); !strings.Contains(text, "✅ **llm:** offline responder (LLM_BASE_URL not set)") {
+		t.Errorf("status %q", text)
+	}
+}

@@ -1,0 +1,60 @@
+package bot
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/mojin/charsim/internal/bot/discordfake"
+	"github.com/mojin/charsim/internal/testsvc"
+)
+
+// TestRateLimits drives the per-user and per-channel limits through
+// Discord, in memory and in Redis.
+func TestRateLimits(t *testing.T) {
+	for _, backend := range []string{"in-memory", "redis"} {
+		t.Run(backend, func(t *testing.T) {
+			h := startBot(t, func(c *Config) {
+				c.UserRate, c.ChannelRate = Rate{2, time.Minute}, Rate{3, time.Minute}
+				if backend == "redis" {
+					c.RedisURL = testsvc.RedisURL(t)
+				}
+			}, nil)
+			h.slash(t, "character create", map[string]any{"name": "Aria"}) // Sam 1, channel 1
+			h.slash(t, "talk", map[string]any{"message": "hi"})            // Sam 2, channel 2
+			st := h.slash(t, "talk", map[string]any{"message": "hi again"})
+			wantError(t, st, "You are sending messages too fast; try again in ")
+			if st.Callbacks[0] != discordgo.InteractionResponseChannelMessageWithSource {
+				t.Errorf("callback %v: a refusal must come at once", st.Callbacks[0])
+			}
+
+			kim := h.where()
+			kim.User = &discordgo.User{ID: h.discord.NewID(), Username: "kim"}
+			wantPublic(t, h.interact(t, discordfake.SlashCommand(kim, "talk", map[string]any{"message": "hello"}))) // channel 3
+			wantError(t, h.interact(t, discordfake.SlashCommand(kim, "talk", map[string]any{"message": "hello?"})), "This channel is very busy; try again in ")
+
+			// Another channel is not busy, but Sam still is.
+			elsewhere := h.where()
+			elsewhere.ChannelID = h.discord.NewID()
+			wantError(t, h.interact(t, discordfake.SlashCommand(elsewhere, "status", nil)), "You are sending messages too fast")
+
+			_, metrics := h.get(t, "/metrics")
+			for _, want := range []string{`charsim_bot_rate_limited_total{scope="user"} 2`, `charsim_bot_rate_limited_total{scope="channel"} 1`} {
+				if !strings.Contains(metrics, want) {
+					t.Errorf("metrics lack %s", want)
+				}
+			}
+			if backend == "redis" {
+				if _, ok := h.bot.channels.(*redisChannels); !ok {
+					t.Errorf("active characters kept in %T, want Redis", h.bot.channels)
+				}
+				stored, err := h.bot.redis.Keys(t.Context(), redisKeyPrefix+"rate:user:"+h.user.ID+":*").Result()
+				if err != nil || len(stored) != 1 {
+					t.Errorf("rate keys of Sam in Redis: %v, %v", stored, err)
+				}
+			}
+		})
+	}
+}
