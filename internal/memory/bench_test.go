@@ -108,7 +108,8 @@ func reportLatency(b *testing.B, samples []time.Duration) {
 }
 
 // BenchmarkRecallEmbedded measures Service.Recall (embed the query, vector
-// search, load rows, score, mark accessed) on SQLite with the embedded index.
+// search, load rows, score, record the access for the next batched write)
+// on SQLite with the embedded index.
 // The target is p99 ≤ 10 ms at 100k memories. "search-only" isolates the
 // in-memory vector search.
 func BenchmarkRecallEmbedded(b *testing.B) {
