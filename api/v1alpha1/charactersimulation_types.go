@@ -8,6 +8,7 @@ import (
 
 // CharacterSimulationSpec is the desired stack: the data stores, the MCP server
 // and (optionally) the Discord bot.
+// +kubebuilder:validation:XValidation:rule="!has(self.restore) || (has(oldSelf.restore) && self.restore.backupName == oldSelf.restore.backupName)",message="spec.restore is set when the simulation is created and cannot be added or changed later (it may be removed)"
 type CharacterSimulationSpec struct {
 	// Postgres holds the timeline and character data. Managed by default.
 	// +kubebuilder:default={}
@@ -37,6 +38,15 @@ type CharacterSimulationSpec struct {
 	// +kubebuilder:default=false
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+
+	// Backup snapshots the managed stores' volumes on a schedule.
+	// +optional
+	Backup *BackupSpec `json:"backup,omitempty"`
+
+	// Restore creates the managed stores' volumes from a backup's snapshots
+	// before the stores first start. Set only at creation; it may be removed.
+	// +optional
+	Restore *RestoreSpec `json:"restore,omitempty"`
 }
 
 // PodScheduling places a component's pods.

@@ -1,5 +1,6 @@
 // Package v1alpha1 contains the charsim.mojin.dev/v1alpha1 API: the
-// CharacterSimulation kind, which describes a whole character-simulation stack.
+// CharacterSimulation kind, which describes a whole character-simulation stack,
+// and the SimulationBackup kind, one snapshot backup of such a stack.
 //
 // Validation lives in the markers (OpenAPI and CEL x-kubernetes-validations),
 // so the API server refuses an invalid object before the operator ever sees it.
