@@ -91,11 +91,15 @@ func (b *Bot) handleCommand(ctx context.Context, i *discordgo.Interaction) {
 		b.respond(ctx, i, r, h.ephemeral)
 		return
 	}
-	if err := b.deferResponse(ctx, i, h.ephemeral); err != nil {
-		b.discordFailed(ctx, "defer the response", err)
+	// The deferred response ("thinking…") goes out while the handler runs:
+	// the handler's result waits for it, the handler need not.
+	deferred := make(chan error, 1)
+	go func() { deferred <- b.deferResponse(ctx, i, h.ephemeral) }()
+	r, err := h.run(ctx, c)
+	if derr := <-deferred; derr != nil {
+		b.discordFailed(ctx, "defer the response", derr)
 		return
 	}
-	r, err := h.run(ctx, c)
 	if err != nil {
 		b.failDeferred(ctx, i, h.ephemeral, b.explain(ctx, c.path, err))
 		return

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+
+	"golang.org/x/sync/errgroup"
 )
 
 // conversation plays roleplay turns: the context from the MCP server, a
@@ -57,52 +59,71 @@ func (c *conversation) take(ctx context.Context, req turnRequest) (turnResult, e
 
 // record logs both messages, remembers the salient facts, and updates the
 // relationship and the timeline as the heuristics (salience.go,
-// sentiment.go, story.go) say.
+// sentiment.go, story.go) say. The four are independent and run at once;
+// within each, order matters (the reply is logged after the message, the
+// events are appended in story order) and is kept.
 func (c *conversation) record(ctx context.Context, req turnRequest, rc roleplayContext, res *turnResult) error {
 	id := rc.Character.ID
-	for _, m := range []loggedMessage{
-		{Character: id, Channel: req.ChannelID, Role: roleUser, Content: req.Message, User: req.UserID},
-		{Character: id, Channel: req.ChannelID, Role: roleAssistant, Content: res.Reply, User: req.UserID},
-	} {
-		if err := c.mcp.logMessage(ctx, m); err != nil {
-			return fmt.Errorf("log the %s message: %w", m.Role, err)
-		}
-	}
-
-	for _, f := range salientFacts(req.UserName, req.Message) {
-		if _, err := c.mcp.remember(ctx, newMemory{
-			Character: id, Text: f.Text, Kind: f.Kind, Importance: f.Importance,
-			User: req.UserID, Channel: req.ChannelID, Tags: []string{"discord"},
-		}); err != nil {
-			return fmt.Errorf("remember a fact: %w", err)
-		}
-		res.Remembered = append(res.Remembered, f)
-	}
-
+	facts := salientFacts(req.UserName, req.Message)
 	res.Shift = shiftFrom(req.UserName, req.Message)
 	// A relationship nobody ever changed is a first meeting; recording it
 	// (even without a change of feeling) makes it the last one.
 	firstMeeting := rc.Relationship != nil && rc.Relationship.UpdatedAt.IsZero() && len(rc.Relationship.History) == 0
-	if !res.Shift.IsZero() || firstMeeting {
+	events := storyEvents(rc.Character.Name, req.UserName, req.Message, firstMeeting, res.Shift)
+
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		for _, m := range []loggedMessage{
+			{Character: id, Channel: req.ChannelID, Role: roleUser, Content: req.Message, User: req.UserID},
+			{Character: id, Channel: req.ChannelID, Role: roleAssistant, Content: res.Reply, User: req.UserID},
+		} {
+			if err := c.mcp.logMessage(ctx, m); err != nil {
+				return fmt.Errorf("log the %s message: %w", m.Role, err)
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		for _, f := range facts {
+			if _, err := c.mcp.remember(ctx, newMemory{
+				Character: id, Text: f.Text, Kind: f.Kind, Importance: f.Importance,
+				User: req.UserID, Channel: req.ChannelID, Tags: []string{"discord"},
+			}); err != nil {
+				return fmt.Errorf("remember a fact: %w", err)
+			}
+		}
+		return nil
+	})
+	g.Go(func() error {
+		if res.Shift.IsZero() && !firstMeeting {
+			return nil
+		}
 		reason := res.Shift.Reason
 		if reason == "" {
 			reason = fmt.Sprintf("first conversation with %s", req.UserName)
 		}
-		if _, err := c.mcp.updateRelationship(ctx, relationshipUpdate{
+		_, err := c.mcp.updateRelationship(ctx, relationshipUpdate{
 			Character: id, Target: req.UserID, AffinityDelta: res.Shift.Affinity, TrustDelta: res.Shift.Trust, Reason: reason,
-		}); err != nil {
+		})
+		if err != nil {
 			return fmt.Errorf("update the relationship: %w", err)
 		}
-	}
-
-	for _, e := range storyEvents(rc.Character.Name, req.UserName, req.Message, firstMeeting, res.Shift) {
-		if _, err := c.mcp.addEvent(ctx, newEvent{
-			Channel: req.ChannelID, Description: e.Description, Type: e.Type, Character: id,
-			Impact: e.Impact, Participants: []string{req.UserID},
-		}); err != nil {
-			return fmt.Errorf("add a timeline event: %w", err)
+		return nil
+	})
+	g.Go(func() error {
+		for _, e := range events {
+			if _, err := c.mcp.addEvent(ctx, newEvent{
+				Channel: req.ChannelID, Description: e.Description, Type: e.Type, Character: id,
+				Impact: e.Impact, Participants: []string{req.UserID},
+			}); err != nil {
+				return fmt.Errorf("add a timeline event: %w", err)
+			}
 		}
-		res.Events = append(res.Events, e)
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return err
 	}
+	res.Remembered, res.Events = facts, events
 	return nil
 }
