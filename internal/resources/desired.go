@@ -27,6 +27,7 @@ func Desired(sim *v1alpha1.CharacterSimulation, opts Options, secrets SecretVers
 		func() ([]Object, error) { return redisObjects(sim) },
 		func() ([]Object, error) { return mcpServerObjects(sim, opts, secrets) },
 		func() ([]Object, error) { return discordBotObjects(sim, opts, secrets) },
+		func() ([]Object, error) { return backupObjects(sim, opts) },
 	}
 	var out []Object
 	for _, build := range builders {

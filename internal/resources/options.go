@@ -11,6 +11,8 @@ type Options struct {
 	MCPServerImage string
 	// DiscordBotImage runs the bot unless spec.discordBot.image is set.
 	DiscordBotImage string
+	// OperatorImage runs the scheduled backup Jobs (it holds charsimctl).
+	OperatorImage string
 }
 
 // DefaultOptions uses the images of the operator's own release.
@@ -18,6 +20,7 @@ func DefaultOptions() Options {
 	return Options{
 		MCPServerImage:  DefaultMCPServerImage(),
 		DiscordBotImage: DefaultDiscordBotImage(),
+		OperatorImage:   DefaultOperatorImage(),
 	}
 }
 
@@ -29,4 +32,9 @@ func DefaultMCPServerImage() string {
 // DefaultDiscordBotImage is the Discord bot image matching this operator build.
 func DefaultDiscordBotImage() string {
 	return ImageRegistry + "/charsim-discord-bot:" + version.Version
+}
+
+// DefaultOperatorImage is the operator's own image, which also holds charsimctl.
+func DefaultOperatorImage() string {
+	return ImageRegistry + "/charsim-operator:" + version.Version
 }

@@ -42,6 +42,7 @@ type Observed struct {
 	Redis      *appsv1.StatefulSet
 	MCPServer  *appsv1.Deployment
 	DiscordBot *appsv1.Deployment
+	Backup     BackupObservation
 }
 
 // ComputeStatus is the status the simulation should have for what was
@@ -89,6 +90,7 @@ func ComputeStatus(sim *v1alpha1.CharacterSimulation, obs Observed, now metav1.T
 		c.LastTransitionTime = now
 		meta.SetStatusCondition(&status.Conditions, c)
 	}
+	backupConditions(&status, sim, obs.Backup, now)
 	status.ObservedGeneration = sim.Generation
 	status.MCPEndpoint = MCPEndpoint(sim.Name, sim.Namespace)
 	return status

@@ -264,14 +264,14 @@ func TestComputeStatusKeepsOtherOwnersFields(t *testing.T) {
 	sim := sample()
 	sim.Status.LastBackup = &v1alpha1.LastBackupStatus{Name: "b-1", Phase: "Completed"}
 	sim.Status.Conditions = []metav1.Condition{{
-		Type: v1alpha1.ConditionBackupScheduled, Status: metav1.ConditionTrue, Reason: "Scheduled", LastTransitionTime: t0,
+		Type: v1alpha1.ConditionLastBackupSucceeded, Status: metav1.ConditionTrue, Reason: "Completed", LastTransitionTime: t0,
 	}}
 	st := ComputeStatus(sim, allReady(), t1)
 	if st.LastBackup == nil || st.LastBackup.Name != "b-1" {
 		t.Errorf("lastBackup = %+v, want it kept", st.LastBackup)
 	}
-	if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionBackupScheduled); c == nil || c.Reason != "Scheduled" {
-		t.Errorf("BackupScheduled = %+v, want it kept", c)
+	if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionLastBackupSucceeded); c == nil || c.Reason != "Completed" {
+		t.Errorf("LastBackupSucceeded = %+v, want it kept (the backup controller owns it)", c)
 	}
 	if sim.Status.Phase != "" || len(sim.Status.Conditions) != 1 {
 		t.Error("ComputeStatus modified its input")
