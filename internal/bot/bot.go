@@ -117,7 +117,7 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 		b.chat = newChatClient(cfg.LLM, m)
 		resp = llmResponder{chat: b.chat}
 	}
-	b.conversation = &conversation{mcp: b.mcp, responder: resp, logger: logger}
+	b.conversation = &conversation{mcp: b.mcp, responder: resp}
 	b.handlers = b.commandHandlers()
 	b.paths = commandPaths(commandDefinitions())
 

@@ -166,7 +166,7 @@ func TestBot(t *testing.T) {
 			}
 		}
 		mems := h.memoriesAbout(t, "Aria", "name")
-		if !slices.ContainsFunc(mems, func(m recalledMemory) bool { return strings.Contains(m.Text, "My name is Sam") }) {
+		if !slices.ContainsFunc(mems, func(m memoryRecord) bool { return strings.Contains(m.Text, "My name is Sam") }) {
 			t.Errorf("memories %+v, want the salient fact remembered", mems)
 		}
 	})

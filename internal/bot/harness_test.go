@@ -28,6 +28,7 @@ const testToken = "MTIzNDU2Nzg5MDEyMzQ1Njc4.test-secret-token.abcdefghijklmnop"
 // mcpServer is a real charsim MCP server on SQLite, served over HTTP.
 type mcpServer struct {
 	URL     string // the /mcp endpoint
+	token   Secret // the bearer token required, if any
 	dataDir string
 	addr    string
 	stop    func()
@@ -50,7 +51,7 @@ func (m *mcpServer) start(t testing.TB, addr string) {
 	if err != nil {
 		t.Fatalf("memory config: %v", err)
 	}
-	srv, err := mcpserver.Open(context.Background(), mcpserver.Config{DataDir: m.dataDir, Memory: mem}, slog.New(slog.DiscardHandler))
+	srv, err := mcpserver.Open(context.Background(), mcpserver.Config{DataDir: m.dataDir, Memory: mem, AuthToken: memory.Secret(m.token)}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("open the MCP server: %v", err)
 	}
@@ -373,7 +374,7 @@ func (h *harness) context(t testing.TB, character string) roleplayContext {
 	return rc
 }
 
-func (h *harness) memoriesAbout(t testing.TB, character, query string) []recalledMemory {
+func (h *harness) memoriesAbout(t testing.TB, character, query string) []memoryRecord {
 	t.Helper()
 	ms, err := h.client.recall(t.Context(), recallRequest{Character: character, Query: query, User: h.user.ID})
 	fatalIf(t, err)

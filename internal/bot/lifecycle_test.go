@@ -135,3 +135,22 @@ func TestOfflineResponderThroughDiscord(t *testing.T) {
 		t.Errorf("status %q", text)
 	}
 }
+
+// TestMCPBearerToken: the bot sends MCP_AUTH_TOKEN; a wrong token is
+// reported as such, not as an outage.
+func TestMCPBearerToken(t *testing.T) {
+	h := startBot(t, func(c *Config) { c.MCPAuthToken = "mcp-token-right" }, nil)
+	h.mcp.stop()
+	h.mcp.token = "mcp-token-right"
+	h.mcp.start(t, h.mcp.addr)
+	if text := wantPublic(t, h.slash(t, "character create", map[string]any{"name": "Aria"})); !strings.Contains(text, "created **Aria**") {
+		t.Errorf("with the right token: %q", text)
+	}
+	h.mcp.stop()
+	h.mcp.token = "mcp-token-other"
+	h.mcp.start(t, h.mcp.addr)
+	wantError(t, h.slash(t, "character list", nil), "The character server (MCP) refused the bot's token: check MCP_AUTH_TOKEN.")
+	if strings.Contains(h.logs.String(), "mcp-token-right") {
+		t.Error("the MCP token appears in the logs")
+	}
+}

@@ -135,9 +135,9 @@ func TestOfflineResponder(t *testing.T) {
 	rc := roleplayContext{
 		Character: character{Name: "Aria", Personality: "curious"},
 		State:     characterState{Emotion: "happy"},
-		Memories: []recalledMemory{
-			{memoryRecord: memoryRecord{Text: `Sam said: "My sister Mia is a pilot."`}},
-			{memoryRecord: memoryRecord{Text: "Sam likes tea."}},
+		Memories: []memoryRecord{
+			{Text: `Sam said: "My sister Mia is a pilot."`},
+			{Text: "Sam likes tea."},
 		},
 	}
 	got, err := offlineResponder{}.respond(context.Background(), prompt{Context: rc, UserName: "Sam", Message: "my sister?"})

@@ -43,7 +43,12 @@ func newMCPClient(endpoint string, token Secret) *mcpClient {
 	}
 }
 
-// bearerTransport adds the MCP server's bearer token to every request.
+// errMCPUnauthorized is the MCP server refusing the bot's bearer token.
+var errMCPUnauthorized = errors.New("the MCP server refused the bearer token (HTTP 401/403): check MCP_AUTH_TOKEN")
+
+// bearerTransport adds the MCP server's bearer token to every request, and
+// turns a refusal of it into errMCPUnauthorized: the SDK reports an HTTP
+// status only as text.
 type bearerTransport struct {
 	token Secret
 	next  http.RoundTripper
@@ -54,7 +59,12 @@ func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		r = r.Clone(r.Context())
 		r.Header.Set("Authorization", "Bearer "+string(b.token))
 	}
-	return b.next.RoundTrip(r)
+	resp, err := b.next.RoundTrip(r)
+	if err == nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {
+		_ = resp.Body.Close() // the refusal says all there is
+		return nil, errMCPUnauthorized
+	}
+	return resp, err
 }
 
 // mcpUnavailableError means the MCP server could not be reached or did not

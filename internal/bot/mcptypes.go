@@ -30,21 +30,12 @@ type characterProfile struct {
 }
 
 type memoryRecord struct {
-	ID         string    `json:"id"`
-	UserID     string    `json:"user_id,omitempty"`
-	Kind       string    `json:"kind"`
 	Text       string    `json:"text"`
 	Importance int       `json:"importance"`
 	CreatedAt  time.Time `json:"created_at"`
 }
 
-type recalledMemory struct {
-	memoryRecord
-	Score float64 `json:"score"`
-}
-
 type timelineEvent struct {
-	ID          string    `json:"id"`
 	Type        string    `json:"type"`
 	Description string    `json:"description"`
 	Impact      int       `json:"impact"`
@@ -52,7 +43,6 @@ type timelineEvent struct {
 }
 
 type relationship struct {
-	Target    string               `json:"target"`
 	Affinity  float64              `json:"affinity"`
 	Trust     float64              `json:"trust"`
 	History   []relationshipChange `json:"history,omitempty"`
@@ -60,9 +50,7 @@ type relationship struct {
 }
 
 type relationshipChange struct {
-	AffinityDelta float64 `json:"affinity_delta"`
-	TrustDelta    float64 `json:"trust_delta"`
-	Reason        string  `json:"reason"`
+	Reason string `json:"reason"`
 }
 
 type conversationMessage struct {
@@ -76,8 +64,7 @@ type roleplayContext struct {
 	Character      character             `json:"character"`
 	State          characterState        `json:"state"`
 	Relationship   *relationship         `json:"relationship,omitempty"`
-	Memories       []recalledMemory      `json:"memories"`
+	Memories       []memoryRecord        `json:"memories"`
 	RecentMessages []conversationMessage `json:"recent_messages"`
-	Timeline       []timelineEvent       `json:"timeline"`
 	SystemPrompt   string                `json:"system_prompt"`
 }

@@ -35,7 +35,7 @@ func newMetrics() *metrics {
 		}, []string{"command"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "charsim_bot_errors_total",
-			Help: "Requests that failed, by kind (user, unknown_character, mcp_tool, mcp_unavailable, llm_timeout, llm, timeout, internal, discord).",
+			Help: "Requests that failed, by kind (user, unknown_character, mcp_tool, mcp_auth, mcp_unavailable, llm_timeout, llm, timeout, internal, discord).",
 		}, []string{"kind"}),
 		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "charsim_bot_rate_limited_total",

@@ -85,9 +85,9 @@ type recallRequest struct {
 	Limit     int    `json:"limit,omitempty"`
 }
 
-func (c *mcpClient) recall(ctx context.Context, in recallRequest) ([]recalledMemory, error) {
+func (c *mcpClient) recall(ctx context.Context, in recallRequest) ([]memoryRecord, error) {
 	out, err := callTool[struct {
-		Memories []recalledMemory `json:"memories"`
+		Memories []memoryRecord `json:"memories"`
 	}](ctx, c, "recall", in)
 	return out.Memories, err
 }
@@ -129,7 +129,7 @@ func (c *mcpClient) relationshipWith(ctx context.Context, characterRef, target s
 		Relationships []relationship `json:"relationships"`
 	}](ctx, c, "get_relationships", map[string]string{"character": characterRef, "target": target})
 	if err != nil || len(out.Relationships) == 0 {
-		return relationship{Target: target}, err
+		return relationship{}, err
 	}
 	return out.Relationships[0], nil
 }

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -14,7 +13,6 @@ import (
 type conversation struct {
 	mcp       *mcpClient
 	responder responder
-	logger    *slog.Logger
 }
 
 // turnRequest is a user's message to a character in a channel.

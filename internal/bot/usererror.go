@@ -53,6 +53,8 @@ func (b *Bot) classify(err error) (kind, msg string, level slog.Level) {
 		return "unknown_character", "That character does not exist (any more). `/character list` shows the characters.", slog.LevelInfo
 	case errors.As(err, &toolErr):
 		return "mcp_tool", "The character server refused: " + truncate(toolErr.Message, maxShownServerError), slog.LevelWarn
+	case errors.Is(err, errMCPUnauthorized):
+		return "mcp_auth", "The character server (MCP) refused the bot's token: check MCP_AUTH_TOKEN.", slog.LevelError
 	case errors.As(err, &unavailable):
 		return "mcp_unavailable", "The character server (MCP) cannot be reached right now; try again in a minute.", slog.LevelWarn
 	case errors.Is(err, errLLMTimeout):
