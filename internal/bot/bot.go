@@ -51,7 +51,7 @@ type Bot struct {
 	metrics      *metrics
 	gateway      *gatewayState
 	handlers     map[string]handler
-	paths        map[string]map[string]*discordgo.ApplicationCommandOption
+	paths        map[string][]*discordgo.ApplicationCommandOption
 	inflight     inflight
 	gatewayGrace time.Duration
 
@@ -145,6 +145,9 @@ func (b *Bot) Run(ctx context.Context) error {
 		return err
 	}
 	if err := b.openGateway(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while connecting
+		}
 		return err
 	}
 	b.logger.Info("connected to the Discord gateway", "application", appID)

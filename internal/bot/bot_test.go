@@ -31,6 +31,9 @@ func TestBot(t *testing.T) {
 		var names []string
 		for _, c := range h.discord.Commands(h.guild) {
 			names = append(names, c.Name)
+			if c.Contexts != nil {
+				t.Errorf("guild command %s has contexts (a field of global commands)", c.Name)
+			}
 		}
 		slices.Sort(names)
 		wantNames := []string{"character", "forget-me", "recall", "relationship", "remember", "status", "talk", "timeline"}
@@ -257,6 +260,10 @@ func TestBot(t *testing.T) {
 		wantError(t, h.slash(t, "remember", map[string]any{}), "`text` must not be empty.")
 		wantError(t, h.slash(t, "talk", map[string]any{"message": "hi", "mood": "x"}), "Unknown option `mood` for `/talk`")
 		wantError(t, h.slash(t, "dance", nil), "Unknown command `/dance`")
+		wantError(t, h.slash(t, "timeline show", map[string]any{"limit": "ten"}), "`limit` must be a whole number.")
+		wantError(t, h.slash(t, "timeline show", map[string]any{"limit": 2.5}), "`limit` must be a whole number.")
+		wantError(t, h.slash(t, "timeline add", map[string]any{"description": "x", "impact": 11}), "`impact` must be from 0 to 10, got 11.")
+		wantError(t, h.slash(t, "remember", map[string]any{"text": 42}), "`text` must be text.")
 		// Mentions have the same caps.
 		if err := h.discord.SendMessage(h.discord.UserMessage(h.where(), strings.Repeat("a", maxMessageLength+1), true)); err != nil {
 			t.Fatal(err)

@@ -14,7 +14,7 @@ func (b *Bot) status(ctx context.Context, _ *call) (reply, error) {
 	fmt.Fprintf(&s, "**charsim bot** %s\n", version.Version)
 	gw := b.gateway.status()
 	if gw.Connected {
-		fmt.Fprintf(&s, "✅ **Discord gateway:** connected (heartbeat %s)\n", b.session.HeartbeatLatency().Round(time.Millisecond))
+		fmt.Fprintf(&s, "✅ **Discord gateway:** connected since <t:%d:R>\n", gw.Since.Unix())
 	} else {
 		fmt.Fprintf(&s, "❌ **Discord gateway:** disconnected since <t:%d:R>\n", gw.Since.Unix())
 	}

@@ -31,11 +31,9 @@ const (
 
 // commandDefinitions are the slash commands as registered with Discord.
 // Every command and subcommand has a handler of the same path (see
-// Bot.handlers).
+// Bot.commandHandlers).
 func commandDefinitions() []*discordgo.ApplicationCommand {
-	// Usable in servers and in direct messages with the bot.
-	contexts := &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
-	commands := []*discordgo.ApplicationCommand{
+	return []*discordgo.ApplicationCommand{
 		{
 			Name:        cmdCharacter,
 			Description: "Create, list, inspect and choose characters",
@@ -89,8 +87,15 @@ func commandDefinitions() []*discordgo.ApplicationCommand {
 		{Name: cmdForgetMe, Description: "Delete everything the characters remember about you, and your messages"},
 		{Name: cmdStatus, Description: "Health of the bot, the character server and the language model"},
 	}
+}
+
+// globalCommandDefinitions are the commands registered globally: usable in
+// servers and in direct messages with the bot. (Contexts are for global
+// commands only; a guild's commands are used in the guild.)
+func globalCommandDefinitions() []*discordgo.ApplicationCommand {
+	commands := commandDefinitions()
 	for _, c := range commands {
-		c.Contexts = contexts
+		c.Contexts = &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
 	}
 	return commands
 }
@@ -122,26 +127,18 @@ func withChoices(o *discordgo.ApplicationCommandOption, values ...string) *disco
 	return o
 }
 
-// commandPaths indexes the options of every invocable command path
-// ("talk", "character create") by name.
-func commandPaths(defs []*discordgo.ApplicationCommand) map[string]map[string]*discordgo.ApplicationCommandOption {
-	paths := map[string]map[string]*discordgo.ApplicationCommandOption{}
+// commandPaths gives the options of every invocable command path ("talk",
+// "character create").
+func commandPaths(defs []*discordgo.ApplicationCommand) map[string][]*discordgo.ApplicationCommandOption {
+	paths := map[string][]*discordgo.ApplicationCommandOption{}
 	for _, d := range defs {
 		if len(d.Options) > 0 && d.Options[0].Type == discordgo.ApplicationCommandOptionSubCommand {
 			for _, sub := range d.Options {
-				paths[d.Name+" "+sub.Name] = optionsByName(sub.Options)
+				paths[d.Name+" "+sub.Name] = sub.Options
 			}
 			continue
 		}
-		paths[d.Name] = optionsByName(d.Options)
+		paths[d.Name] = d.Options
 	}
 	return paths
-}
-
-func optionsByName(opts []*discordgo.ApplicationCommandOption) map[string]*discordgo.ApplicationCommandOption {
-	m := make(map[string]*discordgo.ApplicationCommandOption, len(opts))
-	for _, o := range opts {
-		m[o.Name] = o
-	}
-	return m
 }

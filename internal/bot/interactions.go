@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"fmt"
+	"math"
+	"runtime/debug"
 	"strings"
 	"unicode/utf8"
 
@@ -28,18 +30,19 @@ type reply struct {
 
 // call is one invocation of a slash command.
 type call struct {
-	interaction *discordgo.Interaction
-	path        string
-	options     map[string]*discordgo.ApplicationCommandInteractionDataOption
-	user        *discordgo.User
-	userName    string
-	channelID   string
+	path      string
+	options   map[string]*discordgo.ApplicationCommandInteractionDataOption
+	user      *discordgo.User
+	userName  string
+	channelID string
 }
 
 // str is the trimmed value of a string option, "" when absent.
+// (discordgo's StringValue and IntValue panic on a value of another type.)
 func (c *call) str(name string) string {
 	if o, ok := c.options[name]; ok {
-		return strings.TrimSpace(o.StringValue())
+		s, _ := o.Value.(string)
+		return strings.TrimSpace(s)
 	}
 	return ""
 }
@@ -47,7 +50,9 @@ func (c *call) str(name string) string {
 // integer is the value of an integer option, def when absent.
 func (c *call) integer(name string, def int) int {
 	if o, ok := c.options[name]; ok {
-		return int(o.IntValue())
+		if v, ok := o.Value.(float64); ok {
+			return int(v)
+		}
 	}
 	return def
 }
@@ -61,6 +66,7 @@ func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreat
 	defer done()
 	ctx, cancel := context.WithTimeout(b.baseCtx, requestTimeout)
 	defer cancel()
+	defer b.recoverPanic(ctx, "interaction")
 	switch ic.Type {
 	case discordgo.InteractionApplicationCommand:
 		b.handleCommand(ctx, ic.Interaction)
@@ -112,7 +118,7 @@ func (b *Bot) handleCommand(ctx context.Context, i *discordgo.Interaction) {
 func (b *Bot) parseCall(i *discordgo.Interaction) (*call, handler, error) {
 	data := i.ApplicationCommandData()
 	user := interactionUser(i)
-	c := &call{interaction: i, path: data.Name, options: map[string]*discordgo.ApplicationCommandInteractionDataOption{},
+	c := &call{path: data.Name, options: map[string]*discordgo.ApplicationCommandInteractionDataOption{},
 		user: user, userName: displayName(i.Member, user), channelID: i.ChannelID}
 	opts := data.Options
 	if len(opts) == 1 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {
@@ -130,38 +136,70 @@ func (b *Bot) parseCall(i *discordgo.Interaction) (*call, handler, error) {
 	return c, h, validateOptions(c, defs)
 }
 
-// validateOptions enforces the definitions' required options and string
-// length caps, naming the option at fault.
-func validateOptions(c *call, defs map[string]*discordgo.ApplicationCommandOption) error {
-	for name, def := range defs {
-		o, given := c.options[name]
-		if def.Type != discordgo.ApplicationCommandOptionString {
-			if def.Required && !given {
-				return userErrorf("`%s` is required.", name)
-			}
-			continue
+// validateOptions checks the options against their definitions — names,
+// types, required options, string lengths and integer ranges — and names
+// the option at fault. Discord's client checks the same; a request need not
+// come from it.
+func validateOptions(c *call, defs []*discordgo.ApplicationCommandOption) error {
+	byName := make(map[string]*discordgo.ApplicationCommandOption, len(defs))
+	for _, def := range defs {
+		byName[def.Name] = def
+	}
+	for name, o := range c.options {
+		def, ok := byName[name]
+		if !ok {
+			return userErrorf("Unknown option `%s` for `/%s`.", name, c.path)
 		}
-		var value string
-		if given {
-			s, ok := o.Value.(string)
-			if !ok {
-				return userErrorf("`%s` must be text.", name)
-			}
-			value = strings.TrimSpace(s)
-		}
-		switch n := utf8.RuneCountInString(value); {
-		case def.Required && n == 0:
-			return userErrorf("`%s` must not be empty.", name)
-		case def.MaxLength > 0 && n > def.MaxLength:
-			return userErrorf("`%s` is too long: at most %d characters, got %d.", name, def.MaxLength, n)
+		if o.Type != def.Type {
+			return userErrorf("`%s` must be %s.", name, typeName(def.Type))
 		}
 	}
-	for name := range c.options {
-		if _, ok := defs[name]; !ok {
-			return userErrorf("Unknown option `%s` for `/%s`.", name, c.path)
+	for _, def := range defs {
+		o, given := c.options[def.Name]
+		switch def.Type {
+		case discordgo.ApplicationCommandOptionString:
+			var value string
+			if given {
+				s, ok := o.Value.(string)
+				if !ok {
+					return userErrorf("`%s` must be text.", def.Name)
+				}
+				value = strings.TrimSpace(s)
+			}
+			switch n := utf8.RuneCountInString(value); {
+			case def.Required && n == 0:
+				return userErrorf("`%s` must not be empty.", def.Name)
+			case def.MaxLength > 0 && n > def.MaxLength:
+				return userErrorf("`%s` is too long: at most %d characters, got %d.", def.Name, def.MaxLength, n)
+			}
+		case discordgo.ApplicationCommandOptionInteger:
+			if !given {
+				if def.Required {
+					return userErrorf("`%s` is required.", def.Name)
+				}
+				continue
+			}
+			v, ok := o.Value.(float64)
+			if !ok || v != math.Trunc(v) {
+				return userErrorf("`%s` must be a whole number.", def.Name)
+			}
+			lo := math.Inf(-1)
+			if def.MinValue != nil {
+				lo = *def.MinValue
+			}
+			if v < lo || v > def.MaxValue {
+				return userErrorf("`%s` must be from %g to %g, got %g.", def.Name, lo, def.MaxValue, v)
+			}
 		}
 	}
 	return nil
+}
+
+func typeName(t discordgo.ApplicationCommandOptionType) string {
+	if t == discordgo.ApplicationCommandOptionInteger {
+		return "a whole number"
+	}
+	return "text"
 }
 
 func interactionUser(i *discordgo.Interaction) *discordgo.User {
@@ -268,6 +306,15 @@ func flags(ephemeral bool) discordgo.MessageFlags {
 		return discordgo.MessageFlagsEphemeral
 	}
 	return 0
+}
+
+// recoverPanic keeps a bug in a handler from ending the process (discordgo
+// runs handlers without recovering): the panic is logged with its stack.
+func (b *Bot) recoverPanic(ctx context.Context, event string) {
+	if p := recover(); p != nil {
+		b.metrics.errors.WithLabelValues("internal").Inc()
+		b.logger.ErrorContext(ctx, "panic while handling a Discord event", "event", event, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+	}
 }
 
 // discordFailed logs a failed Discord REST call: nobody can be told.

@@ -48,8 +48,14 @@ func TestCommandDefinitions(t *testing.T) {
 // configured, and --unregister removes them.
 func TestGlobalRegistration(t *testing.T) {
 	h := startBot(t, func(c *Config) { c.GuildIDs = nil }, nil)
-	if n := len(h.discord.Commands("")); n != 8 {
-		t.Fatalf("%d global commands, want 8", n)
+	global := h.discord.Commands("")
+	if len(global) != 8 {
+		t.Fatalf("%d global commands, want 8", len(global))
+	}
+	for _, c := range global {
+		if c.Contexts == nil || len(*c.Contexts) != 2 {
+			t.Errorf("command %s: contexts %v, want servers and DMs with the bot", c.Name, c.Contexts)
+		}
 	}
 	if err := h.bot.Unregister(t.Context()); err != nil {
 		t.Fatal(err)

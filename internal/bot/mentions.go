@@ -27,6 +27,7 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 	defer done()
 	ctx, cancel := context.WithTimeout(b.baseCtx, requestTimeout)
 	defer cancel()
+	defer b.recoverPanic(ctx, "message")
 
 	content := b.answerMessage(ctx, m.Message, botID)
 	chunks := messages(content)

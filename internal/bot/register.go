@@ -31,6 +31,9 @@ func (b *Bot) applicationID() (string, error) {
 // (Discord may take up to an hour to show changes). Overwriting in bulk
 // also removes the commands an older version had and this one has not.
 func (b *Bot) register(ctx context.Context, appID string) error {
+	if len(b.cfg.GuildIDs) == 0 {
+		return b.overwriteCommands(ctx, appID, globalCommandDefinitions())
+	}
 	return b.overwriteCommands(ctx, appID, commandDefinitions())
 }
 

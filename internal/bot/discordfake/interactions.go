@@ -142,15 +142,19 @@ type Where struct {
 }
 
 // SlashCommand builds the interaction of a slash command: path is the
-// command and optional subcommand ("character create"); options are
-// strings or ints.
+// command and optional subcommand ("character create"); an option given as
+// an int or a float64 is an integer option, anything else a string option
+// (so a test can send what Discord's client would not).
 func SlashCommand(at Where, path string, options map[string]any) *discordgo.Interaction {
 	name, sub, hasSub := strings.Cut(path, " ")
 	var opts []*discordgo.ApplicationCommandInteractionDataOption
 	for k, v := range options {
 		o := &discordgo.ApplicationCommandInteractionDataOption{Name: k, Value: v, Type: discordgo.ApplicationCommandOptionString}
-		if n, ok := v.(int); ok {
+		switch n := v.(type) {
+		case int:
 			o.Type, o.Value = discordgo.ApplicationCommandOptionInteger, float64(n)
+		case float64:
+			o.Type = discordgo.ApplicationCommandOptionInteger
 		}
 		opts = append(opts, o)
 	}
