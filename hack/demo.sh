@@ -1,0 +1,270 @@
+#!/usr/bin/env bash
+# The whole operator on this machine, no cluster or Docker needed: a local
+# control plane with kwok nodes (hack/local-cluster.sh), the CRDs and RBAC
+# from the Helm chart, the manager as a local process running as the chart's
+# ServiceAccount (so the demo also proves the chart's RBAC is enough), and the
+# sample simulation from config/samples/, until it is Ready.
+#
+#   hack/demo.sh up      build, start, apply the sample, wait for Ready (idempotent)
+#   hack/demo.sh down    stop the manager and the local cluster
+#
+# make demo / make demo-down call these. Pods run on kwok nodes: they turn
+# Running and Ready, but nothing runs in them, which is why the manager runs
+# outside the cluster.
+#
+# Files: .local/demo/manager.log (the manager's log; the previous run's is
+# manager.log.prev), manager.pid, manager.kubeconfig (a token of the chart's
+# ServiceAccount), ports. Admin access: export KUBECONFIG=.local/kubeconfig
+#
+# Environment:
+#   HELM     helm binary (default: the Makefile's pinned one, built when missing)
+#   LDFLAGS  Go linker flags of the manager build (default: the Makefile's)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+state="$root/.local/demo"
+kubeconfig="$root/.local/kubeconfig"
+operator_ns=charsim-system
+demo_ns=demo
+release=charsim-operator
+# The chart names its ServiceAccount after the release.
+service_account=$release
+sample=tavern
+manager="$root/bin/manager"
+tree="$root/bin/charsim-tree"
+
+started_us=${EPOCHREALTIME/./}
+elapsed() {
+  local ms=$(((${EPOCHREALTIME/./} - ${1:-$started_us}) / 1000))
+  printf '%d.%ds' $((ms / 1000)) $((ms % 1000 / 100))
+}
+log() { printf 'demo [%6s]: %s\n' "$(elapsed)" "$*" >&2; }
+die() { echo "demo: error: $*" >&2; exit 1; }
+
+kc() { "$kubectl" --kubeconfig "$kubeconfig" "$@"; }
+
+build() {
+  log "building what is missing: Kubernetes binaries (first time ~8 min), helm, manager, tree printer"
+  kubectl="$("$root/hack/k8s-binaries.sh")/kubectl"
+  HELM=${HELM:-$("$root/hack/make-var.sh" HELM)}
+  [[ -x $HELM ]] || make --no-print-directory -C "$root" "$HELM" >&2
+  LDFLAGS=${LDFLAGS-$("$root/hack/make-var.sh" LDFLAGS)}
+  (cd "$root" && go build -trimpath -ldflags "$LDFLAGS" -o "$manager" . && go build -o "$tree" ./hack/tree)
+}
+
+# --- the manager process ----------------------------------------------------------
+
+pid_file="$state/manager.pid"
+
+manager_running() {
+  local pid exe
+  [[ -f $pid_file ]] || return 1
+  pid=$(cat "$pid_file")
+  exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
+  [[ $exe == "$manager" || $exe == "$manager (deleted)" ]]
+}
+
+stop_manager() {
+  local pid i
+  manager_running || { rm -f "$pid_file"; return 0; }
+  pid=$(cat "$pid_file")
+  log "stopping the manager (pid $pid)"
+  kill -TERM "$pid"
+  for ((i = 0; i < 150; i++)); do
+    manager_running || { rm -f "$pid_file"; return 0; }
+    sleep 0.1
+  done
+  echo "demo: the manager (pid $pid) ignored SIGTERM for 15s; killing it" >&2
+  kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$pid_file"
+}
+
+# free_port prints a local TCP port nobody listens on, below the ephemeral
+# range.
+free_port() {
+  local port
+  while :; do
+    port=$((20000 + RANDOM % 12000))
+    [[ " ${taken_ports:-} " == *" $port "* ]] && continue
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue
+    echo "$port"
+    return
+  done
+}
+
+# write_manager_kubeconfig writes a kubeconfig that authenticates as the
+# chart's ServiceAccount with a token from the TokenRequest API, on the admin
+# kubeconfig's server and CA. The token lives as long as the cluster may.
+write_manager_kubeconfig() {
+  local server ca token tmp="$state/manager.kubeconfig.tmp"
+  server=$(kc config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+  ca=$(kc config view --raw --minify -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+  token=$(kc create token "$service_account" -n "$operator_ns" --duration=8760h)
+  (
+    umask 077
+    cat >"$tmp" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: charsim-local
+  cluster:
+    server: $server
+    certificate-authority-data: $ca
+users:
+- name: $operator_ns-$service_account
+  user:
+    token: $token
+contexts:
+- name: $service_account
+  context:
+    cluster: charsim-local
+    user: $operator_ns-$service_account
+    namespace: $operator_ns
+current-context: $service_account
+EOF
+  )
+  mv "$tmp" "$state/manager.kubeconfig"
+}
+
+manager_ready() { curl --silent --fail --max-time 2 "http://127.0.0.1:$health_port/readyz" >/dev/null; }
+
+start_manager() {
+  stop_manager
+  write_manager_kubeconfig
+  health_port=$(free_port)
+  taken_ports=$health_port
+  metrics_port=$(free_port)
+  echo "$health_port $metrics_port" >"$state/ports"
+  [[ -f $state/manager.log ]] && mv "$state/manager.log" "$state/manager.log.prev"
+  log "starting the manager as ServiceAccount $operator_ns/$service_account (log: ${state#"$root"/}/manager.log)"
+  # setsid: the manager outlives this script and its terminal, like the
+  # cluster's components.
+  KUBECONFIG="$state/manager.kubeconfig" setsid "$manager" \
+    --leader-elect --leader-election-namespace="$operator_ns" \
+    --health-probe-bind-address="127.0.0.1:$health_port" \
+    --metrics-bind-address="127.0.0.1:$metrics_port" \
+    >"$state/manager.log" 2>&1 </dev/null &
+  echo $! >"$pid_file"
+  local deadline=$((SECONDS + 30))
+  until manager_ready; do
+    if ! manager_running; then
+      echo "demo: the manager exited; end of $state/manager.log:" >&2
+      tail -n 30 "$state/manager.log" >&2
+      exit 1
+    fi
+    ((SECONDS < deadline)) || die "the manager is not ready after 30s; see $state/manager.log"
+    sleep 0.2
+  done
+}
+
+# --- install --------------------------------------------------------------------
+
+# restricted_namespace NAME creates or updates a namespace that enforces Pod
+# Security "restricted".
+restricted_namespace() {
+  kc apply --server-side -f - >/dev/null <<EOF
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: $1
+  labels:
+    pod-security.kubernetes.io/enforce: restricted
+    pod-security.kubernetes.io/enforce-version: latest
+EOF
+}
+
+# only_kinds KIND... keeps the documents of a multi-document YAML stream
+# (as helm template writes it) whose top-level kind is one of KIND.
+only_kinds() {
+  awk -v wanted=" $* " '
+    function flush() { if (keep) printf "---\n%s", doc; doc = ""; keep = 0 }
+    /^---/ { flush(); next }
+    /^kind:/ { keep = index(wanted, " " $2 " ") > 0 }
+    { doc = doc $0 "\n" }
+    END { flush() }'
+}
+
+# install_chart applies the CRDs and the RBAC of the chart: the chart has no
+# switch to leave out its Deployment, whose pod could not run the manager on
+# a kwok node anyway.
+install_chart() {
+  log "installing the CRDs and RBAC from charts/charsim-operator into $operator_ns"
+  restricted_namespace "$operator_ns"
+  "$HELM" template "$release" "$root/charts/charsim-operator" --namespace "$operator_ns" --include-crds |
+    only_kinds CustomResourceDefinition ServiceAccount ClusterRole ClusterRoleBinding Role RoleBinding |
+    kc apply --server-side --force-conflicts -f - >/dev/null
+  kc wait --for=condition=Established --timeout=30s crd/charactersimulations.charsim.mojin.dev >/dev/null
+}
+
+apply_sample() {
+  log "applying config/samples/ to namespace $demo_ns, with a dummy Discord token"
+  restricted_namespace "$demo_ns"
+  # The token goes through stdin, never a command line.
+  printf 'dummy-token-for-the-demo' |
+    kc create secret generic discord -n "$demo_ns" --from-file=token=/dev/stdin --dry-run=client -o yaml |
+    kc apply --server-side -f - >/dev/null
+  kc apply --server-side -n "$demo_ns" -k "$root/config/samples" >/dev/null
+}
+
+show() {
+  echo
+  kc get charsim -n "$demo_ns" -o wide
+  echo
+  echo "Conditions of $demo_ns/$sample:"
+  kc get charsim "$sample" -n "$demo_ns" \
+    -o jsonpath='{range .status.conditions[*]}{.type}{"\t"}{.status}{"\t"}{.reason}{"\t"}{.message}{"\n"}{end}' |
+    awk -F '\t' 'BEGIN { printf "%-20s %-7s %-24s %s\n", "TYPE", "STATUS", "REASON", "MESSAGE" }
+      { printf "%-20s %-7s %-24s %s\n", $1, $2, $3, $4 }'
+  echo
+  echo "Objects of $demo_ns/$sample:"
+  KUBECONFIG=$kubeconfig "$tree" -n "$demo_ns" "$sample"
+}
+
+cmd_up() {
+  mkdir -p "$state"
+  build
+  log "build done"
+  local ready_from=${EPOCHREALTIME/./}
+  "$root/hack/local-cluster.sh" up
+  install_chart
+  start_manager
+  apply_sample
+  log "waiting for $demo_ns/$sample to be Ready"
+  if ! kc wait --for=condition=Ready "charactersimulation/$sample" -n "$demo_ns" --timeout=120s >/dev/null; then
+    show >&2 || true
+    echo "demo: $sample is not Ready after 120s; end of $state/manager.log:" >&2
+    tail -n 30 "$state/manager.log" >&2
+    exit 1
+  fi
+  local to_ready
+  to_ready=$(elapsed "$ready_from")
+  show
+  read -r health_port metrics_port <"$state/ports"
+  cat <<EOF
+
+$sample is Ready $to_ready after the build (cluster, chart, manager, sample).
+
+  export KUBECONFIG=$kubeconfig   # kubectl as cluster admin, then e.g.
+  kubectl get charsim -A
+  tail -f ${state#"$root"/}/manager.log       # the manager, pid $(cat "$pid_file")
+  make demo-down                      # stop the manager and the cluster
+
+The manager serves /readyz on http://127.0.0.1:$health_port and metrics on
+https://127.0.0.1:$metrics_port/metrics (to a bearer token with the charsim-operator-metrics-reader ClusterRole).
+EOF
+}
+
+cmd_down() {
+  stop_manager
+  "$root/hack/local-cluster.sh" down
+  rm -rf "$state"
+}
+
+case "${1:-}" in
+up) cmd_up ;;
+down) cmd_down ;;
+*)
+  echo "usage: $0 up|down" >&2
+  exit 2
+  ;;
+esac

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The e2e-kind tier (make test-e2e-kind): the test/e2e suite on a kind
+# cluster with the real images, the chart's Deployment running the operator
+# (CHARSIM_E2E_OPERATOR=in-cluster), csi-hostpath volumes and the CSI
+# snapshot controller.
+#
+# NOT RUN on the machine this project is developed on: it has no Docker and
+# reaches no registry. It is checked there with bash -n and shellcheck only;
+# run it where Docker and the internet are available.
+#
+#   hack/kind-e2e.sh [go test flags, e.g. -run Lifecycle -v]
+#
+# Steps: build kind (Makefile's KIND) and helm; build the images with
+# hack/images.sh (docker) and kind load them; create the cluster; install the
+# VolumeSnapshot CRDs (from the external-snapshotter client module pinned in
+# go.mod, as the local cluster does), the snapshot controller from the
+# external-snapshotter release of the same version, and the csi-hostpath
+# driver with its deploy script from its release tag, whose StorageClass
+# becomes the default; then run the suite. The cluster is deleted on exit.
+#
+# Environment:
+#   KIND_CLUSTER          cluster name (default charsim-e2e)
+#   KIND_NODE_IMAGE       node image (default: the one kind ships with)
+#   KEEP_CLUSTER          1: leave the cluster running after the suite
+#   CSI_HOSTPATH_VERSION  csi-driver-host-path release tag (default v1.15.0)
+#   SNAPSHOTTER_VERSION   external-snapshotter release of the snapshot
+#                         controller (default: the client version in go.mod)
+#   VERSION, IMG_REGISTRY image tags, as in hack/images.sh; the chart's
+#                         defaults expect the repository's VERSION
+#   CHARSIM_E2E_*         the suite's settings (test/e2e/doc.go), e.g.
+#                         CHARSIM_E2E_DISCORD_TOKEN to run the sample's bot
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+work=$root/.local/kind
+kubeconfig=$work/kubeconfig
+
+KIND_CLUSTER=${KIND_CLUSTER:-charsim-e2e}
+KIND_NODE_IMAGE=${KIND_NODE_IMAGE:-}
+KEEP_CLUSTER=${KEEP_CLUSTER:-}
+CSI_HOSTPATH_VERSION=${CSI_HOSTPATH_VERSION:-v1.15.0}
+snapshot_client_dir=$(go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)
+SNAPSHOTTER_VERSION=${SNAPSHOTTER_VERSION:-$(go list -m -f '{{.Version}}' github.com/kubernetes-csi/external-snapshotter/client/v8)}
+export VERSION=${VERSION:-$(cat VERSION)}
+export IMG_REGISTRY=${IMG_REGISTRY:-ghcr.io/mojin}
+images=(operator mcp-server discord-bot)
+
+log() { printf 'kind-e2e: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+command -v docker >/dev/null || die "needs Docker (not installed)"
+docker info >/dev/null 2>&1 || die "needs a running Docker daemon"
+command -v git >/dev/null || die "needs git (to fetch the csi-hostpath deploy scripts)"
+
+mapfile -t tools < <(hack/make-var.sh KIND HELM)
+KIND=${tools[0]} HELM=${tools[1]}
+for tool in "$KIND" "$HELM"; do
+  [[ -x $tool ]] || make --no-print-directory "$tool" >&2
+done
+# The csi-hostpath deploy script calls kubectl from PATH.
+if ! command -v kubectl >/dev/null; then
+  PATH="$(hack/k8s-binaries.sh):$PATH"
+fi
+kc() { kubectl --kubeconfig "$kubeconfig" "$@"; }
+mkdir -p "$work"
+
+log "building the images ($IMG_REGISTRY/charsim-*:$VERSION)"
+IMAGE_TOOL=docker hack/images.sh
+
+if "$KIND" get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; then
+  log "using the existing kind cluster $KIND_CLUSTER"
+  "$KIND" export kubeconfig --name "$KIND_CLUSTER" --kubeconfig "$kubeconfig"
+else
+  log "creating kind cluster $KIND_CLUSTER"
+  node_image=()
+  [[ -n $KIND_NODE_IMAGE ]] && node_image=(--image "$KIND_NODE_IMAGE")
+  "$KIND" create cluster --name "$KIND_CLUSTER" --kubeconfig "$kubeconfig" --wait 5m "${node_image[@]}"
+fi
+if [[ $KEEP_CLUSTER != 1 ]]; then
+  trap '"$KIND" delete cluster --name "$KIND_CLUSTER" --kubeconfig "$kubeconfig"' EXIT
+fi
+
+for image in "${images[@]}"; do
+  "$KIND" load docker-image --name "$KIND_CLUSTER" "$IMG_REGISTRY/charsim-$image:$VERSION"
+done
+
+log "installing the VolumeSnapshot CRDs and the snapshot controller $SNAPSHOTTER_VERSION"
+kc apply --server-side -k "$snapshot_client_dir/config/crd"
+snapshotter_url=https://raw.githubusercontent.com/kubernetes-csi/external-snapshotter/$SNAPSHOTTER_VERSION/deploy/kubernetes/snapshot-controller
+kc apply -f "$snapshotter_url/rbac-snapshot-controller.yaml" -f "$snapshotter_url/setup-snapshot-controller.yaml"
+kc -n kube-system rollout status deployment/snapshot-controller --timeout=5m
+
+log "installing csi-driver-host-path $CSI_HOSTPATH_VERSION"
+hostpath=$work/csi-driver-host-path-$CSI_HOSTPATH_VERSION
+[[ -d $hostpath ]] || git clone --quiet --depth 1 --branch "$CSI_HOSTPATH_VERSION" \
+  https://github.com/kubernetes-csi/csi-driver-host-path "$hostpath"
+KUBECONFIG=$kubeconfig "$hostpath/deploy/kubernetes-latest/deploy.sh"
+kc apply -f "$hostpath/examples/csi-storageclass.yaml"
+# Claims without a class (the sample's) get csi-hostpath volumes, which can
+# be snapshotted; kind's own class stops being the default.
+for sc in $(kc get storageclass -o name); do
+  kc annotate --overwrite "$sc" storageclass.kubernetes.io/is-default-class=false
+done
+kc annotate --overwrite storageclass/csi-hostpath-sc storageclass.kubernetes.io/is-default-class=true
+
+log "running the e2e suite"
+KUBECONFIG=$kubeconfig \
+  CHARSIM_E2E_OPERATOR=in-cluster \
+  CHARSIM_E2E_HELM=$HELM \
+  go test -tags e2e -count=1 -timeout 40m "$@" ./test/e2e/...

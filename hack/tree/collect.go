@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/mojin/charsim/api/v1alpha1"
+	"github.com/mojin/charsim/internal/resources"
+)
+
+// kinds are the kinds listed by the simulation's label, in the order the tree
+// shows them. Kinds the cluster does not serve (VolumeSnapshot without the
+// snapshot CRDs) are left out.
+var kinds = []schema.GroupVersionKind{
+	{Group: "apps", Version: "v1", Kind: "StatefulSet"},
+	{Group: "apps", Version: "v1", Kind: "Deployment"},
+	{Group: "apps", Version: "v1", Kind: "ReplicaSet"},
+	{Version: "v1", Kind: "Pod"},
+	{Version: "v1", Kind: "PersistentVolumeClaim"},
+	{Version: "v1", Kind: "Service"},
+	{Version: "v1", Kind: "ServiceAccount"},
+	{Version: "v1", Kind: "Secret"},
+	{Version: "v1", Kind: "ConfigMap"},
+	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"},
+	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
+	{Group: "batch", Version: "v1", Kind: "CronJob"},
+	{Group: "batch", Version: "v1", Kind: "Job"},
+	{Group: "snapshot.storage.k8s.io", Version: "v1", Kind: "VolumeSnapshot"},
+}
+
+// collect reads the simulation and every object labelled with its name; the
+// simulation comes first.
+func collect(ctx context.Context, c client.Client, namespace, name string) ([]*unstructured.Unstructured, error) {
+	sim := &unstructured.Unstructured{}
+	sim.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("CharacterSimulation"))
+	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, sim); err != nil {
+		return nil, fmt.Errorf("get CharacterSimulation %s/%s: %w", namespace, name, err)
+	}
+	objects := []*unstructured.Unstructured{sim}
+	for _, gvk := range kinds {
+		list := &unstructured.UnstructuredList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{resources.LabelSimulation: name})
+		if meta.IsNoMatchError(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", gvk.Kind, err)
+		}
+		for i := range list.Items {
+			item := &list.Items[i]
+			item.SetGroupVersionKind(gvk)
+			objects = append(objects, item)
+		}
+	}
+	return objects, nil
+}

@@ -1,0 +1,126 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/mojin/charsim/api/v1alpha1"
+	"github.com/mojin/charsim/internal/resources"
+)
+
+// labelledKinds are the kinds whose objects carry the simulation's label:
+// the operator's children, the volume claims, and what the workloads make.
+var labelledKinds = []schema.GroupVersionKind{
+	{Group: "apps", Version: "v1", Kind: "StatefulSet"},
+	{Group: "apps", Version: "v1", Kind: "Deployment"},
+	{Group: "apps", Version: "v1", Kind: "ReplicaSet"},
+	{Version: "v1", Kind: "Pod"},
+	{Version: "v1", Kind: "PersistentVolumeClaim"},
+	{Version: "v1", Kind: "Service"},
+	{Version: "v1", Kind: "ServiceAccount"},
+	{Version: "v1", Kind: "Secret"},
+	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"},
+	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
+}
+
+// object is one labelled object, by metadata.
+type object struct {
+	kind, name string
+	uid        types.UID
+	owners     []metav1.OwnerReference
+}
+
+func (o object) String() string { return o.kind + "/" + o.name }
+
+// labelledObjects lists every object labelled with the simulation's name.
+func labelledObjects(ctx context.Context, namespace, sim string) ([]object, error) {
+	var out []object
+	for _, gvk := range labelledKinds {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+		err := suite.client.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{resources.LabelSimulation: sim})
+		if err != nil {
+			return nil, fmt.Errorf("list %s: %w", gvk.Kind, err)
+		}
+		for _, item := range list.Items {
+			out = append(out, object{kind: gvk.Kind, name: item.Name, uid: item.UID, owners: item.OwnerReferences})
+		}
+	}
+	return out, nil
+}
+
+// namesByKind groups objects' names by kind, sorted, leaving out the kinds
+// the workloads (not the operator) create.
+func namesByKind(objects []object) map[string][]string {
+	out := map[string][]string{}
+	for _, o := range objects {
+		if o.kind == "ReplicaSet" || o.kind == "Pod" {
+			continue
+		}
+		out[o.kind] = append(out[o.kind], o.name)
+	}
+	for _, names := range out {
+		slices.Sort(names)
+	}
+	return out
+}
+
+// expectedChildren is every object the operator makes for the simulation
+// (its applied children, generated Secrets and the stores' volume claims),
+// as names by kind. The operator's own builders name them; which objects
+// exist and how many is what the tests check against the cluster.
+func expectedChildren(t *testing.T, sim *v1alpha1.CharacterSimulation) map[string][]string {
+	t.Helper()
+	desired, err := resources.Desired(sim, resources.DefaultOptions(), nil)
+	if err != nil {
+		t.Fatalf("desired objects of %s: %v", sim.Name, err)
+	}
+	var objects []object
+	for _, d := range desired {
+		objects = append(objects, object{kind: *d.GetKind(), name: *d.GetName()})
+	}
+	for _, s := range resources.GeneratedSecrets(sim) {
+		objects = append(objects, object{kind: "Secret", name: s.Name})
+	}
+	for _, v := range resources.DataVolumes(sim) {
+		objects = append(objects, object{kind: "PersistentVolumeClaim", name: resources.DataClaimName(v.StatefulSet)})
+	}
+	return namesByKind(objects)
+}
+
+// assertExactlyExpectedChildren checks the simulation has each expected
+// child exactly once and nothing else labelled with its name.
+func assertExactlyExpectedChildren(t *testing.T, sim *v1alpha1.CharacterSimulation) {
+	t.Helper()
+	objects, err := labelledObjects(t.Context(), sim.Namespace, sim.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, want := namesByKind(objects), expectedChildren(t, sim)
+	for _, kind := range slices.Sorted(maps.Keys(mergeKeys(got, want))) {
+		if !slices.Equal(got[kind], want[kind]) {
+			t.Errorf("%s of %s: got %q, want %q", kind, sim.Name, got[kind], want[kind])
+		}
+	}
+}
+
+func mergeKeys(a, b map[string][]string) map[string]bool {
+	out := map[string]bool{}
+	for k := range a {
+		out[k] = true
+	}
+	for k := range b {
+		out[k] = true
+	}
+	return out
+}
