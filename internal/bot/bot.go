@@ -104,10 +104,14 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 			return nil, errors.New("REDIS_URL is not a valid Redis URL")
 		}
 		ro.DialTimeout = cmp.Or(ro.DialTimeout, redisDialTimeout)
+		// Fail fast: a message must not wait seconds for a Redis that is down.
+		ro.MaxRetries = cmp.Or(ro.MaxRetries, 1)
+		ro.DialerRetries = cmp.Or(ro.DialerRetries, 1)
 		ro.ReadTimeout = cmp.Or(ro.ReadTimeout, redisIOTimeout)
 		ro.WriteTimeout = cmp.Or(ro.WriteTimeout, redisIOTimeout)
 		b.redis = redis.NewClient(ro)
-		lim = &fallbackLimiter{primary: &redisLimiter{client: b.redis, prefix: redisKeyPrefix + "rate:"}, fallback: lim, logger: logger}
+		lim = &fallbackLimiter{primary: &redisLimiter{client: b.redis, prefix: redisKeyPrefix + "rate:"}, fallback: lim,
+			logger: logger, retryEvery: defaultPrimaryRetry}
 		b.channels = &redisChannels{client: b.redis, prefix: redisKeyPrefix + "active:"}
 	}
 	b.limits = &rateLimits{limiter: lim, user: cfg.UserRate, channel: cfg.ChannelRate, metrics: m}

@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"net"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -56,5 +58,24 @@ func TestRateLimits(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestRedisDown: with its Redis unreachable the bot keeps limiting (in
+// memory), says clearly what it cannot do, and /readyz names Redis.
+func TestRedisDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadURL := "redis://" + ln.Addr().String() + "/0"
+	ln.Close() // nothing listens there now
+	h := startBot(t, func(c *Config) { c.RedisURL, c.UserRate = deadURL, Rate{2, time.Minute} }, nil)
+	wantError(t, h.slash(t, "talk", map[string]any{"message": "hi"}), "cannot read this channel's character right now (its Redis is unavailable)")
+	wantError(t, h.slash(t, "character use", map[string]any{"name": "Nobody"}), `No character is called "Nobody"`)
+	wantError(t, h.slash(t, "talk", map[string]any{"message": "hi"}), "You are sending messages too fast")
+	code, body := h.get(t, "/readyz")
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "redis unavailable") {
+		t.Errorf("readyz %d %s, want 503 naming Redis", code, body)
 	}
 }

@@ -47,32 +47,43 @@ func (l *redisLimiter) Allow(ctx context.Context, key string, r Rate) (decision,
 	return decision{Allowed: true}, nil
 }
 
+// defaultPrimaryRetry is how long the fallback limiter stays on the
+// fallback after the primary failed, so that an outage does not cost every
+// message a failed Redis request.
+const defaultPrimaryRetry = 10 * time.Second
+
 // fallbackLimiter uses primary (Redis) and, while it fails, the in-memory
 // limiter: an outage of Redis must neither stop the bot nor lift the limits.
 type fallbackLimiter struct {
 	primary, fallback limiter
 	logger            *slog.Logger
-	// failing remembers the outage so that it is logged once, not per message.
-	failing atomic.Bool
+	retryEvery        time.Duration
+	// retryAt is when to try the primary again (Unix nanoseconds; 0 while
+	// it works). It also makes the outage logged once, not per message.
+	retryAt atomic.Int64
 }
 
 func (f *fallbackLimiter) Backend() string {
-	if f.failing.Load() {
+	if f.retryAt.Load() != 0 {
 		return f.primary.Backend() + " (unavailable; using " + f.fallback.Backend() + ")"
 	}
 	return f.primary.Backend()
 }
 
 func (f *fallbackLimiter) Allow(ctx context.Context, key string, r Rate) (decision, error) {
+	retryAt := f.retryAt.Load()
+	if retryAt != 0 && time.Now().UnixNano() < retryAt {
+		return f.fallback.Allow(ctx, key, r)
+	}
 	d, err := f.primary.Allow(ctx, key, r)
 	if err == nil {
-		if f.failing.Swap(false) {
+		if f.retryAt.Swap(0) != 0 {
 			f.logger.Info("rate limiting is back on Redis")
 		}
 		return d, nil
 	}
-	if !f.failing.Swap(true) {
-		f.logger.Warn("rate limiting falls back to in-memory limits while Redis fails", "error", err)
+	if f.retryAt.Swap(time.Now().Add(f.retryEvery).UnixNano()) == 0 {
+		f.logger.Warn("rate limiting falls back to in-memory limits while Redis fails", "error", err, "retry_every", f.retryEvery)
 	}
 	return f.fallback.Allow(ctx, key, r)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -104,26 +105,32 @@ func TestMemoryLimiterForgetsIdleKeys(t *testing.T) {
 	}
 }
 
-// TestLimiterFallsBackWhileRedisIsDown: with Redis unreachable the limits
-// still hold, in memory, and /status says so.
+// TestLimiterFallsBackWhileRedisIsDown: while the real Redis is cut off
+// the limits still hold, in memory, and /status says so; when it is back
+// the limiter returns to it by itself.
 func TestLimiterFallsBackWhileRedisIsDown(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
-	down := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1})
-	t.Cleanup(func() { _ = down.Close() })
-	f := &fallbackLimiter{primary: &redisLimiter{client: down, prefix: "x:"}, fallback: newMemoryLimiter(), logger: slog.New(slog.DiscardHandler)}
+	proxy := newTCPProxy(t, redisAddr(t))
+	client := redis.NewClient(&redis.Options{Addr: proxy.addr, DialTimeout: 200 * time.Millisecond, MaxRetries: -1, DialerRetries: 1})
+	t.Cleanup(func() { _ = client.Close() })
+	f := &fallbackLimiter{primary: &redisLimiter{client: client, prefix: uniquePrefix(t)}, fallback: newMemoryLimiter(),
+		logger: slog.New(slog.DiscardHandler), retryEvery: 200 * time.Millisecond}
 	r := Rate{Events: 2, Per: time.Minute}
-	var allowed int
-	for range 4 {
-		d, err := f.Allow(t.Context(), "k", r)
+	allow := func(key string) bool {
+		t.Helper()
+		d, err := f.Allow(t.Context(), key, r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.Allowed {
+		return d.Allowed
+	}
+
+	if !allow("up") || f.Backend() != "redis" {
+		t.Fatalf("backend %q with Redis up", f.Backend())
+	}
+	proxy.down()
+	var allowed int
+	for range 4 {
+		if allow("down") {
 			allowed++
 		}
 	}
@@ -133,6 +140,87 @@ func TestLimiterFallsBackWhileRedisIsDown(t *testing.T) {
 	if b := f.Backend(); !strings.Contains(b, "unavailable; using in-memory") {
 		t.Errorf("backend %q, want the fallback named", b)
 	}
+	proxy.up()
+	time.Sleep(250 * time.Millisecond)
+	allow("up")
+	if f.Backend() != "redis" {
+		t.Errorf("backend %q after Redis came back, want redis", f.Backend())
+	}
+	// The count kept in Redis before the outage still holds: this is the
+	// third event of key up.
+	if allow("up") {
+		t.Error("a third event on key up was allowed: the Redis count was lost")
+	}
+}
+
+// tcpProxy forwards connections to a server and can cut them all off.
+type tcpProxy struct {
+	t      *testing.T
+	target string
+	addr   string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  []net.Conn
+}
+
+func newTCPProxy(t *testing.T, target string) *tcpProxy {
+	p := &tcpProxy{t: t, target: target}
+	p.listen("127.0.0.1:0")
+	t.Cleanup(p.down)
+	return p
+}
+
+func (p *tcpProxy) listen(addr string) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		p.t.Fatalf("proxy listen: %v", err)
+	}
+	p.mu.Lock()
+	p.ln, p.addr = ln, ln.Addr().String()
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			upstream, err := net.Dial("tcp", p.target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, upstream)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(upstream, c); upstream.Close() }()
+			go func() { _, _ = io.Copy(c, upstream); c.Close() }()
+		}
+	}()
+}
+
+// down closes the listener and every forwarded connection.
+func (p *tcpProxy) down() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		c.Close()
+	}
+	p.conns = nil
+}
+
+// up listens again on the same address.
+func (p *tcpProxy) up() { p.listen(p.addr) }
+
+func redisAddr(t *testing.T) string {
+	opts, err := redis.ParseURL(testsvc.RedisURL(t))
+	if err != nil {
+		t.Fatalf("parse the test Redis URL: %v", err)
+	}
+	return opts.Addr
 }
 
 // testRedis connects to the shared test Redis server.
