@@ -208,10 +208,11 @@ apply_sample() {
 
 show() {
   echo
-  kc get charsim -n "$demo_ns" -o wide
+  # By full name: "charsim" is also the category of every charsim kind.
+  kc get charactersimulations.charsim.mojin.dev -n "$demo_ns" -o wide
   echo
   echo "Conditions of $demo_ns/$sample:"
-  kc get charsim "$sample" -n "$demo_ns" \
+  kc get "charactersimulation.charsim.mojin.dev/$sample" -n "$demo_ns" \
     -o jsonpath='{range .status.conditions[*]}{.type}{"\t"}{.status}{"\t"}{.reason}{"\t"}{.message}{"\n"}{end}' |
     awk -F '\t' 'BEGIN { printf "%-20s %-7s %-24s %s\n", "TYPE", "STATUS", "REASON", "MESSAGE" }
       { printf "%-20s %-7s %-24s %s\n", $1, $2, $3, $4 }'
@@ -245,7 +246,7 @@ cmd_up() {
 $sample is Ready $to_ready after the build (cluster, chart, manager, sample).
 
   export KUBECONFIG=$kubeconfig   # kubectl as cluster admin, then e.g.
-  kubectl get charsim -A
+  kubectl get charactersimulations -A
   tail -f ${state#"$root"/}/manager.log       # the manager, pid $(cat "$pid_file")
   make demo-down                      # stop the manager and the cluster
 

@@ -15,7 +15,7 @@ import (
 
 // kinds are the kinds listed by the simulation's label, in the order the tree
 // shows them. Kinds the cluster does not serve (VolumeSnapshot without the
-// snapshot CRDs) are left out.
+// snapshot CRDs, SimulationBackup before its CRD) are left out.
 var kinds = []schema.GroupVersionKind{
 	{Group: "apps", Version: "v1", Kind: "StatefulSet"},
 	{Group: "apps", Version: "v1", Kind: "Deployment"},
@@ -30,6 +30,7 @@ var kinds = []schema.GroupVersionKind{
 	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
 	{Group: "batch", Version: "v1", Kind: "CronJob"},
 	{Group: "batch", Version: "v1", Kind: "Job"},
+	{Group: "charsim.mojin.dev", Version: "v1alpha1", Kind: "SimulationBackup"},
 	{Group: "snapshot.storage.k8s.io", Version: "v1", Kind: "VolumeSnapshot"},
 }
 

@@ -22,7 +22,7 @@ func summary(o *unstructured.Unstructured) string {
 		return v
 	}
 	switch o.GetKind() {
-	case "CharacterSimulation":
+	case "CharacterSimulation", "SimulationBackup":
 		return str("status", "phase")
 	case "StatefulSet", "Deployment", "ReplicaSet":
 		return fmt.Sprintf("%d/%d ready", num("status", "readyReplicas"), num("spec", "replicas"))
