@@ -20,6 +20,7 @@ import (
 var subcommands = []func() *cobra.Command{
 	newMigrateCommand,
 	newReindexCommand,
+	newBackupCommand,
 }
 
 // Run runs charsimctl with args (without the program name), writing results
