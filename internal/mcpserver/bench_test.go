@@ -1,18 +1,27 @@
 package mcpserver
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http/httptest"
 	"testing"
 
+	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/store"
 )
 
+// benchMemories is how many memories the recall benchmark searches, the
+// size at which the issue compares throughput with the npm memory server.
+const benchMemories = 10_000
+
 // BenchmarkToolCall measures tool calls over streamable HTTP as a client
-// sees them: the cheapest tool (list_characters of one character), what
-// every call costs on top of its work, and get_character by name.
+// sees them: the cheapest tool (list_characters of one character), which is
+// what every call costs on top of its work; get_character by name; and
+// recall over 10k memories of one character.
 func BenchmarkToolCall(b *testing.B) {
-	srv, err := Open(b.Context(), testConfig(b), NewLogger(b.Output(), slog.LevelWarn))
+	cfg := testConfig(b)
+	aria := preloadMemories(b, cfg, benchMemories)
+	srv, err := Open(b.Context(), cfg, NewLogger(b.Output(), slog.LevelWarn))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -22,18 +31,56 @@ func BenchmarkToolCall(b *testing.B) {
 		srv.Close()
 	})
 	s := (&testServer{Server: srv, URL: hs.URL}).session(b)
-	call[store.Character](b, s, "create_character", map[string]any{"name": "Aria"})
 	for _, tc := range []struct {
 		tool string
-		args map[string]any
+		args func(i int) map[string]any
 	}{
-		{"list_characters", nil},
-		{"get_character", map[string]any{"character": "Aria"}},
+		{"list_characters", func(int) map[string]any { return nil }},
+		{"get_character", func(int) map[string]any { return map[string]any{"character": aria} }},
+		{"recall", func(i int) map[string]any {
+			return map[string]any{"character": aria, "query": fmt.Sprintf("what about the lantern %d?", i%97), "limit": 5}
+		}},
 	} {
 		b.Run(tc.tool, func(b *testing.B) {
+			i := 0
 			for b.Loop() {
-				call[map[string]any](b, s, tc.tool, tc.args)
+				call[map[string]any](b, s, tc.tool, tc.args(i))
+				i++
 			}
 		})
 	}
+}
+
+// preloadMemories imports a character named Aria with n memories and their
+// builtin embeddings into cfg's store, in one transaction, and returns the name.
+func preloadMemories(b *testing.B, cfg Config, n int) string {
+	b.Helper()
+	st, err := store.Open(b.Context(), cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	emb, err := memory.NewBuiltinEmbedder(memory.DefaultBuiltinDimension)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := store.Character{ID: "bench-aria", Name: "Aria"}
+	d := &store.Dataset{Characters: []store.Character{c}}
+	texts := make([]string, n)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("Aria saw lantern %d and ship %d near the harbour %d", i%97, i%89, i%83)
+	}
+	vectors, err := emb.Embed(b.Context(), texts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i, text := range texts {
+		m := store.Memory{ID: fmt.Sprintf("m%06d", i), CharacterID: c.ID, Kind: store.KindEpisodic, Text: text, Importance: 1 + i%10}
+		d.Memories = append(d.Memories, m)
+		d.Vectors = append(d.Vectors, store.MemoryVector{MemoryID: m.ID, CharacterID: c.ID, Kind: m.Kind, Vector: vectors[i]})
+	}
+	if _, err := st.Import(b.Context(), d); err != nil {
+		b.Fatal(err)
+	}
+	return c.Name
 }

@@ -86,36 +86,38 @@ func TestCodesOfDegenerateVectors(t *testing.T) {
 	}
 }
 
-// BenchmarkScan100k compares one search of 100k random 256-dimensional
-// vectors through the codes with a plain float32 scan of the same vectors
-// (what the index did before it had codes).
-func BenchmarkScan100k(b *testing.B) {
-	const n, dim = 100_000, 256
-	rng := rand.New(rand.NewPCG(9, 9))
-	x := newFlatIndex(dim)
-	v := make([]float32, dim)
-	for i := range n {
-		for j := range v {
-			v[j] = float32(rng.NormFloat64())
-		}
-		x.put(store.MemoryVector{MemoryID: strconv.Itoa(i), CharacterID: "c", Vector: v})
-	}
-	q := make([]float32, dim)
-	for j := range q {
-		q[j] = float32(rng.NormFloat64())
-	}
-	normalize(q)
-	b.Run("codes", func(b *testing.B) {
-		for b.Loop() {
-			x.search(q, Filter{}, 20)
-		}
-	})
-	b.Run("float32", func(b *testing.B) {
-		for b.Loop() {
-			top := &topK{k: 20, meta: x.meta}
-			for slot := range int32(n) {
-				top.offer(candidate{slot: slot, sim: dot(q, x.vector(slot))})
+// BenchmarkScan compares one search of n random 256-dimensional vectors
+// through the codes with a plain float32 scan of the same vectors (what
+// the index did before it had codes).
+func BenchmarkScan(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		const dim = 256
+		rng := rand.New(rand.NewPCG(9, 9))
+		x := newFlatIndex(dim)
+		v := make([]float32, dim)
+		for i := range n {
+			for j := range v {
+				v[j] = float32(rng.NormFloat64())
 			}
+			x.put(store.MemoryVector{MemoryID: strconv.Itoa(i), CharacterID: "c", Vector: v})
 		}
-	})
+		q := make([]float32, dim)
+		for j := range q {
+			q[j] = float32(rng.NormFloat64())
+		}
+		normalize(q)
+		b.Run(strconv.Itoa(n)+"/codes", func(b *testing.B) {
+			for b.Loop() {
+				x.search(q, Filter{}, 20)
+			}
+		})
+		b.Run(strconv.Itoa(n)+"/float32", func(b *testing.B) {
+			for b.Loop() {
+				top := &topK{k: 20, meta: x.meta}
+				for slot := range int32(n) {
+					top.offer(candidate{slot: slot, sim: dot(q, x.vector(slot))})
+				}
+			}
+		})
+	}
 }
