@@ -17,9 +17,13 @@ import (
 
 // Timeouts of the bot.
 const (
-	// requestTimeout bounds the handling of one interaction or message;
+	// defaultRequestTimeout bounds the work on one interaction or message;
 	// Discord keeps an interaction token valid for 15 minutes.
-	requestTimeout = 3 * time.Minute
+	defaultRequestTimeout = 3 * time.Minute
+	// deliveryTimeout bounds the Discord calls that deliver a result. They
+	// get a deadline of their own, so that a request that ran out of time
+	// can still say so.
+	deliveryTimeout = 15 * time.Second
 	// shutdownGrace is how long requests in flight may finish on shutdown.
 	shutdownGrace = 20 * time.Second
 	// Redis client timeouts: Redis is a side store, so a slow Redis must not
@@ -39,21 +43,22 @@ const redisKeyPrefix = "charsim:bot:"
 
 // Bot is the charsim Discord bot.
 type Bot struct {
-	cfg          Config
-	logger       *slog.Logger
-	session      *discordgo.Session
-	mcp          *mcpClient
-	chat         *chatClient // nil: offline responder
-	conversation *conversation
-	redis        *redis.Client // nil without REDIS_URL
-	limits       *rateLimits
-	channels     channelCharacters
-	metrics      *metrics
-	gateway      *gatewayState
-	handlers     map[string]handler
-	paths        map[string][]*discordgo.ApplicationCommandOption
-	inflight     inflight
-	gatewayGrace time.Duration
+	cfg            Config
+	logger         *slog.Logger
+	session        *discordgo.Session
+	mcp            *mcpClient
+	chat           *chatClient // nil: offline responder
+	conversation   *conversation
+	redis          *redis.Client // nil without REDIS_URL
+	limits         *rateLimits
+	channels       channelCharacters
+	metrics        *metrics
+	gateway        *gatewayState
+	handlers       map[string]handler
+	paths          map[string][]*discordgo.ApplicationCommandOption
+	inflight       inflight
+	gatewayGrace   time.Duration
+	requestTimeout time.Duration
 
 	// baseCtx is the parent of every request's context; cancel ends the
 	// requests that outlive the shutdown grace period.
@@ -88,8 +93,8 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 		cfg: cfg, logger: logger, session: session, metrics: m,
 		mcp:          newMCPClient(cfg.MCPServerURL, cfg.MCPAuthToken),
 		gateway:      newGatewayState(m.gateway),
-		gatewayGrace: defaultGatewayGrace,
-		healthAddr:   make(chan string, 1),
+		gatewayGrace: defaultGatewayGrace, requestTimeout: defaultRequestTimeout,
+		healthAddr: make(chan string, 1),
 	}
 	b.baseCtx, b.cancel = context.WithCancel(context.Background())
 	for _, o := range opts {
@@ -218,6 +223,12 @@ func (b *Bot) Close() error {
 		errs = append(errs, b.redis.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// delivery is the context of the Discord calls that deliver the result of
+// the work done under ctx.
+func delivery(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), deliveryTimeout)
 }
 
 // inflight counts the requests being handled, so shutdown can wait for them.

@@ -375,6 +375,21 @@ func TestBot(t *testing.T) {
 
 }
 
+// TestRequestTimeout: work that outlives the request deadline is stopped,
+// and the user is still told.
+func TestRequestTimeout(t *testing.T) {
+	h := startBot(t, nil, func(b *Bot) { b.requestTimeout = 300 * time.Millisecond })
+	h.slash(t, "character create", map[string]any{"name": "Aria"})
+	h.llm.setAnswer(func(chatRequest) (string, time.Duration) { return "late", 800 * time.Millisecond })
+	wantError(t, h.slash(t, "talk", map[string]any{"message": "hello?"}), "That took too long and was stopped; try again.")
+	if err := h.discord.SendMessage(h.discord.UserMessage(h.where(), "hello?", true)); err != nil {
+		t.Fatal(err)
+	}
+	if got := waitMessages(t, h, h.channel, 1); !strings.Contains(got[0].Content, "That took too long") {
+		t.Errorf("mention reply %q, want the timeout explained", got[0].Content)
+	}
+}
+
 // TestGatewayReconnect cuts the gateway connection and keeps it refused:
 // /healthz and /readyz fail, and when the gateway is back the bot resumes
 // its session by itself and answers again.

@@ -37,6 +37,8 @@ func (b *Bot) confirmForget(ctx context.Context, i *discordgo.Interaction) {
 	}
 	var content string
 	n, err := b.mcp.forgetUser(ctx, user.ID)
+	ctx, cancel := delivery(ctx)
+	defer cancel()
 	if err != nil {
 		content = b.explain(ctx, cmdForgetMe, err)
 	} else {

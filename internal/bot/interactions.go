@@ -64,7 +64,7 @@ func (b *Bot) onInteraction(_ *discordgo.Session, ic *discordgo.InteractionCreat
 		return // shutting down
 	}
 	defer done()
-	ctx, cancel := context.WithTimeout(b.baseCtx, requestTimeout)
+	ctx, cancel := context.WithTimeout(b.baseCtx, b.requestTimeout)
 	defer cancel()
 	defer b.recoverPanic(ctx, "interaction")
 	switch ic.Type {
@@ -102,15 +102,17 @@ func (b *Bot) handleCommand(ctx context.Context, i *discordgo.Interaction) {
 	deferred := make(chan error, 1)
 	go func() { deferred <- b.deferResponse(ctx, i, h.ephemeral) }()
 	r, err := h.run(ctx, c)
+	out, cancel := delivery(ctx)
+	defer cancel()
 	if derr := <-deferred; derr != nil {
-		b.discordFailed(ctx, "defer the response", derr)
+		b.discordFailed(out, "defer the response", derr)
 		return
 	}
 	if err != nil {
-		b.failDeferred(ctx, i, h.ephemeral, b.explain(ctx, c.path, err))
+		b.failDeferred(out, i, h.ephemeral, b.explain(out, c.path, err))
 		return
 	}
-	b.finishDeferred(ctx, i, h.ephemeral, r)
+	b.finishDeferred(out, i, h.ephemeral, r)
 }
 
 // parseCall finds the handler of the interaction's command path and checks

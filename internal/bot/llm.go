@@ -87,9 +87,9 @@ func (c *chatClient) attempt(ctx context.Context, body []byte) (_ string, err er
 	start := time.Now()
 	defer func() { c.metrics.observeLLM(time.Since(start), err) }()
 
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	attemptCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(attemptCtx, http.MethodPost, c.endpoint, bytes.NewReader(body))
 	if err != nil {
 		return "", backoff.Permanent(fmt.Errorf("build the request: %w", err))
 	}
@@ -97,7 +97,7 @@ func (c *chatClient) attempt(ctx context.Context, body []byte) (_ string, err er
 	c.authorize(req)
 	resp, err := c.httpClient.Do(req)
 	if err != nil {
-		return "", c.transportError(ctx, err)
+		return "", c.transportError(ctx, attemptCtx, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
@@ -110,8 +110,8 @@ func (c *chatClient) attempt(ctx context.Context, body []byte) (_ string, err er
 	}
 	var parsed chatResponse
 	if err := json.NewDecoder(resp.Body).Decode(&parsed); err != nil {
-		if ctx.Err() != nil { // the body was cut off by the timeout: worth another try
-			return "", c.transportError(ctx, fmt.Errorf("read the response: %w", err))
+		if attemptCtx.Err() != nil { // the body was cut off by a deadline
+			return "", c.transportError(ctx, attemptCtx, fmt.Errorf("read the response: %w", err))
 		}
 		return "", backoff.Permanent(fmt.Errorf("decode the response: %w", err))
 	}
@@ -121,13 +121,18 @@ func (c *chatClient) attempt(ctx context.Context, body []byte) (_ string, err er
 	return parsed.Choices[0].Message.Content, nil
 }
 
-// transportError marks a failure caused by the attempt's deadline as a
-// timeout; it and other network errors are worth another try.
-func (c *chatClient) transportError(ctx context.Context, err error) error {
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+// transportError sorts out a failed attempt: the caller's context ending
+// ends the retries; the attempt's own deadline is an LLM timeout, worth
+// another try like other network errors.
+func (c *chatClient) transportError(ctx, attemptCtx context.Context, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return backoff.Permanent(fmt.Errorf("%w: %w", ctx.Err(), err))
+	case errors.Is(attemptCtx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("%w (LLM_TIMEOUT %s): %w", errLLMTimeout, c.cfg.Timeout, err)
+	default:
+		return err
 	}
-	return err
 }
 
 // ping checks the endpoint answers GET {base}/models, which OpenAI, Ollama,

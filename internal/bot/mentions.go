@@ -25,11 +25,13 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 		return
 	}
 	defer done()
-	ctx, cancel := context.WithTimeout(b.baseCtx, requestTimeout)
+	ctx, cancel := context.WithTimeout(b.baseCtx, b.requestTimeout)
 	defer cancel()
 	defer b.recoverPanic(ctx, "message")
 
 	content := b.answerMessage(ctx, m.Message, botID)
+	ctx, cancelDelivery := delivery(ctx)
+	defer cancelDelivery()
 	chunks := messages(content)
 	for i, chunk := range chunks {
 		send := &discordgo.MessageSend{Content: chunk, AllowedMentions: noMentions()}
@@ -64,7 +66,9 @@ func (b *Bot) answerMessage(ctx context.Context, m *discordgo.Message, botID str
 		ChannelID: m.ChannelID, UserID: m.Author.ID, UserName: displayName(m.Member, m.Author), Message: text,
 	}, sourceMention)
 	if err != nil {
-		return b.explain(ctx, sourceMention, err)
+		out, cancel := delivery(ctx) // ctx may have run out: the log entry must still be written
+		defer cancel()
+		return b.explain(out, sourceMention, err)
 	}
 	return turnText(res, "", "")
 }
