@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -83,6 +84,9 @@ func TestPodTemplatesAreAdmittedAsRestricted(t *testing.T) {
 			Qdrant:   charsimv1.QdrantSpec{External: &charsimv1.ExternalQdrant{URLSecretRef: secret, APIKeySecretRef: &secret}},
 			Redis:    charsimv1.RedisSpec{Mode: charsimv1.RedisExternal, External: &charsimv1.ExternalRedis{URLSecretRef: secret}},
 		},
+		"scheduled-backup": {
+			Backup: &charsimv1.BackupSpec{Schedule: "@daily"},
+		},
 		"openai-no-redis": {
 			Redis: charsimv1.RedisSpec{Mode: charsimv1.RedisDisabled},
 			MCPServer: charsimv1.MCPServerSpec{Embedding: charsimv1.EmbeddingSpec{
@@ -107,6 +111,9 @@ func TestPodTemplatesAreAdmittedAsRestricted(t *testing.T) {
 			templates := podTemplates(t, objs)
 			if len(templates) == 0 {
 				t.Fatal("no pod templates built")
+			}
+			if _, ok := templates["CronJob-"+resources.BackupName(name)]; spec.Backup != nil && !ok {
+				t.Fatalf("no backup CronJob pod template among %d templates", len(templates))
 			}
 			for owner, tmpl := range templates {
 				pod := &corev1.Pod{
@@ -171,6 +178,12 @@ func podTemplates(t *testing.T, objs []resources.Object) map[string]corev1.PodTe
 				t.Fatal(err)
 			}
 			out[key] = d.Spec.Template
+		case "CronJob":
+			var c batchv1.CronJob
+			if err := json.Unmarshal(raw, &c); err != nil {
+				t.Fatal(err)
+			}
+			out[key] = c.Spec.JobTemplate.Spec.Template
 		}
 	}
 	return out
