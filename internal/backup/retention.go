@@ -65,3 +65,13 @@ func Latest(backups []v1alpha1.SimulationBackup, simulation string) (newest, new
 	}
 	return newest, nil
 }
+
+// NewestCompleted returns the newest Completed backup of the simulation, or nil.
+func NewestCompleted(backups []v1alpha1.SimulationBackup, simulation string) *v1alpha1.SimulationBackup {
+	for _, b := range ofSimulation(backups, simulation) {
+		if b.Status.Phase == v1alpha1.BackupCompleted {
+			return b
+		}
+	}
+	return nil
+}

@@ -77,4 +77,10 @@ func TestLatest(t *testing.T) {
 	if n, f := Latest(nil, "tavern"); n != nil || f != nil {
 		t.Errorf("Latest of nothing = %v, %v", n, f)
 	}
+	if c := NewestCompleted(history("C", "C", "F", "R"), "tavern"); c == nil || c.Name != "bb" {
+		t.Errorf("NewestCompleted = %v, want bb", c)
+	}
+	if c := NewestCompleted(history("F"), "tavern"); c != nil {
+		t.Errorf("NewestCompleted without a Completed backup = %v", c)
+	}
 }
