@@ -193,7 +193,15 @@ install_chart() {
   "$HELM" template "$release" "$root/charts/charsim-operator" --namespace "$operator_ns" --include-crds |
     only_kinds CustomResourceDefinition ServiceAccount ClusterRole ClusterRoleBinding Role RoleBinding |
     kc apply --server-side --force-conflicts -f - >/dev/null
-  kc wait --for=condition=Established --timeout=30s crd/charactersimulations.charsim.mojin.dev >/dev/null
+  local crd deadline=$((SECONDS + 30))
+  for crd in $(kc get crd -o name | grep '\.charsim\.mojin\.dev$'); do
+    # Not kubectl wait --for=condition: it fails at once on a CRD created a
+    # moment ago, whose status.conditions is still null.
+    until [[ $(kc get "$crd" -o jsonpath='{.status.conditions[?(@.type=="Established")].status}') == True ]]; do
+      ((SECONDS < deadline)) || die "$crd is not Established after 30s"
+      sleep 0.2
+    done
+  done
 }
 
 apply_sample() {
