@@ -57,8 +57,8 @@ k8s-binaries: ## Build the pinned etcd, kube-apiserver, controllers, kubectl and
 	hack/k8s-binaries.sh >/dev/null
 
 .PHONY: test
-test: manifests generate fmt vet k8s-binaries ## Run every test tier: unit, envtest, stack (PostgreSQL, Redis) and e2e-local.
-	hack/test.sh
+test: manifests generate fmt vet k8s-binaries $(HELM) ## Run every test tier: unit, envtest, stack (PostgreSQL, Redis) and e2e-local.
+	HELM=$(HELM) LDFLAGS="$(LDFLAGS)" hack/test.sh
 
 .PHONY: test-unit
 test-unit: ## Unit tests only (no services, no API server).
@@ -99,6 +99,24 @@ build-installer: manifests generate $(KUSTOMIZE) ## Write dist/install.yaml (CRD
 	mkdir -p dist
 	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
 	$(KUSTOMIZE) build config/default > dist/install.yaml
+
+##@ Demo and end-to-end tests
+
+.PHONY: demo
+demo: $(HELM) ## Local cluster + operator + the sample simulation, until Ready (no cluster, no Docker needed).
+	HELM=$(HELM) LDFLAGS="$(LDFLAGS)" hack/demo.sh up
+
+.PHONY: demo-down
+demo-down: ## Stop the demo's manager and its local cluster.
+	hack/demo.sh down
+
+.PHONY: test-e2e-local
+test-e2e-local: k8s-binaries $(HELM) ## The e2e suite on a fresh local cluster with kwok nodes (part of make test).
+	HELM=$(HELM) LDFLAGS="$(LDFLAGS)" hack/e2e-local.sh
+
+.PHONY: test-e2e-kind
+test-e2e-kind: $(KIND) $(HELM) ## The e2e suite on kind with real images and csi-hostpath snapshots (needs Docker).
+	hack/kind-e2e.sh
 
 ##@ Images
 

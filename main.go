@@ -3,12 +3,17 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
+	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -38,6 +43,7 @@ func init() {
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
 	utilruntime.Must(v1alpha1.AddToScheme(scheme))
 	utilruntime.Must(snapshotv1.AddToScheme(scheme))
+	utilruntime.Must(groupsnapshotv1.AddToScheme(scheme))
 }
 
 func main() {
@@ -67,6 +73,8 @@ func main() {
 		"MCP server image for simulations that do not set spec.mcpServer.image")
 	flag.StringVar(&opts.DiscordBotImage, "discord-bot-image", opts.DiscordBotImage,
 		"Discord bot image for simulations that do not set spec.discordBot.image")
+	flag.StringVar(&opts.OperatorImage, "operator-image", opts.OperatorImage,
+		"image of the scheduled backup Jobs, which run its /charsimctl: the operator's own image")
 	flag.BoolVar(&showVersion, "version", false, "print the version and exit")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
@@ -147,6 +155,13 @@ func run(metrics metricsOptions, probeAddr string, leader leaderElection, opts r
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up CharacterSimulation controller: %w", err)
 	}
+	if err := (&controllers.SimulationBackupReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder(controllers.FieldOwner),
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("set up SimulationBackup controller: %w", err)
+	}
 	if certWatcher != nil {
 		if err := mgr.Add(certWatcher); err != nil {
 			return fmt.Errorf("add metrics certificate watcher: %w", err)
@@ -158,9 +173,21 @@ func run(metrics metricsOptions, probeAddr string, leader leaderElection, opts r
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return fmt.Errorf("add ready check: %w", err)
 	}
+	// Ready only once the informers have synced: a watch the RBAC forbids
+	// then shows as an unready manager instead of a silently idle one.
+	if err := mgr.AddReadyzCheck("informers", func(req *http.Request) error {
+		ctx, cancel := context.WithTimeout(req.Context(), time.Second)
+		defer cancel()
+		if !mgr.GetCache().WaitForCacheSync(ctx) {
+			return errors.New("informer caches have not synced")
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("add informer ready check: %w", err)
+	}
 
 	setupLog.Info("Starting manager", "version", version.Version,
-		"mcpServerImage", opts.MCPServerImage, "discordBotImage", opts.DiscordBotImage)
+		"mcpServerImage", opts.MCPServerImage, "discordBotImage", opts.DiscordBotImage, "operatorImage", opts.OperatorImage)
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		return fmt.Errorf("run manager: %w", err)
 	}

@@ -325,9 +325,16 @@ install_cluster_objects() {
   snapshot_crds="$(cd "$root" && go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)/config/crd"
   log "installing VolumeSnapshot CRDs, nodes, StorageClass and VolumeSnapshotClass"
   kc apply --server-side --force-conflicts -k "$snapshot_crds" >/dev/null
-  kc wait --for=condition=Established --timeout=30s \
-    crd/volumesnapshots.snapshot.storage.k8s.io crd/volumesnapshotclasses.snapshot.storage.k8s.io \
-    crd/volumesnapshotcontents.snapshot.storage.k8s.io >/dev/null
+  # Poll rather than `kubectl wait --for=condition`, which can fail at once
+  # ("accessor error") on a CRD whose status is not written yet.
+  local crd deadline=$((SECONDS + 30))
+  for crd in volumesnapshots volumesnapshotclasses volumesnapshotcontents; do
+    until [[ $(kc get "crd/$crd.snapshot.storage.k8s.io" \
+      -o jsonpath='{.status.conditions[?(@.type=="Established")].status}' 2>/dev/null) == True ]]; do
+      ((SECONDS < deadline)) || die "CRD $crd.snapshot.storage.k8s.io not Established after 30s"
+      sleep 0.2
+    done
+  done
   kc apply --server-side -f "$assets/manifests" >/dev/null
 }
 

@@ -4,6 +4,8 @@
 #   unit + envtest  go test ./... with KUBEBUILDER_ASSETS from hack/k8s-binaries.sh
 #   stack           the same run, with throw-away PostgreSQL and Redis from
 #                   hack/test-services.sh (tests needing them fail without them)
+#   e2e-local       test/e2e on a fresh local cluster (kwok nodes), the operator
+#                   as a local process: hack/e2e-local.sh
 # The services are stopped on exit, whatever happens.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,3 +20,5 @@ trap 'hack/test-services.sh stop' EXIT
 source .local/test-services.env
 
 go test -count=1 -timeout 40m "$@" ./...
+
+hack/e2e-local.sh

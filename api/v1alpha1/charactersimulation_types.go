@@ -382,7 +382,7 @@ type LastBackupStatus struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:shortName=charsim;csim,categories=charsim
+// +kubebuilder:resource:shortName=charsim;csim,categories=charsim-all
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="MCP",type=string,JSONPath=`.status.mcpEndpoint`

@@ -98,7 +98,7 @@ type ComponentSnapshot struct {
 //
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
-// +kubebuilder:resource:shortName=simbackup,categories=charsim
+// +kubebuilder:resource:shortName=simbackup,categories=charsim-all
 // +kubebuilder:printcolumn:name="Simulation",type=string,JSONPath=`.spec.simulationName`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Succeeded")].reason`
