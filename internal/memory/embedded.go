@@ -12,7 +12,8 @@ import (
 // EmbeddedStore is the vector store used when no Qdrant is configured: the
 // vectors are rows of the SQL store (so a memory and its vector are written
 // in one transaction) and an in-memory index loaded at start answers searches
-// by exact cosine similarity.
+// by cosine similarity: candidates are found through compact 7-bit codes and
+// re-scored exactly, so returned similarities are exact (see flatIndex).
 type EmbeddedStore struct {
 	st store.Store
 	// writeMu serialises writers, so the SQL rows and the index see changes
