@@ -17,6 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
@@ -30,6 +32,10 @@ import (
 // FieldOwner is the server-side apply field manager of everything the
 // operator writes.
 const FieldOwner = "charsim-operator"
+
+// MaxConcurrentReconciles is how many simulations the manager reconciles at
+// once.
+const MaxConcurrentReconciles = 1
 
 // conflictRetryDelay is how long to wait before recomputing a status whose
 // write lost an optimistic-concurrency race.
@@ -97,6 +103,7 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 	// One child failing to apply does not hold back the others, nor the
 	// status that reports what is running.
 	var errs []error
+	applied := map[childKey]resources.Object{}
 	for _, obj := range desired {
 		if *obj.GetKind() == "StatefulSet" && replacing[*obj.GetName()] {
 			// Applied again once the old one is gone; its deletion is a watched event.
@@ -108,13 +115,15 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 				r.Recorder.Eventf(sim, nil, corev1.EventTypeWarning, "ApplyFailed", "Reconcile", "%v", err)
 			}
 			errs = append(errs, err)
+			continue
 		}
+		applied[childKey{*obj.GetKind(), *obj.GetName()}] = obj
 	}
 	if err := r.prune(ctx, sim, wantedChildren(sim, desired)); err != nil {
 		errs = append(errs, err)
 	}
 
-	obs, err := r.observe(ctx, sim)
+	obs, err := r.observe(ctx, sim, applied)
 	if err != nil {
 		return ctrl.Result{}, errors.Join(append(errs, err)...)
 	}
@@ -134,6 +143,12 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 // it, and so does any change to a child, status included, because readiness
 // is computed from the children's status, and any change to a Secret the
 // simulation's pods read.
+//
+// The creation of a child does not: only the reconciler creates children,
+// and the reconcile that did has already computed the status from what the
+// API server returned. Waking up again would only repeat every apply as a
+// no-op (about as costly to the API server as the creates themselves). At
+// start-up every simulation is reconciled anyway.
 func (r *CharacterSimulationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.CharacterSimulation{}, secretsReadIndex, secretsRead); err != nil {
 		return fmt.Errorf("index simulations by the Secrets they read: %w", err)
@@ -149,14 +164,24 @@ func (r *CharacterSimulationReconciler) SetupWithManager(mgr ctrl.Manager) error
 
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("charactersimulation").
+		WithOptions(controller.Options{MaxConcurrentReconciles: MaxConcurrentReconciles}).
 		For(&v1alpha1.CharacterSimulation{}, builder.WithPredicates(
 			predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})))
 	for _, k := range childKinds {
 		// Periodic resyncs carry no change; they only cost a reconcile.
-		b = b.Owns(k.object(), builder.WithPredicates(predicate.ResourceVersionChangedPredicate{}))
+		opts := []builder.OwnsOption{builder.WithPredicates(
+			predicate.ResourceVersionChangedPredicate{}, predicate.Funcs{CreateFunc: ignoreCreate})}
+		if k.metadataOnly() {
+			opts = append(opts, builder.OnlyMetadata)
+		}
+		b = b.Owns(k.object(), opts...)
 	}
 	b = b.WatchesRawSource(source.Kind(secrets, newSecretMetadata(),
 		handler.TypedEnqueueRequestsFromMapFunc(r.simulationsReading),
-		predicate.TypedResourceVersionChangedPredicate[*metav1.PartialObjectMetadata]{}))
+		predicate.TypedResourceVersionChangedPredicate[*metav1.PartialObjectMetadata]{},
+		predicate.TypedFuncs[*metav1.PartialObjectMetadata]{CreateFunc: userSecretCreated}))
 	return b.Complete(r)
 }
+
+// ignoreCreate drops the creation events of children (see SetupWithManager).
+func ignoreCreate(event.CreateEvent) bool { return false }

@@ -19,7 +19,7 @@ import (
 // stores and clients (and the Secret is immutable anyway).
 func (r *CharacterSimulationReconciler) ensureSecrets(ctx context.Context, sim *v1alpha1.CharacterSimulation) error {
 	for _, g := range resources.GeneratedSecrets(sim) {
-		err := r.Get(ctx, client.ObjectKey{Namespace: sim.Namespace, Name: g.Name}, &corev1.Secret{})
+		err := r.Get(ctx, client.ObjectKey{Namespace: sim.Namespace, Name: g.Name}, newSecretMetadata())
 		if err == nil {
 			continue
 		}

@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -15,26 +16,55 @@ import (
 	"github.com/mojin/charsim/internal/resources"
 )
 
-// observe reads the simulation's workloads back from the cache.
-func (r *CharacterSimulationReconciler) observe(ctx context.Context, sim *v1alpha1.CharacterSimulation) (resources.Observed, error) {
+// observe reads the simulation's workloads: as the API server returned them
+// to this reconcile's applies, or else (not applied now) from the cache. An
+// applied workload is the newest version there is, so the reconcile that
+// creates the workloads reports them at once rather than "not created yet".
+func (r *CharacterSimulationReconciler) observe(ctx context.Context, sim *v1alpha1.CharacterSimulation, applied map[childKey]resources.Object) (resources.Observed, error) {
+	statefulSet := func(name string) (*appsv1.StatefulSet, error) {
+		return observeOne(ctx, r.Client, applied, "StatefulSet", sim.Namespace, name, &appsv1.StatefulSet{})
+	}
+	deployment := func(name string) (*appsv1.Deployment, error) {
+		return observeOne(ctx, r.Client, applied, "Deployment", sim.Namespace, name, &appsv1.Deployment{})
+	}
 	var obs resources.Observed
 	var err error
-	if obs.Postgres, err = getOptional(ctx, r.Client, sim.Namespace, resources.PostgresName(sim.Name), &appsv1.StatefulSet{}); err != nil {
+	if obs.Postgres, err = statefulSet(resources.PostgresName(sim.Name)); err != nil {
 		return obs, err
 	}
-	if obs.Qdrant, err = getOptional(ctx, r.Client, sim.Namespace, resources.QdrantName(sim.Name), &appsv1.StatefulSet{}); err != nil {
+	if obs.Qdrant, err = statefulSet(resources.QdrantName(sim.Name)); err != nil {
 		return obs, err
 	}
-	if obs.Redis, err = getOptional(ctx, r.Client, sim.Namespace, resources.RedisName(sim.Name), &appsv1.StatefulSet{}); err != nil {
+	if obs.Redis, err = statefulSet(resources.RedisName(sim.Name)); err != nil {
 		return obs, err
 	}
-	if obs.MCPServer, err = getOptional(ctx, r.Client, sim.Namespace, resources.MCPServerName(sim.Name), &appsv1.Deployment{}); err != nil {
+	if obs.MCPServer, err = deployment(resources.MCPServerName(sim.Name)); err != nil {
 		return obs, err
 	}
-	if obs.DiscordBot, err = getOptional(ctx, r.Client, sim.Namespace, resources.DiscordBotName(sim.Name), &appsv1.Deployment{}); err != nil {
+	if obs.DiscordBot, err = deployment(resources.DiscordBotName(sim.Name)); err != nil {
 		return obs, err
 	}
 	return obs, nil
+}
+
+// observeOne is the workload as applied, or from the cache; nil when it does
+// not exist.
+func observeOne[T client.Object](ctx context.Context, c client.Reader, applied map[childKey]resources.Object, kind, namespace, name string, obj T) (T, error) {
+	a, ok := applied[childKey{kind, name}]
+	if !ok {
+		return getOptional(ctx, c, namespace, name, obj)
+	}
+	// An apply configuration holds the API server's response in the JSON
+	// shape of the object itself.
+	var zero T
+	raw, err := json.Marshal(a)
+	if err != nil {
+		return zero, fmt.Errorf("encode applied %s %s: %w", kind, name, err)
+	}
+	if err := json.Unmarshal(raw, obj); err != nil {
+		return zero, fmt.Errorf("decode applied %s %s: %w", kind, name, err)
+	}
+	return obj, nil
 }
 
 // getOptional returns the object, or nil when it does not exist.

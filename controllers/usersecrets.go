@@ -10,6 +10,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -24,7 +25,7 @@ import (
 // Secrets' resourceVersions into it (resources.AnnotationSecretsHash).
 //
 // The versions come from a cache of its own that holds only the metadata of
-// Secrets, stripped to namespace, name and resourceVersion. Of the ways to
+// Secrets, stripped to namespace, name, labels and resourceVersion. Of the ways to
 // watch unlabelled Secrets this one needs the least:
 //   - no new permission: list and watch of Secrets are granted already for
 //     the generated credentials (RBAC cannot grant metadata alone anyway);
@@ -74,15 +75,22 @@ func newSecretMetadataCache(mgr ctrl.Manager) (cache.Cache, error) {
 	return c, nil
 }
 
-// keepSecretIdentity drops everything but what the hash and the index lookup
-// need from a Secret's metadata before it is cached.
+// keepSecretIdentity drops everything but what the hash, the index lookup
+// and userSecretCreated need from a Secret's metadata before it is cached.
 func keepSecretIdentity(in any) (any, error) {
 	m, ok := in.(*metav1.PartialObjectMetadata)
 	if !ok {
 		return in, nil
 	}
-	m.ObjectMeta = metav1.ObjectMeta{Namespace: m.Namespace, Name: m.Name, ResourceVersion: m.ResourceVersion}
+	m.ObjectMeta = metav1.ObjectMeta{Namespace: m.Namespace, Name: m.Name, ResourceVersion: m.ResourceVersion, Labels: m.Labels}
 	return m, nil
+}
+
+// userSecretCreated passes the creation of a Secret the user made (a Secret
+// the pods were waiting for), and drops that of a generated one: the
+// reconcile that created it needs no second run.
+func userSecretCreated(e event.TypedCreateEvent[*metav1.PartialObjectMetadata]) bool {
+	return e.Object.GetLabels()[resources.LabelManagedBy] != resources.ManagedBy
 }
 
 // newSecretMetadata is an empty metadata-only Secret.

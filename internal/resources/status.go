@@ -177,9 +177,9 @@ func condition(typ string, status metav1.ConditionStatus, reason, message string
 	return metav1.Condition{Type: typ, Status: status, Reason: reason, Message: message}
 }
 
-// Transition is a condition whose status changed (or that appeared).
+// Transition is a condition whose status changed.
 type Transition struct {
-	// From is the previous status, empty when the condition is new.
+	// From is the previous status.
 	From metav1.ConditionStatus
 	// To is the condition now.
 	To metav1.Condition
@@ -192,14 +192,13 @@ func (t Transition) Regression() bool {
 }
 
 // Transitions lists the conditions of next whose status differs from prev.
+// A condition that first appears is the initial state, not a change: a new
+// simulation would otherwise report six conditions "changing" at once from
+// nothing to "waiting", which says nothing its status does not.
 func Transitions(prev, next []metav1.Condition) []Transition {
 	var out []Transition
 	for _, c := range next {
-		old := meta.FindStatusCondition(prev, c.Type)
-		switch {
-		case old == nil:
-			out = append(out, Transition{To: c})
-		case old.Status != c.Status:
+		if old := meta.FindStatusCondition(prev, c.Type); old != nil && old.Status != c.Status {
 			out = append(out, Transition{From: old.Status, To: c})
 		}
 	}

@@ -230,6 +230,14 @@ func TestComputeStatusIsStable(t *testing.T) {
 	}
 }
 
+func TestFirstConditionsAreNoTransitions(t *testing.T) {
+	sim := sample()
+	first := ComputeStatus(sim, Observed{}, t0)
+	if tr := Transitions(sim.Status.Conditions, first.Conditions); len(tr) != 0 {
+		t.Errorf("the initial conditions are reported as transitions: %+v", tr)
+	}
+}
+
 func TestComputeStatusTransitions(t *testing.T) {
 	sim := sample()
 	sim.Status = ComputeStatus(sim, allReady(), t0)
@@ -288,7 +296,6 @@ func TestTransitionRegression(t *testing.T) {
 		{from: metav1.ConditionTrue, to: metav1.ConditionFalse, reason: ReasonUnavailable, want: true},
 		{from: metav1.ConditionTrue, to: metav1.ConditionFalse, reason: ReasonSuspended, want: false},
 		{from: metav1.ConditionFalse, to: metav1.ConditionTrue, reason: ReasonReady, want: false},
-		{from: "", to: metav1.ConditionFalse, reason: ReasonCreating, want: false},
 	}
 	for _, tc := range cases {
 		tr := Transition{From: tc.from, To: metav1.Condition{Status: tc.to, Reason: tc.reason}}
