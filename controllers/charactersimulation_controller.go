@@ -56,6 +56,9 @@ type CharacterSimulationReconciler struct {
 	// secretMetadata caches the metadata of every Secret; SetupWithManager
 	// creates it (see usersecrets.go).
 	secretMetadata cache.Cache
+	// apis tells whether the cluster serves group snapshots (see
+	// backup_schedule.go).
+	apis *apiDiscovery
 }
 
 // +kubebuilder:rbac:groups=charsim.mojin.dev,resources=charactersimulations,verbs=get;list;watch
@@ -93,7 +96,11 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 		r.Recorder.Eventf(sim, nil, corev1.EventTypeWarning, "InvalidSpec", "Reconcile", "%v", err)
 		return ctrl.Result{}, reconcile.TerminalError(fmt.Errorf("build desired objects: %w", err))
 	}
-	if err := r.ensureSecrets(ctx, sim); err != nil {
+	restore, err := r.restoreVolumes(ctx, sim)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := r.ensureSecrets(ctx, sim, restore.holdSecrets); err != nil {
 		return ctrl.Result{}, err
 	}
 	replacing, err := r.expandVolumes(ctx, sim)
@@ -107,6 +114,10 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 	for _, obj := range desired {
 		if *obj.GetKind() == "StatefulSet" && replacing[*obj.GetName()] {
 			// Applied again once the old one is gone; its deletion is a watched event.
+			continue
+		}
+		if *obj.GetKind() == "StatefulSet" && restore.hold[*obj.GetName()] {
+			// Its volume must come from the backup first (see restore.go).
 			continue
 		}
 		if err := r.Apply(ctx, obj, client.FieldOwner(FieldOwner), client.ForceOwnership); err != nil {
@@ -124,6 +135,9 @@ func (r *CharacterSimulationReconciler) Reconcile(ctx context.Context, req ctrl.
 	}
 
 	obs, err := r.observe(ctx, sim, applied)
+	if err == nil {
+		obs.Backup, err = r.observeBackup(ctx, sim, applied, restore)
+	}
 	if err != nil {
 		return ctrl.Result{}, errors.Join(append(errs, err)...)
 	}
@@ -180,6 +194,9 @@ func (r *CharacterSimulationReconciler) SetupWithManager(mgr ctrl.Manager) error
 		handler.TypedEnqueueRequestsFromMapFunc(r.simulationsReading),
 		predicate.TypedResourceVersionChangedPredicate[*metav1.PartialObjectMetadata]{},
 		predicate.TypedFuncs[*metav1.PartialObjectMetadata]{CreateFunc: userSecretCreated}))
+	if b, err = r.setupBackups(mgr, b); err != nil {
+		return err
+	}
 	return b.Complete(r)
 }
 

@@ -1,10 +1,14 @@
 package controllers
 
 import (
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -54,6 +58,9 @@ var childKinds = []childKind{
 	{"Secret", func() client.Object { return &corev1.Secret{} }, metadataList(corev1.SchemeGroupVersion, "Secret")},
 	{"NetworkPolicy", func() client.Object { return &networkingv1.NetworkPolicy{} }, metadataList(networkingv1.SchemeGroupVersion, "NetworkPolicy")},
 	{"PodDisruptionBudget", func() client.Object { return &policyv1.PodDisruptionBudget{} }, metadataList(policyv1.SchemeGroupVersion, "PodDisruptionBudget")},
+	{"CronJob", func() client.Object { return &batchv1.CronJob{} }, metadataList(batchv1.SchemeGroupVersion, "CronJob")},
+	{"Role", func() client.Object { return &rbacv1.Role{} }, metadataList(rbacv1.SchemeGroupVersion, "Role")},
+	{"RoleBinding", func() client.Object { return &rbacv1.RoleBinding{} }, metadataList(rbacv1.SchemeGroupVersion, "RoleBinding")},
 }
 
 // CacheOptions restricts the manager's cache of child kinds to objects the
@@ -65,6 +72,9 @@ func CacheOptions() cache.Options {
 	for _, k := range childKinds {
 		byObject[k.object()] = cache.ByObject{Label: managed}
 	}
+	// The backups' snapshots, watched by the SimulationBackup controller.
+	byObject[&snapshotv1.VolumeSnapshot{}] = cache.ByObject{Label: managed}
+	byObject[&groupsnapshotv1.VolumeGroupSnapshot{}] = cache.ByObject{Label: managed}
 	return cache.Options{
 		ByObject: byObject,
 		// Server-side apply computes field ownership on the server; the

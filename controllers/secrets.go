@@ -15,10 +15,14 @@ import (
 )
 
 // ensureSecrets creates each generated credential Secret that does not exist
-// yet. An existing one is never updated: its value is already in use by the
-// stores and clients (and the Secret is immutable anyway).
-func (r *CharacterSimulationReconciler) ensureSecrets(ctx context.Context, sim *v1alpha1.CharacterSimulation) error {
+// yet, except those held back (a restore brings them). An existing one is
+// never updated: its value is already in use by the stores and clients (and
+// the Secret is immutable anyway).
+func (r *CharacterSimulationReconciler) ensureSecrets(ctx context.Context, sim *v1alpha1.CharacterSimulation, hold map[string]bool) error {
 	for _, g := range resources.GeneratedSecrets(sim) {
+		if hold[g.Name] {
+			continue
+		}
 		err := r.Get(ctx, client.ObjectKey{Namespace: sim.Namespace, Name: g.Name}, newSecretMetadata())
 		if err == nil {
 			continue

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	groupsnapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumegroupsnapshot/v1"
+	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -44,6 +46,7 @@ var (
 var testOptions = resources.Options{
 	MCPServerImage:  "registry.test/charsim-mcp-server:v1",
 	DiscordBotImage: "registry.test/charsim-discord-bot:v1",
+	OperatorImage:   "registry.test/charsim-operator:v1",
 }
 
 // TestMain starts a real kube-apiserver and etcd with the CRDs installed. A
@@ -59,7 +62,7 @@ func TestMain(m *testing.M) {
 
 func runSuite(m *testing.M) int {
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, snapshotv1.AddToScheme, groupsnapshotv1.AddToScheme} {
 		if err := add(testScheme); err != nil {
 			fmt.Fprintln(os.Stderr, "scheme:", err)
 			return 1
@@ -112,6 +115,13 @@ func startManager(t *testing.T) (*CharacterSimulationReconciler, func()) {
 	}
 	if err := r.SetupWithManager(mgr); err != nil {
 		t.Fatalf("setup: %v", err)
+	}
+	if err := (&SimulationBackupReconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorder(FieldOwner),
+	}).SetupWithManager(mgr); err != nil {
+		t.Fatalf("setup backups: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

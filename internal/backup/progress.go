@@ -27,6 +27,7 @@ const (
 	ReasonSimulationNotFound        = "SimulationNotFound"
 	ReasonNoVolumes                 = "NoVolumes"
 	ReasonVolumeNotFound            = "VolumeNotFound"
+	ReasonCredentialsNotFound       = "CredentialsNotFound"
 	ReasonSnapshotNameTaken         = "SnapshotNameTaken"
 	ReasonSnapshotAPIUnavailable    = "VolumeSnapshotUnsupported"
 	ReasonGroupSnapshotsUnsupported = "VolumeGroupSnapshotUnsupported"

@@ -138,3 +138,23 @@ func restorableSize(recorded *resource.Quantity, snap *snapshotv1.VolumeSnapshot
 	}
 	return recorded
 }
+
+// CredentialsCopy is the backup's copy of the PostgreSQL password: a
+// restored database accepts only the password it had (see
+// resources.BackupCredentialsName). The backup owns it, so it goes with the
+// backup. It carries no simulation label: it is no child of the simulation.
+func CredentialsCopy(b *v1alpha1.SimulationBackup, sim *v1alpha1.CharacterSimulation, password []byte) *corev1.Secret {
+	labels := Labels(b, sim, resources.ComponentPostgres)
+	delete(labels, resources.LabelSimulation)
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:            resources.BackupCredentialsName(b.Name),
+			Namespace:       b.Namespace,
+			Labels:          labels,
+			OwnerReferences: []metav1.OwnerReference{ownerReference(b)},
+		},
+		Type:      corev1.SecretTypeOpaque,
+		Immutable: ptr.To(true),
+		Data:      map[string][]byte{resources.KeyPassword: password},
+	}
+}

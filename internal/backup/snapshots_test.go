@@ -90,3 +90,17 @@ func TestVolumeGroupSnapshotSelectsTheStoreClaims(t *testing.T) {
 		t.Errorf("selector %s matches non-store objects", selector)
 	}
 }
+
+func TestCredentialsCopy(t *testing.T) {
+	sim, b := testSimulation(), testBackup()
+	s := CredentialsCopy(b, sim, []byte("pw"))
+	if s.Name != "tavern-x1y2z-postgres-credentials" || string(s.Data[resources.KeyPassword]) != "pw" || !ptr.Deref(s.Immutable, false) {
+		t.Errorf("copy = %+v", s)
+	}
+	if _, ok := s.Labels[resources.LabelSimulation]; ok || s.Labels[LabelBackup] != b.Name {
+		t.Errorf("labels %v: want the backup's, not the simulation's (it is no child of it)", s.Labels)
+	}
+	if len(s.OwnerReferences) != 1 || s.OwnerReferences[0].UID != b.UID {
+		t.Errorf("owners %+v, want the backup", s.OwnerReferences)
+	}
+}

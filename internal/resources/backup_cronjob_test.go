@@ -152,7 +152,6 @@ func TestNoBackupObjectsWithoutASchedulableBackup(t *testing.T) {
 }
 
 func TestBackupScheduledCondition(t *testing.T) {
-	cronJob := &batchv1.CronJob{ObjectMeta: metav1.ObjectMeta{Name: "tavern-backup"}}
 	cases := []struct {
 		name       string
 		sim        *v1alpha1.CharacterSimulation
@@ -161,13 +160,13 @@ func TestBackupScheduledCondition(t *testing.T) {
 		wantReason string
 	}{
 		{"no backup", sample(), BackupObservation{}, "", ""},
-		{"scheduled", withBackup(sample()), BackupObservation{CronJob: cronJob}, metav1.ConditionTrue, ReasonScheduled},
+		{"scheduled", withBackup(sample()), BackupObservation{CronJobExists: true}, metav1.ConditionTrue, ReasonScheduled},
 		{"cronjob not created yet", withBackup(sample()), BackupObservation{}, metav1.ConditionFalse, ReasonCreating},
 		{"suspended", func() *v1alpha1.CharacterSimulation {
 			s := withBackup(sample())
 			s.Spec.Backup.Suspend = true
 			return s
-		}(), BackupObservation{CronJob: cronJob}, metav1.ConditionFalse, ReasonSuspended},
+		}(), BackupObservation{CronJobExists: true}, metav1.ConditionFalse, ReasonSuspended},
 		{"reversed range", func() *v1alpha1.CharacterSimulation {
 			s := withBackup(sample())
 			s.Spec.Backup.Schedule = "0 5-1 * * *"
@@ -178,12 +177,12 @@ func TestBackupScheduledCondition(t *testing.T) {
 			s := withBackup(sample())
 			s.Spec.Backup.Method = v1alpha1.BackupMethodVolumeGroupSnapshot
 			return s
-		}(), BackupObservation{CronJob: cronJob}, metav1.ConditionFalse, ReasonVolumeGroupSnapshotUnsupported},
+		}(), BackupObservation{CronJobExists: true}, metav1.ConditionFalse, ReasonVolumeGroupSnapshotUnsupported},
 		{"group snapshots served", func() *v1alpha1.CharacterSimulation {
 			s := withBackup(sample())
 			s.Spec.Backup.Method = v1alpha1.BackupMethodVolumeGroupSnapshot
 			return s
-		}(), BackupObservation{CronJob: cronJob, GroupSnapshotsServed: true}, metav1.ConditionTrue, ReasonScheduled},
+		}(), BackupObservation{CronJobExists: true, GroupSnapshotsServed: true}, metav1.ConditionTrue, ReasonScheduled},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

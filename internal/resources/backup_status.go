@@ -3,7 +3,6 @@ package resources
 import (
 	"fmt"
 
-	batchv1 "k8s.io/api/batch/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -21,8 +20,8 @@ const (
 // BackupObservation is what the reconciler found about the simulation's
 // backups and restore.
 type BackupObservation struct {
-	// CronJob is the backup CronJob; nil when not found.
-	CronJob *batchv1.CronJob
+	// CronJobExists reports whether the backup CronJob exists.
+	CronJobExists bool
 	// GroupSnapshotsServed reports whether the cluster serves the
 	// VolumeGroupSnapshot API; only looked up for method VolumeGroupSnapshot.
 	GroupSnapshotsServed bool
@@ -67,13 +66,13 @@ func backupScheduledCondition(sim *v1alpha1.CharacterSimulation, obs BackupObser
 		c = condition(typ, metav1.ConditionFalse, ReasonVolumeGroupSnapshotUnsupported,
 			"spec.backup.method is VolumeGroupSnapshot but the cluster does not serve groupsnapshot.storage.k8s.io/v1: "+
 				"install the CSI group snapshot CRDs and controller, or use method VolumeSnapshot")
-	case obs.CronJob == nil:
+	case !obs.CronJobExists:
 		c = condition(typ, metav1.ConditionFalse, ReasonCreating, "CronJob "+BackupName(sim.Name)+" not created yet")
 	case b.Suspend:
-		c = condition(typ, metav1.ConditionFalse, ReasonSuspended, "spec.backup.suspend is true: CronJob "+obs.CronJob.Name+" is suspended")
+		c = condition(typ, metav1.ConditionFalse, ReasonSuspended, "spec.backup.suspend is true: CronJob "+BackupName(sim.Name)+" is suspended")
 	default:
 		c = condition(typ, metav1.ConditionTrue, ReasonScheduled,
-			fmt.Sprintf("CronJob %s backs up on schedule %q", obs.CronJob.Name, b.Schedule))
+			fmt.Sprintf("CronJob %s backs up on schedule %q", BackupName(sim.Name), b.Schedule))
 	}
 	return &c
 }

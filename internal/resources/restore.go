@@ -1,7 +1,9 @@
 package resources
 
 import (
+	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
@@ -30,7 +32,16 @@ const (
 	ReasonSnapshotNotReady   = "SnapshotNotReady"
 	ReasonVolumeTooSmall     = "VolumeTooSmall"
 	ReasonVolumeConflict     = "VolumeConflict"
+	ReasonCredentialsMissing = "CredentialsMissing"
+	ReasonCredentialsDiffer  = "CredentialsConflict"
 )
+
+// BackupCredentialsName names a backup's copy of the PostgreSQL password.
+// PostgreSQL keeps its users' passwords in its data, so a restored database
+// only accepts the password it had: the restore gives it to the new
+// simulation. Qdrant's API key and Redis' password are configuration, not
+// data, and are generated anew.
+func BackupCredentialsName(backup string) string { return backup + "-postgres-credentials" }
 
 // RestoreInput is what the reconciler read for a simulation with
 // spec.restore.
@@ -43,12 +54,21 @@ type RestoreInput struct {
 	// Snapshots are the VolumeSnapshots the backup names, by name; a
 	// missing entry means the snapshot does not exist.
 	Snapshots map[string]*snapshotv1.VolumeSnapshot
+	// BackupCredentials is the backup's copy of the PostgreSQL password
+	// (BackupCredentialsName); nil when it has none.
+	BackupCredentials *corev1.Secret
+	// Credentials is the simulation's PostgreSQL credentials Secret; nil
+	// when it does not exist yet.
+	Credentials *corev1.Secret
 }
 
 // RestorePlan is what the reconciler does before applying the stores.
 type RestorePlan struct {
 	// Create are the claims to create from the backup's snapshots.
 	Create []*corev1.PersistentVolumeClaim
+	// Secrets are the credentials to create before the claims and before
+	// any credentials are generated: the restored database's password.
+	Secrets []*corev1.Secret
 	// Hold are the StatefulSets that must not be applied: their claim is
 	// neither restored nor about to be, and a StatefulSet would create it
 	// empty.
@@ -103,8 +123,10 @@ func PlanRestore(sim *v1alpha1.CharacterSimulation, in RestoreInput) RestorePlan
 	if len(missing) > 0 {
 		claims, more := restoreClaims(sim, missing, in)
 		problems = append(problems, more...)
+		secrets, more := restoreCredentials(sim, missing, in)
+		problems = append(problems, more...)
 		if len(problems) == 0 {
-			plan.Create = claims
+			plan.Create, plan.Secrets = claims, secrets
 			for _, v := range missing {
 				restored = append(restored, v.Component)
 			}
@@ -176,6 +198,34 @@ func restoreClaims(sim *v1alpha1.CharacterSimulation, missing []DataVolume, in R
 		claims = append(claims, RestoreClaim(sim, v, b.Name, snap.Name))
 	}
 	return claims, problems
+}
+
+// restoreCredentials gives a restored PostgreSQL the password its data
+// expects: the backup's copy, unless the simulation's credentials exist
+// already (made by the user, or by an earlier restore) with that password.
+func restoreCredentials(sim *v1alpha1.CharacterSimulation, missing []DataVolume, in RestoreInput) ([]*corev1.Secret, []restoreProblem) {
+	if in.Backup == nil || !slices.ContainsFunc(missing, func(v DataVolume) bool { return v.Component == ComponentPostgres }) {
+		return nil, nil
+	}
+	name := PostgresCredentialsName(sim.Name)
+	if in.BackupCredentials == nil {
+		if in.Credentials != nil {
+			return nil, nil // the user's own: they know the password
+		}
+		return nil, []restoreProblem{{ReasonCredentialsMissing, fmt.Sprintf(
+			"backup %s holds no copy of the PostgreSQL password (Secret %s): create Secret %s with the original database's password (keys %s, %s, %s, %s) before the restore can go ahead",
+			in.Backup.Name, BackupCredentialsName(in.Backup.Name), name, KeyUsername, KeyPassword, KeyDatabase, KeyURL)}}
+	}
+	password := in.BackupCredentials.Data[KeyPassword]
+	if in.Credentials == nil {
+		return []*corev1.Secret{PostgresCredentials(sim, string(password))}, nil
+	}
+	if !bytes.Equal(in.Credentials.Data[KeyPassword], password) {
+		return nil, []restoreProblem{{ReasonCredentialsDiffer, fmt.Sprintf(
+			"Secret %s exists with a password other than the one the database of backup %s expects (left by an earlier simulation named %s?): delete it, and the restore creates it from the backup",
+			name, in.Backup.Name, sim.Name)}}
+	}
+	return nil, nil
 }
 
 // backupSnapshot is the backup's record of one component's snapshot.

@@ -20,6 +20,12 @@ func restoring() *v1alpha1.CharacterSimulation {
 	return sim
 }
 
+// backupCredentials is the backup's copy of the original database's password.
+var backupCredentials = &corev1.Secret{
+	ObjectMeta: metav1.ObjectMeta{Name: "old-abc12-postgres-credentials", Namespace: "stories"},
+	Data:       map[string][]byte{KeyPassword: []byte("original-password")},
+}
+
 // completedBackup has a ready snapshot of each store, each needing size.
 func completedBackup(size string) (*v1alpha1.SimulationBackup, map[string]*snapshotv1.VolumeSnapshot) {
 	b := &v1alpha1.SimulationBackup{
@@ -46,12 +52,21 @@ func TestPlanRestoreCreatesEveryClaimFromItsSnapshot(t *testing.T) {
 	sim := restoring()
 	sim.Spec.Postgres.Storage = &v1alpha1.StorageSpec{StorageClassName: ptr.To("fast")}
 	b, snaps := completedBackup("1Gi")
-	plan := PlanRestore(sim, RestoreInput{Claims: map[string]*corev1.PersistentVolumeClaim{}, Backup: b, Snapshots: snaps})
+	plan := PlanRestore(sim, RestoreInput{Claims: map[string]*corev1.PersistentVolumeClaim{}, Backup: b, Snapshots: snaps, BackupCredentials: backupCredentials})
 	if plan.Condition.Status != metav1.ConditionTrue || plan.Condition.Reason != ReasonRestored || len(plan.Hold) != 0 {
 		t.Fatalf("plan condition %+v hold %v, want Restored and nothing held", plan.Condition, plan.Hold)
 	}
 	if len(plan.Create) != 3 {
 		t.Fatalf("plan creates %d claims, want 3", len(plan.Create))
+	}
+	// The restored database only accepts its own password, under the new name.
+	if len(plan.Secrets) != 1 || plan.Secrets[0].Name != "tavern-postgres-credentials" ||
+		string(plan.Secrets[0].Data[KeyPassword]) != "original-password" ||
+		!strings.Contains(string(plan.Secrets[0].Data[KeyURL]), ":original-password@tavern-postgres.stories.svc:") {
+		t.Errorf("plan secrets = %+v, want tavern-postgres-credentials with the backup's password", plan.Secrets)
+	}
+	if strings.Contains(plan.Condition.Message, "original-password") {
+		t.Error("the password leaked into the condition")
 	}
 	wantSize := map[string]string{"data-tavern-postgres-0": "10Gi", "data-tavern-qdrant-0": "20Gi", "data-tavern-redis-0": "1Gi"}
 	for _, claim := range plan.Create {
@@ -84,7 +99,7 @@ func TestPlanRestoreCreatesEveryClaimFromItsSnapshot(t *testing.T) {
 		t.Error("NeedsBackup with every claim restored")
 	}
 	done := PlanRestore(sim, RestoreInput{Claims: claims})
-	if len(done.Create) != 0 || len(done.Hold) != 0 || done.Condition != plan.Condition {
+	if len(done.Create) != 0 || len(done.Secrets) != 0 || len(done.Hold) != 0 || done.Condition != plan.Condition {
 		t.Errorf("after the restore: %+v, want nothing to do and the same condition %+v", done, plan.Condition)
 	}
 }
@@ -110,6 +125,7 @@ func TestPlanRestoreRefuses(t *testing.T) {
 	}
 	grown["old-abc12-redis"].Status.RestoreSize = ptr.To(resource.MustParse("2Gi"))
 	leftover := map[string]*corev1.PersistentVolumeClaim{"data-tavern-qdrant-0": {ObjectMeta: metav1.ObjectMeta{Name: "data-tavern-qdrant-0"}}}
+	otherPassword := PostgresCredentials(restoring(), "another-password")
 
 	cases := []struct {
 		name        string
@@ -126,10 +142,15 @@ func TestPlanRestoreRefuses(t *testing.T) {
 		{"snapshot not ready", RestoreInput{Backup: b, Snapshots: notReady}, ReasonSnapshotNotReady, "old-abc12-redis", []string{"postgres", "qdrant", "redis"}},
 		{"recorded size too big", RestoreInput{Backup: big, Snapshots: bigSnaps}, ReasonVolumeTooSmall, "spec.postgres.storage.size 10Gi is smaller than VolumeSnapshot old-abc12-postgres (15Gi)", []string{"postgres", "qdrant", "redis"}},
 		{"restoreSize too big", RestoreInput{Backup: b, Snapshots: grown}, ReasonVolumeTooSmall, "spec.redis.storage.size 1Gi is smaller than VolumeSnapshot old-abc12-redis (2Gi): set it to at least 2Gi", []string{"postgres", "qdrant", "redis"}},
-		{"leftover claim", RestoreInput{Claims: leftover, Backup: b, Snapshots: snaps}, ReasonVolumeConflict, "volume claim data-tavern-qdrant-0 already exists and was not restored from backup old-abc12", []string{"postgres", "qdrant", "redis"}},
+		{"leftover claim", RestoreInput{Claims: leftover, Backup: b, Snapshots: snaps, BackupCredentials: backupCredentials}, ReasonVolumeConflict, "volume claim data-tavern-qdrant-0 already exists and was not restored from backup old-abc12", []string{"postgres", "qdrant", "redis"}},
+		{"no copy of the password", RestoreInput{Backup: b, Snapshots: snaps}, ReasonCredentialsMissing, "backup old-abc12 holds no copy of the PostgreSQL password", []string{"postgres", "qdrant", "redis"}},
+		{"leftover credentials", RestoreInput{Backup: b, Snapshots: snaps, BackupCredentials: backupCredentials, Credentials: otherPassword}, ReasonCredentialsDiffer, "Secret tavern-postgres-credentials exists with a password other than the one the database of backup old-abc12 expects", []string{"postgres", "qdrant", "redis"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.in.BackupCredentials == nil && tc.wantReason != ReasonCredentialsMissing {
+				tc.in.BackupCredentials = backupCredentials
+			}
 			if tc.in.Claims == nil {
 				tc.in.Claims = map[string]*corev1.PersistentVolumeClaim{}
 			}
@@ -138,8 +159,11 @@ func TestPlanRestoreRefuses(t *testing.T) {
 			if c.Type != v1alpha1.ConditionRestored || c.Status != metav1.ConditionFalse || c.Reason != tc.wantReason || !strings.Contains(c.Message, tc.wantMessage) {
 				t.Errorf("condition %s %s/%s %q, want Restored False/%s containing %q", c.Type, c.Status, c.Reason, c.Message, tc.wantReason, tc.wantMessage)
 			}
-			if len(plan.Create) != 0 {
-				t.Errorf("plan creates %d claims; a refused restore creates none", len(plan.Create))
+			if len(plan.Create) != 0 || len(plan.Secrets) != 0 {
+				t.Errorf("plan creates %d claims and %d Secrets; a refused restore creates none", len(plan.Create), len(plan.Secrets))
+			}
+			if strings.Contains(c.Message, "password\"") || strings.Contains(c.Message, "original-password") || strings.Contains(c.Message, "another-password") {
+				t.Errorf("a password leaked into the condition: %q", c.Message)
 			}
 			for _, component := range tc.wantHold {
 				if !plan.Hold["tavern-"+component] {
@@ -150,5 +174,19 @@ func TestPlanRestoreRefuses(t *testing.T) {
 				t.Errorf("held %v, want %v", plan.Hold, tc.wantHold)
 			}
 		})
+	}
+}
+
+func TestPlanRestoreUsesTheUsersOwnCredentials(t *testing.T) {
+	b, snaps := completedBackup("1Gi")
+	own := PostgresCredentials(restoring(), "chosen-by-the-user")
+	plan := PlanRestore(restoring(), RestoreInput{Claims: map[string]*corev1.PersistentVolumeClaim{}, Backup: b, Snapshots: snaps, Credentials: own})
+	if plan.Condition.Status != metav1.ConditionTrue || len(plan.Secrets) != 0 || len(plan.Create) != 3 {
+		t.Errorf("a backup without a password copy and the user's own credentials: %+v", plan)
+	}
+	same := PostgresCredentials(restoring(), "original-password")
+	plan = PlanRestore(restoring(), RestoreInput{Claims: map[string]*corev1.PersistentVolumeClaim{}, Backup: b, Snapshots: snaps, BackupCredentials: backupCredentials, Credentials: same})
+	if plan.Condition.Status != metav1.ConditionTrue || len(plan.Secrets) != 0 {
+		t.Errorf("credentials already holding the backup's password: %+v", plan)
 	}
 }

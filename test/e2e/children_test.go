@@ -31,6 +31,9 @@ var labelledKinds = []schema.GroupVersionKind{
 	{Version: "v1", Kind: "Secret"},
 	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"},
 	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
+	{Group: "batch", Version: "v1", Kind: "CronJob"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "RoleBinding"},
 }
 
 // object is one labelled object, by metadata.

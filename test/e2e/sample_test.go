@@ -43,13 +43,17 @@ func loadSample(t *testing.T) *v1alpha1.CharacterSimulation {
 }
 
 // createSample creates the sample simulation under the given name, with the
-// Discord token Secret it references. Without a real token, only simulated
-// pods can run the bot, so elsewhere the bot is left out.
-func createSample(t *testing.T, namespace, name string) *v1alpha1.CharacterSimulation {
+// Discord token Secret it references, after applying the changes, if any.
+// Without a real token, only simulated pods can run the bot, so elsewhere
+// the bot is left out.
+func createSample(t *testing.T, namespace, name string, changes ...func(*v1alpha1.CharacterSimulation)) *v1alpha1.CharacterSimulation {
 	t.Helper()
 	ctx := t.Context()
 	sim := loadSample(t)
 	sim.Namespace, sim.Name = namespace, name
+	for _, change := range changes {
+		change(sim)
+	}
 	token := suite.discordToken
 	if token == "" {
 		token = dummyDiscordToken
