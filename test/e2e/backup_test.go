@@ -259,6 +259,18 @@ func (b *backupRun) restores(t *testing.T) {
 			t.Errorf("claim %s: dataSource %+v, %s; want Bound from VolumeSnapshot %s", name, ds, claim.Status.Phase, rec.VolumeSnapshotName)
 		}
 	}
+	// The restored database accepts only its old password.
+	passwords := map[string]string{}
+	for _, name := range []string{b.key.Name, key.Name} {
+		secret := &corev1.Secret{}
+		if err := suite.client.Get(t.Context(), client.ObjectKey{Namespace: key.Namespace, Name: resources.PostgresCredentialsName(name)}, secret); err != nil {
+			t.Fatalf("get the PostgreSQL credentials of %s: %v", name, err)
+		}
+		passwords[name] = string(secret.Data[resources.KeyPassword])
+	}
+	if passwords[key.Name] == "" || passwords[key.Name] != passwords[b.key.Name] {
+		t.Error("the restored simulation's PostgreSQL password is not the original's")
+	}
 	assertExactlyExpectedChildren(t, sim)
 }
 
