@@ -159,7 +159,10 @@ func (m *managerProcess) usage() (usage, error) {
 	return usage{peakRSS: status.VmHWM, rss: status.VmRSS, cpuSeconds: stat.CPUTime()}, nil
 }
 
-// reconcileTotals are the manager's reconciles so far and the seconds they
+// simulationController names the CharacterSimulation controller in metrics.
+const simulationController = "charactersimulation"
+
+// reconcileTotals are the manager's CharacterSimulation reconciles so far and the seconds they
 // took, from controller-runtime's own metrics.
 type reconcileTotals struct {
 	count, seconds float64
@@ -190,8 +193,12 @@ func (m *managerProcess) reconciles(ctx context.Context) (reconcileTotals, error
 	}
 	if f, ok := families["controller_runtime_reconcile_time_seconds"]; ok {
 		for _, metric := range f.GetMetric() {
-			totals.count += float64(metric.GetHistogram().GetSampleCount())
-			totals.seconds += metric.GetHistogram().GetSampleSum()
+			for _, label := range metric.GetLabel() {
+				if label.GetName() == "controller" && label.GetValue() == simulationController {
+					totals.count += float64(metric.GetHistogram().GetSampleCount())
+					totals.seconds += metric.GetHistogram().GetSampleSum()
+				}
+			}
 		}
 	}
 	return totals, nil

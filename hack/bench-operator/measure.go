@@ -26,6 +26,7 @@ type figures struct {
 	n                int
 	childrenPerSim   int
 	managerSeconds   float64
+	createSeconds    float64 // creating the CRs, while the manager already works
 	baselineSeconds  float64
 	baselineWrites   writeCounts
 	converge         writeCounts
@@ -95,6 +96,7 @@ func measureManager(ctx context.Context, opts options, binary string, f *figures
 	if err != nil {
 		return err
 	}
+	f.createSeconds = time.Since(start).Seconds()
 	if err := expectChildren(w, sims, f); err != nil {
 		return err
 	}

@@ -42,6 +42,7 @@ func report(out io.Writer, results []figures, load string) error {
 	}
 	row("", func(f figures) string { return fmt.Sprintf("N=%d", f.n) })
 	row("seconds until every child exists: manager", func(f figures) string { return fmt.Sprintf("%.2f", f.managerSeconds) })
+	row("  creating the CRs (overlaps the above)", func(f figures) string { return fmt.Sprintf("%.2f", f.createSeconds) })
 	row("  baseline (same writes, direct)", func(f figures) string { return fmt.Sprintf("%.2f", f.baselineSeconds) })
 	row(fmt.Sprintf("  ratio (target ≤ %.1f)", targetRatio), func(f figures) string { return fmt.Sprintf("%.2f", f.ratio()) })
 	row("write requests per CR until quiet", func(f figures) string { return perCR(f.converge.total())(f) })
