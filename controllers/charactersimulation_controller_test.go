@@ -647,10 +647,15 @@ func TestInvalidURLIsReported(t *testing.T) {
 	sim := newSimulation(ns, "broken")
 	sim.Spec.DiscordBot.LLM.BaseURL = "http://llm:99999/v1"
 	create(t, sim)
-	_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(sim)})
-	if err == nil || !strings.Contains(err.Error(), "spec.discordBot.llm.baseURL") {
-		t.Fatalf("reconcile error = %v, want one naming spec.discordBot.llm.baseURL", err)
-	}
+	// Until the manager's cache has seen the new simulation, Reconcile finds
+	// nothing and returns no error; poll until it reconciles the real object.
+	eventually(t, "reconcile error naming the field", func() error {
+		_, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(sim)})
+		if err == nil || !strings.Contains(err.Error(), "spec.discordBot.llm.baseURL") {
+			return fmt.Errorf("reconcile error = %v, want one naming spec.discordBot.llm.baseURL", err)
+		}
+		return nil
+	})
 	eventually(t, "InvalidSpec event", func() error {
 		for _, e := range listEvents(t, ns) {
 			if e.Type == corev1.EventTypeWarning && e.Reason == "InvalidSpec" && strings.Contains(e.Note, "spec.discordBot.llm.baseURL") {

@@ -74,6 +74,7 @@ func TestChartInstallsWithDefaultValues(t *testing.T) {
 		"--metrics-bind-address=:8443",
 		"--mcp-server-image=ghcr.io/mojin/charsim-mcp-server:"+version,
 		"--discord-bot-image=ghcr.io/mojin/charsim-discord-bot:"+version,
+		"--operator-image=ghcr.io/mojin/charsim-operator:"+version,
 	)
 	assertProbesOnPort(t, manager, 8081)
 	for _, kind := range []string{"ServiceMonitor", "NetworkPolicy"} {
@@ -117,6 +118,8 @@ func TestChartInstallsWithCustomValues(t *testing.T) {
 		// Without its own tag the MCP server image takes the operator's.
 		"--mcp-server-image=registry.example.com/charsim/mcp-server:1.2.3",
 		"--discord-bot-image=registry.example.com/charsim/discord-bot:9.9.9",
+		// The backup Jobs run the operator's own image.
+		"--operator-image=registry.example.com/charsim/operator:1.2.3",
 		"--zap-log-level=debug",
 	)
 	assertProbesOnPort(t, manager, 9081)
@@ -348,6 +351,7 @@ func TestChartInstallsWithOptionalPartsOff(t *testing.T) {
 		"--metrics-bind-address=0",
 		"--mcp-server-image=ghcr.io/mojin/charsim-mcp-server:"+version,
 		"--discord-bot-image=ghcr.io/mojin/charsim-discord-bot:"+version,
+		"--operator-image=ghcr.io/mojin/charsim-operator:"+version,
 	)
 	for _, p := range manager.Ports {
 		if p.Name == "metrics" {

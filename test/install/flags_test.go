@@ -16,7 +16,9 @@ import (
 // a tag of their own), while a kustomize install runs the images the
 // manager's own build names (`charsim-mcp-server:<version>`), which a
 // hard-coded tag in config/manager would only let go stale.
-var chartOnlyFlags = []string{"--discord-bot-image", "--mcp-server-image"}
+// The backup CronJobs run the operator's own image (--operator-image) for the
+// same reason.
+var chartOnlyFlags = []string{"--discord-bot-image", "--mcp-server-image", "--operator-image"}
 
 // managerFlags returns the sorted flag names (without values) of the manager
 // container of the one Deployment in objects.
