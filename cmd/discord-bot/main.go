@@ -16,6 +16,7 @@ import (
 	"syscall"
 
 	"github.com/mojin/charsim/internal/bot"
+	"github.com/mojin/charsim/internal/healthcheck"
 	"github.com/mojin/charsim/internal/version"
 )
 
@@ -37,6 +38,13 @@ func run(args []string, lookup func(string) (string, bool), stdout, stderr io.Wr
 	if cfg.ShowVersion {
 		_, err := fmt.Fprintln(stdout, version.Version)
 		return err
+	}
+	if cfg.HealthCheck {
+		url, err := healthcheck.URL(cfg.HealthAddr, "/healthz")
+		if err != nil {
+			return fmt.Errorf("--healthcheck needs BOT_HEALTH_ADDR: %w", err)
+		}
+		return healthcheck.Probe(context.Background(), url)
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	bot.RouteDiscordgoLogs(logger, cfg.Token)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -34,5 +36,32 @@ func TestVersion(t *testing.T) {
 	}
 	if got := strings.TrimSpace(stdout.String()); got != version.Version {
 		t.Errorf("version %q, want %q", got, version.Version)
+	}
+}
+
+// TestHealthCheck: --healthcheck probes /healthz at BOT_HEALTH_ADDR, with no
+// token needed, and fails when nothing healthy answers.
+func TestHealthCheck(t *testing.T) {
+	healthy := true
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" || !healthy {
+			http.Error(w, "gateway disconnected", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	env := func(name string) (string, bool) {
+		if name == "BOT_HEALTH_ADDR" {
+			return strings.TrimPrefix(srv.URL, "http://"), true
+		}
+		return "", false
+	}
+	if err := run([]string{"--healthcheck"}, env, &bytes.Buffer{}, &bytes.Buffer{}); err != nil {
+		t.Fatalf("healthy bot: %v", err)
+	}
+	healthy = false
+	if err := run([]string{"--healthcheck"}, env, &bytes.Buffer{}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "gateway disconnected") {
+		t.Fatalf("unhealthy bot: want the reason, got %v", err)
 	}
 }

@@ -55,6 +55,9 @@ type Config struct {
 	Unregister bool
 	// ShowVersion asks main to print the version and exit (--version).
 	ShowVersion bool
+	// HealthCheck asks main to probe a running bot's /healthz and exit 0 or
+	// 1 (--healthcheck): the compose healthcheck, in an image with no shell.
+	HealthCheck bool
 }
 
 // LLMConfig is an OpenAI-compatible chat completions endpoint.
@@ -102,10 +105,13 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 	fs.StringVar(&cfg.HealthAddr, "health-addr", cfg.HealthAddr, "listen address of /healthz, /readyz and /metrics; empty to disable (env BOT_HEALTH_ADDR)")
 	fs.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error (env LOG_LEVEL)")
 	fs.BoolVar(&cfg.ShowVersion, "version", false, "print the version and exit")
+	fs.BoolVar(&cfg.HealthCheck, "healthcheck", false, "probe the bot running on --health-addr (GET /healthz) and exit 0 when healthy, 1 otherwise")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
-	if cfg.ShowVersion {
+	// Neither needs the token or the endpoints: both run beside (or instead
+	// of) a configured bot.
+	if cfg.ShowVersion || cfg.HealthCheck {
 		return cfg, nil
 	}
 
