@@ -39,23 +39,55 @@ type flatIndex struct {
 	scales      []codeScale
 	meta        []vectorMeta
 	slots       map[string]int32
-	byCharacter map[string][]int32
+	symbols     symbols
+	byCharacter map[symbol][]int32
 }
 
+// vectorMeta is what a search filters on, with the filter fields interned.
 type vectorMeta struct {
-	id, characterID, userID, channelID string
-	kind                               store.MemoryKind
+	id                             string
+	character, user, channel, kind symbol
 }
 
-func (m *vectorMeta) matches(f Filter) bool {
-	return (f.CharacterID == "" || f.CharacterID == m.characterID) &&
-		(f.UserID == "" || f.UserID == m.userID) &&
-		(f.ChannelID == "" || f.ChannelID == m.channelID) &&
-		(f.Kind == "" || f.Kind == m.kind)
+// slotFilter is a Filter's user, channel and kind as symbols (the character
+// is filtered by posting list).
+type slotFilter struct {
+	user, channel, kind       symbol
+	byUser, byChannel, byKind bool
+}
+
+func (m *vectorMeta) matches(f *slotFilter) bool {
+	return (!f.byUser || f.user == m.user) &&
+		(!f.byChannel || f.channel == m.channel) &&
+		(!f.byKind || f.kind == m.kind)
+}
+
+// slotFilter translates f; ok is false when a value is used by no vector,
+// so that nothing matches.
+func (x *flatIndex) slotFilter(f Filter) (sf slotFilter, ok bool) {
+	for _, field := range []struct {
+		value string
+		sym   *symbol
+		set   *bool
+	}{
+		{f.UserID, &sf.user, &sf.byUser},
+		{f.ChannelID, &sf.channel, &sf.byChannel},
+		{string(f.Kind), &sf.kind, &sf.byKind},
+	} {
+		if field.value == "" {
+			continue
+		}
+		if *field.sym, ok = x.symbols.lookup(field.value); !ok {
+			return sf, false
+		}
+		*field.set = true
+	}
+	return sf, true
 }
 
 func newFlatIndex(dim int) *flatIndex {
-	return &flatIndex{dim: dim, words: codeWords(dim), slots: map[string]int32{}, byCharacter: map[string][]int32{}}
+	return &flatIndex{dim: dim, words: codeWords(dim), slots: map[string]int32{},
+		symbols: newSymbols(), byCharacter: map[symbol][]int32{}}
 }
 
 func (x *flatIndex) len() int { return len(x.meta) }
@@ -72,13 +104,16 @@ func (x *flatIndex) code(slot int32) []uint64 {
 
 // put adds or replaces the vector of v.MemoryID, normalising it.
 func (x *flatIndex) put(v store.MemoryVector) {
-	m := vectorMeta{id: v.MemoryID, characterID: v.CharacterID, userID: v.UserID, channelID: v.ChannelID, kind: v.Kind}
+	m := vectorMeta{id: v.MemoryID, character: x.symbols.acquire(v.CharacterID), user: x.symbols.acquire(v.UserID),
+		channel: x.symbols.acquire(v.ChannelID), kind: x.symbols.acquire(string(v.Kind))}
 	slot, exists := x.slots[v.MemoryID]
 	if exists {
-		if old := x.meta[slot].characterID; old != m.characterID {
-			x.unlist(old, slot)
-			x.byCharacter[m.characterID] = append(x.byCharacter[m.characterID], slot)
+		old := x.meta[slot]
+		if old.character != m.character {
+			x.unlist(old.character, slot)
+			x.byCharacter[m.character] = append(x.byCharacter[m.character], slot)
 		}
+		x.release(old)
 		x.meta[slot] = m
 		copy(x.vector(slot), v.Vector)
 	} else {
@@ -88,7 +123,7 @@ func (x *flatIndex) put(v store.MemoryVector) {
 		x.codes = append(x.codes, make([]uint64, x.words)...)
 		x.scales = append(x.scales, codeScale{})
 		x.slots[m.id] = slot
-		x.byCharacter[m.characterID] = append(x.byCharacter[m.characterID], slot)
+		x.byCharacter[m.character] = append(x.byCharacter[m.character], slot)
 	}
 	normalize(x.vector(slot))
 	x.scales[slot] = quantize(x.code(slot), x.vector(slot))
@@ -101,7 +136,8 @@ func (x *flatIndex) remove(id string) {
 		return
 	}
 	last := int32(len(x.meta) - 1)
-	x.unlist(x.meta[slot].characterID, slot)
+	x.unlist(x.meta[slot].character, slot)
+	x.release(x.meta[slot])
 	if slot != last {
 		moved := x.meta[last]
 		x.meta[slot] = moved
@@ -109,10 +145,10 @@ func (x *flatIndex) remove(id string) {
 		copy(x.code(slot), x.code(last))
 		x.scales[slot] = x.scales[last]
 		x.slots[moved.id] = slot
-		list := x.byCharacter[moved.characterID]
+		list := x.byCharacter[moved.character]
 		list[slices.Index(list, last)] = slot
 	}
-	x.meta[last] = vectorMeta{} // release the strings
+	x.meta[last] = vectorMeta{} // release the ID
 	x.meta = x.meta[:last]
 	x.slab = x.slab[:int(last)*x.dim]
 	x.codes = x.codes[:int(last)*x.words]
@@ -120,17 +156,24 @@ func (x *flatIndex) remove(id string) {
 	delete(x.slots, id)
 }
 
+// release gives back the symbols of a vector's metadata.
+func (x *flatIndex) release(m vectorMeta) {
+	for _, s := range [...]symbol{m.character, m.user, m.channel, m.kind} {
+		x.symbols.release(s)
+	}
+}
+
 // unlist removes slot from a character's posting list (order is irrelevant).
-func (x *flatIndex) unlist(characterID string, slot int32) {
-	list := x.byCharacter[characterID]
+func (x *flatIndex) unlist(character symbol, slot int32) {
+	list := x.byCharacter[character]
 	if i := slices.Index(list, slot); i >= 0 {
 		list[i] = list[len(list)-1]
 		list = list[:len(list)-1]
 	}
 	if len(list) == 0 {
-		delete(x.byCharacter, characterID)
+		delete(x.byCharacter, character)
 	} else {
-		x.byCharacter[characterID] = list
+		x.byCharacter[character] = list
 	}
 }
 
@@ -141,10 +184,15 @@ func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 	var list []int32 // nil: every slot
 	n := len(x.meta)
 	if f.CharacterID != "" {
-		list = x.byCharacter[f.CharacterID]
+		character, ok := x.symbols.lookup(f.CharacterID)
+		if !ok {
+			return nil
+		}
+		list = x.byCharacter[character]
 		n = len(list)
 	}
-	if n == 0 {
+	sf, ok := x.slotFilter(f)
+	if n == 0 || !ok {
 		return nil
 	}
 	qc := newQueryCodes(q)
@@ -155,7 +203,7 @@ func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 	for w := range workers {
 		lo, hi := n*w/workers, n*(w+1)/workers
 		tops[w] = &topK{k: kept, meta: x.meta}
-		scan := func() { x.scan(&qc, f, list, lo, hi, tops[w]) }
+		scan := func() { x.scan(&qc, &sf, list, lo, hi, tops[w]) }
 		if workers == 1 {
 			scan()
 			continue
@@ -189,8 +237,8 @@ func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 
 // scan scores the codes of positions lo..hi of the candidates (list, or
 // every slot when list is nil) into top.
-func (x *flatIndex) scan(q *queryCodes, f Filter, list []int32, lo, hi int, top *topK) {
-	filtered := f.UserID != "" || f.ChannelID != "" || f.Kind != ""
+func (x *flatIndex) scan(q *queryCodes, f *slotFilter, list []int32, lo, hi int, top *topK) {
+	filtered := f.byUser || f.byChannel || f.byKind
 	for i := lo; i < hi; i++ {
 		slot := int32(i)
 		if list != nil {
