@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/mojin/charsim/internal/secret"
 )
 
 // Defaults of the configuration.
@@ -31,14 +33,14 @@ const (
 // process listing.
 type Config struct {
 	// Token is the bot token (DISCORD_TOKEN or the file named by DISCORD_TOKEN_FILE).
-	Token Secret
+	Token secret.Value
 	// GuildIDs get the slash commands registered directly (instant updates);
 	// empty registers them globally (DISCORD_GUILD_IDS, comma-separated).
 	GuildIDs []string
 	// MCPServerURL is the MCP endpoint (MCP_SERVER_URL); a URL without a path gets /mcp.
 	MCPServerURL string
 	// MCPAuthToken is the MCP server's bearer token (MCP_AUTH_TOKEN or MCP_AUTH_TOKEN_FILE).
-	MCPAuthToken Secret
+	MCPAuthToken secret.Value
 	// LLM is the chat endpoint; an empty BaseURL selects the offline responder.
 	LLM LLMConfig
 	// RedisURL keeps rate limits and active characters in Redis (REDIS_URL).
@@ -67,7 +69,7 @@ type LLMConfig struct {
 	// Model is the model name (LLM_MODEL).
 	Model string
 	// APIKey is sent as a bearer token (LLM_API_KEY or LLM_API_KEY_FILE).
-	APIKey Secret
+	APIKey secret.Value
 	// Timeout bounds each request (LLM_TIMEOUT).
 	Timeout time.Duration
 	// MaxRetries is the number of retries after a timeout, 429 or 5xx (LLM_MAX_RETRIES).
@@ -128,10 +130,10 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 		check(fmt.Errorf("LOG_LEVEL: must be debug, info, warn or error, got %q", logLevel))
 	}
 
-	token, err := readSecret("DISCORD_TOKEN", env)
+	token, err := secret.FromEnv("DISCORD_TOKEN", lookup)
 	check(err)
 	// The portal shows the bare token; discordgo needs the "Bot " scheme, added later.
-	cfg.Token = Secret(strings.TrimSpace(strings.TrimPrefix(string(token), "Bot ")))
+	cfg.Token = secret.Value(strings.TrimSpace(strings.TrimPrefix(string(token), "Bot ")))
 	if err == nil && cfg.Token == "" {
 		check(errors.New("DISCORD_TOKEN is not set: set DISCORD_TOKEN (or DISCORD_TOKEN_FILE) to the bot token from the Discord developer portal (Applications > your app > Bot > Reset Token)"))
 	}
@@ -154,9 +156,11 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 	mcpURL, err := normalizeMCPURL(cfg.MCPServerURL)
 	check(err)
 	cfg.MCPServerURL = mcpURL
-	cfg.MCPAuthToken, err = readSecret("MCP_AUTH_TOKEN", env)
+	cfg.MCPAuthToken, err = secret.FromEnv("MCP_AUTH_TOKEN", lookup)
 	check(err)
 
+	cfg.LLM.APIKey, err = secret.FromEnv("LLM_API_KEY", lookup)
+	check(err)
 	check(loadLLMConfig(&cfg.LLM, env))
 	if cfg.RedisURL != "" {
 		if _, err := redis.ParseURL(cfg.RedisURL); err != nil {
@@ -173,11 +177,6 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 
 func loadLLMConfig(c *LLMConfig, env func(string) string) error {
 	var problems []string
-	key, err := readSecret("LLM_API_KEY", env)
-	if err != nil {
-		problems = append(problems, err.Error())
-	}
-	c.APIKey = key
 	c.Timeout, c.MaxRetries = DefaultLLMTimeout, DefaultLLMMaxRetries
 	if v := env("LLM_TIMEOUT"); v != "" {
 		d, err := time.ParseDuration(v)

@@ -7,16 +7,18 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/mojin/charsim/internal/secret"
 )
 
 // RouteDiscordgoLogs sends discordgo's log lines to logger. discordgo has
 // one package-wide hook, so this is for main to call once. The token is
 // removed from every line, in case a library message ever quotes it.
-func RouteDiscordgoLogs(logger *slog.Logger, token Secret) {
+func RouteDiscordgoLogs(logger *slog.Logger, token secret.Value) {
 	discordgo.Logger = func(level, _ int, format string, args ...any) {
 		msg := fmt.Sprintf(format, args...)
 		if token != "" {
-			msg = strings.ReplaceAll(msg, string(token), redacted)
+			msg = strings.ReplaceAll(msg, string(token), secret.Redacted)
 		}
 		logger.Log(context.Background(), discordgoLevel(level), strings.TrimSpace(msg), "source", "discordgo")
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/mojin/charsim/internal/bot/discordfake"
 	"github.com/mojin/charsim/internal/mcpserver"
 	"github.com/mojin/charsim/internal/memory"
+	"github.com/mojin/charsim/internal/secret"
 )
 
 // testToken is the Discord token of the tests; no log line may contain it.
@@ -27,8 +28,8 @@ const testToken = "MTIzNDU2Nzg5MDEyMzQ1Njc4.test-secret-token.abcdefghijklmnop"
 
 // mcpServer is a real charsim MCP server on SQLite, served over HTTP.
 type mcpServer struct {
-	URL     string // the /mcp endpoint
-	token   Secret // the bearer token required, if any
+	URL     string       // the /mcp endpoint
+	token   secret.Value // the bearer token required, if any
 	dataDir string
 	addr    string
 	stop    func()
@@ -51,7 +52,7 @@ func (m *mcpServer) start(t testing.TB, addr string) {
 	if err != nil {
 		t.Fatalf("memory config: %v", err)
 	}
-	srv, err := mcpserver.Open(context.Background(), mcpserver.Config{DataDir: m.dataDir, Memory: mem, AuthToken: memory.Secret(m.token)}, slog.New(slog.DiscardHandler))
+	srv, err := mcpserver.Open(context.Background(), mcpserver.Config{DataDir: m.dataDir, Memory: mem, AuthToken: m.token}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("open the MCP server: %v", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mojin/charsim/internal/secret"
 	"github.com/mojin/charsim/internal/version"
 )
 
@@ -32,7 +33,7 @@ type mcpClient struct {
 	session *mcp.ClientSession
 }
 
-func newMCPClient(endpoint string, token Secret) *mcpClient {
+func newMCPClient(endpoint string, token secret.Value) *mcpClient {
 	return &mcpClient{
 		endpoint: endpoint,
 		httpClient: &http.Client{
@@ -50,7 +51,7 @@ var errMCPUnauthorized = errors.New("the MCP server refused the bearer token (HT
 // turns a refusal of it into errMCPUnauthorized: the SDK reports an HTTP
 // status only as text.
 type bearerTransport struct {
-	token Secret
+	token secret.Value
 	next  http.RoundTripper
 }
 

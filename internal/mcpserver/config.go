@@ -7,13 +7,13 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
-	"os"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/redact"
+	"github.com/mojin/charsim/internal/secret"
 )
 
 // DefaultListenAddr is where the HTTP transport listens unless told otherwise.
@@ -39,7 +39,7 @@ type Config struct {
 	RedisURL string
 	// AuthToken, when set, is the bearer token every /mcp request must carry
 	// (MCP_AUTH_TOKEN or the file named by MCP_AUTH_TOKEN_FILE).
-	AuthToken memory.Secret
+	AuthToken secret.Value
 	// LogLevel is the minimum level logged (LOG_LEVEL, --log-level).
 	LogLevel slog.Level
 	// Memory configures embeddings, Qdrant (QDRANT_URL) and recall weights.
@@ -68,7 +68,7 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 		RedisURL:    env("REDIS_URL"),
 	}
 
-	token, err := readSecret("MCP_AUTH_TOKEN", env)
+	token, err := secret.FromEnv("MCP_AUTH_TOKEN", lookup)
 	errs = append(errs, err)
 	cfg.AuthToken = token
 
@@ -115,29 +115,6 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
 	return cfg, nil
-}
-
-// readSecret reads NAME, or the file named by NAME_FILE (a mounted
-// Kubernetes Secret). The value never appears in an error.
-func readSecret(name string, env func(string) string) (memory.Secret, error) {
-	fileVar := name + "_FILE"
-	value, path := env(name), env(fileVar)
-	switch {
-	case value != "" && path != "":
-		return "", fmt.Errorf("%s: set either %s or %s, not both", name, name, fileVar)
-	case path != "":
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return "", fmt.Errorf("%s: read secret file: %w", fileVar, err)
-		}
-		token := strings.TrimSpace(string(b))
-		if token == "" {
-			return "", fmt.Errorf("%s: file %s is empty", fileVar, path)
-		}
-		return memory.Secret(token), nil
-	default:
-		return memory.Secret(value), nil
-	}
 }
 
 // LogValue is what the server logs about its configuration at start:

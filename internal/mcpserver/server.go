@@ -13,6 +13,7 @@ import (
 
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/redact"
+	"github.com/mojin/charsim/internal/secret"
 	"github.com/mojin/charsim/internal/store"
 	"github.com/mojin/charsim/internal/version"
 )
@@ -39,7 +40,7 @@ type Server struct {
 	cache     *recentCache // nil without Redis
 	names     characterNames
 	logger    *slog.Logger
-	authToken memory.Secret
+	authToken secret.Value
 	mcp       *mcp.Server
 }
 

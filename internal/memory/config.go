@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/mojin/charsim/internal/secret"
 )
 
 // Embedding providers.
@@ -31,26 +33,6 @@ const (
 	maxEmbeddingRetriesLimit = 20
 )
 
-// Secret is a credential. It prints as [REDACTED] so that logging a config
-// never leaks it; use string(s) where the real value is needed.
-type Secret string
-
-const redacted = "[REDACTED]"
-
-// String hides the secret.
-func (s Secret) String() string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// GoString hides the secret from %#v.
-func (s Secret) GoString() string { return s.String() }
-
-// MarshalText hides the secret from encoders.
-func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
-
 // Config is the memory configuration read from the environment.
 type Config struct {
 	Embedding EmbeddingConfig
@@ -68,7 +50,7 @@ type EmbeddingConfig struct {
 	// Dimensions is the vector size. For the OpenAI provider 0 means "learn it
 	// from the endpoint at start"; when set it is sent as `dimensions`.
 	Dimensions int
-	APIKey     Secret
+	APIKey     secret.Value
 	// BatchSize is the number of texts per embeddings request.
 	BatchSize int
 	// Timeout bounds each HTTP request.
@@ -84,7 +66,7 @@ type QdrantConfig struct {
 	Host       string
 	Port       int
 	UseTLS     bool
-	APIKey     Secret
+	APIKey     secret.Value
 	Collection string
 }
 
@@ -168,32 +150,20 @@ func (r *envReader) weight(name string, def float64) float64 {
 	return f
 }
 
-// secret reads NAME, or the file named by NAME_FILE (as mounted from a
-// Kubernetes Secret). The value never appears in an error.
-func (r *envReader) secret(name string) Secret {
-	fileVar := name + "_FILE"
-	value, path := r.str(name, ""), r.str(fileVar, "")
-	switch {
-	case value != "" && path != "":
-		r.fail(name, "set either %s or %s, not both", name, fileVar)
-		return ""
-	case path != "":
-		b, err := os.ReadFile(path)
-		if err != nil {
-			r.fail(fileVar, "read secret file: %v", err)
-			return ""
-		}
-		return Secret(strings.TrimSpace(string(b)))
-	default:
-		return Secret(value)
+// credential reads NAME or the file named by NAME_FILE (see secret.FromEnv).
+func (r *envReader) credential(name string) secret.Value {
+	v, err := secret.FromEnv(name, r.lookup)
+	if err != nil {
+		r.errs = append(r.errs, err)
 	}
+	return v
 }
 
 func (r *envReader) embedding() EmbeddingConfig {
 	c := EmbeddingConfig{
 		Provider:   strings.ToLower(r.str("EMBEDDING_PROVIDER", ProviderBuiltin)),
 		Model:      r.str("EMBEDDING_MODEL", ""),
-		APIKey:     r.secret("EMBEDDING_API_KEY"),
+		APIKey:     r.credential("EMBEDDING_API_KEY"),
 		BatchSize:  r.integer("EMBEDDING_BATCH_SIZE", DefaultEmbeddingBatch, 1, maxEmbeddingBatch),
 		Timeout:    r.duration("EMBEDDING_TIMEOUT", DefaultEmbeddingTimeout),
 		MaxRetries: r.integer("EMBEDDING_MAX_RETRIES", DefaultEmbeddingRetries, 0, maxEmbeddingRetriesLimit),
@@ -219,7 +189,7 @@ func (r *envReader) embedding() EmbeddingConfig {
 func (r *envReader) qdrant() QdrantConfig {
 	c := QdrantConfig{
 		Collection: r.str("QDRANT_COLLECTION", DefaultQdrantCollection),
-		APIKey:     r.secret("QDRANT_API_KEY"),
+		APIKey:     r.credential("QDRANT_API_KEY"),
 	}
 	raw := r.str("QDRANT_URL", "")
 	if raw == "" {

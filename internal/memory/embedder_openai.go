@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v5"
+
+	"github.com/mojin/charsim/internal/secret"
 )
 
 // retryInitialInterval is the first backoff interval; it grows exponentially.
@@ -31,7 +33,7 @@ type OpenAIEmbedder struct {
 	// shownEndpoint is endpoint without a password, for error messages.
 	shownEndpoint  string
 	model          string
-	apiKey         Secret
+	apiKey         secret.Value
 	dim            int
 	sendDimensions bool
 	batchSize      int
