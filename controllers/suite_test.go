@@ -36,7 +36,7 @@ import (
 )
 
 var (
-	testScheme = runtime.NewScheme()
+	testScheme *runtime.Scheme
 	restConfig *rest.Config
 	// k8s reads and writes directly against the API server, bypassing any
 	// cache, so assertions see exactly what is stored.
@@ -62,33 +62,11 @@ func TestMain(m *testing.M) {
 
 func runSuite(m *testing.M) int {
 	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr)))
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, snapshotv1.AddToScheme, groupsnapshotv1.AddToScheme} {
-		if err := add(testScheme); err != nil {
-			fmt.Fprintln(os.Stderr, "scheme:", err)
-			return 1
-		}
-	}
-	env, err := testenv.New()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "envtest:", err)
-		return 1
-	}
-	restConfig, err = env.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start envtest:", err)
-		return 1
-	}
-	defer func() {
-		if err := env.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "stop envtest:", err)
-		}
-	}()
-	k8s, err = client.New(restConfig, client.Options{Scheme: testScheme})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "client:", err)
-		return 1
-	}
-	return m.Run()
+	schemes := []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, v1alpha1.AddToScheme, snapshotv1.AddToScheme, groupsnapshotv1.AddToScheme}
+	return testenv.Main(m, schemes, func(c *testenv.Cluster) error {
+		testScheme, restConfig, k8s = c.Scheme, c.Config, c.Client
+		return nil
+	})
 }
 
 // startManager runs a manager with the reconciler, as main.go does, until

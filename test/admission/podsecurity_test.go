@@ -6,7 +6,6 @@ package admission
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -30,40 +29,17 @@ const namespace = "restricted"
 var k8s client.Client
 
 func TestMain(m *testing.M) {
-	env, err := testenv.New()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	cfg, err := env.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "start envtest:", err)
-		os.Exit(1)
-	}
-	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, charsimv1.AddToScheme} {
-		if err := add(scheme); err != nil {
-			panic(err)
-		}
-	}
-	k8s, err = client.New(cfg, client.Options{Scheme: scheme})
-	if err == nil {
-		err = k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+	schemes := []func(*runtime.Scheme) error{clientgoscheme.AddToScheme, charsimv1.AddToScheme}
+	os.Exit(testenv.Main(m, schemes, func(c *testenv.Cluster) error {
+		k8s = c.Client
+		return k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 			Name: namespace,
 			Labels: map[string]string{
 				"pod-security.kubernetes.io/enforce":         "restricted",
 				"pod-security.kubernetes.io/enforce-version": "latest",
 			},
 		}})
-	}
-	code := 1
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "set up:", err)
-	} else {
-		code = m.Run()
-	}
-	_ = env.Stop()
-	os.Exit(code)
+	}))
 }
 
 // TestPodTemplatesAreAdmittedAsRestricted builds every variant of the stack
