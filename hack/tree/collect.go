@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mojin/charsim/api/v1alpha1"
-	"github.com/mojin/charsim/internal/resources"
+	"github.com/mojin/charsim/internal/labelled"
 )
 
 // kinds are the kinds listed by the simulation's label, in the order the tree
@@ -42,22 +41,9 @@ func collect(ctx context.Context, c client.Client, namespace, name string) ([]*u
 	if err := c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, sim); err != nil {
 		return nil, fmt.Errorf("get CharacterSimulation %s/%s: %w", namespace, name, err)
 	}
-	objects := []*unstructured.Unstructured{sim}
-	for _, gvk := range kinds {
-		list := &unstructured.UnstructuredList{}
-		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		err := c.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{resources.LabelSimulation: name})
-		if meta.IsNoMatchError(err) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", gvk.Kind, err)
-		}
-		for i := range list.Items {
-			item := &list.Items[i]
-			item.SetGroupVersionKind(gvk)
-			objects = append(objects, item)
-		}
+	children, err := labelled.List(ctx, c, namespace, name, kinds)
+	if err != nil {
+		return nil, err
 	}
-	return objects, nil
+	return append([]*unstructured.Unstructured{sim}, children...), nil
 }

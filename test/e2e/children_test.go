@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -12,9 +11,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/mojin/charsim/api/v1alpha1"
+	"github.com/mojin/charsim/internal/labelled"
 	"github.com/mojin/charsim/internal/resources"
 )
 
@@ -47,17 +46,13 @@ func (o object) String() string { return o.kind + "/" + o.name }
 
 // labelledObjects lists every object labelled with the simulation's name.
 func labelledObjects(ctx context.Context, namespace, sim string) ([]object, error) {
-	var out []object
-	for _, gvk := range labelledKinds {
-		list := &metav1.PartialObjectMetadataList{}
-		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		err := suite.client.List(ctx, list, client.InNamespace(namespace), client.MatchingLabels{resources.LabelSimulation: sim})
-		if err != nil {
-			return nil, fmt.Errorf("list %s: %w", gvk.Kind, err)
-		}
-		for _, item := range list.Items {
-			out = append(out, object{kind: gvk.Kind, name: item.Name, uid: item.UID, owners: item.OwnerReferences})
-		}
+	items, err := labelled.List(ctx, suite.client, namespace, sim, labelledKinds)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]object, 0, len(items))
+	for _, item := range items {
+		out = append(out, object{kind: item.GetKind(), name: item.GetName(), uid: item.GetUID(), owners: item.GetOwnerReferences()})
 	}
 	return out, nil
 }
