@@ -37,42 +37,22 @@ func discordBotObjects(sim *v1alpha1.CharacterSimulation, opts Options, secrets 
 
 func discordBotDeployment(sim *v1alpha1.CharacterSimulation, opts Options, secrets SecretVersions) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	spec := sim.Spec.DiscordBot
-	image := spec.Image
-	if image == "" {
-		image = opts.DiscordBotImage
-	}
-	container := corev1ac.Container().
-		WithName(ComponentDiscordBot).
-		WithImage(image).
-		WithPorts(containerPort(botHealthPortName, DiscordBotHealthPort)).
-		WithEnv(discordBotEnv(sim)...).
-		WithResources(resources(spec.Resources)).
-		WithSecurityContext(restrictedContainerSecurityContext()).
-		WithVolumeMounts(mount(volumeTmp, "/tmp")).
-		WithReadinessProbe(httpProbe("/healthz", botHealthPortName).WithPeriodSeconds(10)).
-		WithLivenessProbe(httpProbe("/healthz", botHealthPortName).WithPeriodSeconds(10).WithFailureThreshold(6))
-	pod, err := podTemplate(sim, "spec.discordBot", podParams{
-		component:      ComponentDiscordBot,
-		uid:            charsimUID,
-		serviceAccount: DiscordBotName(sim.Name),
-		scheduling:     spec.PodScheduling,
-		containers:     []*corev1ac.ContainerApplyConfiguration{container},
-		volumes:        []*corev1ac.VolumeApplyConfiguration{emptyDir(volumeTmp)},
-		secretVersions: secrets,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return appsv1ac.Deployment(DiscordBotName(sim.Name), sim.Namespace).
-		WithLabels(Labels(sim, ComponentDiscordBot)).
-		WithOwnerReferences(ownerReference(sim)).
-		WithSpec(appsv1ac.DeploymentSpec().
-			WithReplicas(replicas(sim, 1)).
-			// Discord allows one gateway session per token: never run two bots,
-			// not even during a rollout.
-			WithStrategy(appsv1ac.DeploymentStrategy().WithType(appsv1.RecreateDeploymentStrategyType)).
-			WithSelector(labelSelector(SelectorLabels(sim, ComponentDiscordBot))).
-			WithTemplate(pod)), nil
+	return appDeployment(sim, appParams{
+		component:  ComponentDiscordBot,
+		name:       DiscordBotName(sim.Name),
+		field:      "spec.discordBot",
+		image:      imageOr(spec.Image, opts.DiscordBotImage),
+		port:       DiscordBotHealthPort,
+		portName:   botHealthPortName,
+		readyPath:  "/healthz",
+		env:        discordBotEnv(sim),
+		resources:  spec.Resources,
+		scheduling: spec.PodScheduling,
+		replicas:   1,
+		// Discord allows one gateway session per token: never run two bots,
+		// not even during a rollout.
+		strategy: appsv1ac.DeploymentStrategy().WithType(appsv1.RecreateDeploymentStrategyType),
+	}, secrets)
 }
 
 func discordBotEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConfiguration {

@@ -46,39 +46,19 @@ func mcpServerReplicas(sim *v1alpha1.CharacterSimulation) int32 {
 
 func mcpServerDeployment(sim *v1alpha1.CharacterSimulation, opts Options, secrets SecretVersions) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	spec := sim.Spec.MCPServer
-	image := spec.Image
-	if image == "" {
-		image = opts.MCPServerImage
-	}
-	container := corev1ac.Container().
-		WithName(ComponentMCPServer).
-		WithImage(image).
-		WithPorts(containerPort(mcpPortName, MCPServerPort)).
-		WithEnv(mcpServerEnv(sim)...).
-		WithResources(resources(spec.Resources)).
-		WithSecurityContext(restrictedContainerSecurityContext()).
-		WithVolumeMounts(mount(volumeTmp, "/tmp")).
-		WithReadinessProbe(httpProbe("/readyz", mcpPortName).WithPeriodSeconds(10)).
-		WithLivenessProbe(httpProbe("/healthz", mcpPortName).WithPeriodSeconds(10).WithFailureThreshold(6))
-	pod, err := podTemplate(sim, "spec.mcpServer", podParams{
-		component:      ComponentMCPServer,
-		uid:            charsimUID,
-		serviceAccount: MCPServerName(sim.Name),
-		scheduling:     spec.PodScheduling,
-		containers:     []*corev1ac.ContainerApplyConfiguration{container},
-		volumes:        []*corev1ac.VolumeApplyConfiguration{emptyDir(volumeTmp)},
-		secretVersions: secrets,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return appsv1ac.Deployment(MCPServerName(sim.Name), sim.Namespace).
-		WithLabels(Labels(sim, ComponentMCPServer)).
-		WithOwnerReferences(ownerReference(sim)).
-		WithSpec(appsv1ac.DeploymentSpec().
-			WithReplicas(replicas(sim, mcpServerReplicas(sim))).
-			WithSelector(labelSelector(SelectorLabels(sim, ComponentMCPServer))).
-			WithTemplate(pod)), nil
+	return appDeployment(sim, appParams{
+		component:  ComponentMCPServer,
+		name:       MCPServerName(sim.Name),
+		field:      "spec.mcpServer",
+		image:      imageOr(spec.Image, opts.MCPServerImage),
+		port:       MCPServerPort,
+		portName:   mcpPortName,
+		readyPath:  "/readyz",
+		env:        mcpServerEnv(sim),
+		resources:  spec.Resources,
+		scheduling: spec.PodScheduling,
+		replicas:   mcpServerReplicas(sim),
+	}, secrets)
 }
 
 // mcpServerEnv connects the MCP server to the stores. Every credential comes
