@@ -175,20 +175,7 @@ func (b *backupRun) getBackup(t *testing.T, name string) *v1alpha1.SimulationBac
 
 func (b *backupRun) backsUp(t *testing.T) {
 	name := b.runBackupJob(t)
-	sb := b.getBackup(t, name)
-	if sb.Status.Phase != v1alpha1.BackupCompleted || len(sb.Status.Snapshots) != 3 {
-		t.Fatalf("backup %s: phase %s, %d snapshots", name, sb.Status.Phase, len(sb.Status.Snapshots))
-	}
-	for _, rec := range sb.Status.Snapshots {
-		snap := &snapshotv1.VolumeSnapshot{}
-		if err := suite.client.Get(t.Context(), client.ObjectKey{Namespace: b.key.Namespace, Name: rec.VolumeSnapshotName}, snap); err != nil {
-			t.Fatalf("get snapshot %s: %v", rec.VolumeSnapshotName, err)
-		}
-		if !ptr.Deref(snap.Status.ReadyToUse, false) || snap.Labels[backup.LabelBackup] != name ||
-			ptr.Deref(snap.Spec.Source.PersistentVolumeClaimName, "") != rec.PersistentVolumeClaimName {
-			t.Errorf("snapshot %s: ready %v labels %v source %v", snap.Name, snap.Status.ReadyToUse, snap.Labels, snap.Spec.Source.PersistentVolumeClaimName)
-		}
-	}
+	assertBackupCompleted(t, b.getBackup(t, name), 3)
 	eventually(t, time.Minute, "the simulation to report the backup", func(ctx context.Context) (string, bool, error) {
 		sim := &v1alpha1.CharacterSimulation{}
 		if err := suite.client.Get(ctx, b.key, sim); err != nil {
@@ -199,6 +186,26 @@ func (b *backupRun) backsUp(t *testing.T) {
 		return state, sim.Status.LastBackup != nil && sim.Status.LastBackup.Name == name && sim.Status.LastBackup.Phase == "Completed" &&
 			c != nil && c.Status == metav1.ConditionTrue, nil
 	})
+}
+
+// assertBackupCompleted checks the backup is Completed with a ready
+// snapshot of each of the stores' volumes, labelled with the backup and
+// taken of the claim the backup names.
+func assertBackupCompleted(t *testing.T, sb *v1alpha1.SimulationBackup, stores int) {
+	t.Helper()
+	if sb.Status.Phase != v1alpha1.BackupCompleted || len(sb.Status.Snapshots) != stores {
+		t.Fatalf("backup %s: phase %s, %d snapshots, want Completed with %d", sb.Name, sb.Status.Phase, len(sb.Status.Snapshots), stores)
+	}
+	for _, rec := range sb.Status.Snapshots {
+		snap := &snapshotv1.VolumeSnapshot{}
+		if err := suite.client.Get(t.Context(), client.ObjectKey{Namespace: sb.Namespace, Name: rec.VolumeSnapshotName}, snap); err != nil {
+			t.Fatalf("get snapshot %s: %v", rec.VolumeSnapshotName, err)
+		}
+		if !ptr.Deref(snap.Status.ReadyToUse, false) || snap.Labels[backup.LabelBackup] != sb.Name ||
+			ptr.Deref(snap.Spec.Source.PersistentVolumeClaimName, "") != rec.PersistentVolumeClaimName {
+			t.Errorf("snapshot %s: ready %v labels %v source %v", snap.Name, snap.Status.ReadyToUse, snap.Labels, snap.Spec.Source.PersistentVolumeClaimName)
+		}
+	}
 }
 
 func (b *backupRun) prunes(t *testing.T) {

@@ -5,8 +5,11 @@
 // nodes, simulated pods) or kind (real images): it installs the Helm chart
 // into a fresh namespace, runs the operator, and drives the sample
 // simulation from config/samples/ through creation, scaling, a rolling
-// update, deletion and an operator crash in the middle of a reconcile, in
-// namespaces that enforce Pod Security "restricted".
+// update, deletion, backup and restore and an operator crash in the middle
+// of a reconcile, in namespaces that enforce Pod Security "restricted". Where
+// pods really run (in-cluster), it also writes rows through the MCP server,
+// backs them up with a Job of the real backup CronJob and reads them back
+// from a simulation restored from the backup.
 //
 //	go test -tags e2e -count=1 ./test/e2e/ -v
 //

@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -86,9 +87,14 @@ func (o *deployedOperator) logTail(ctx context.Context, lines int64) string {
 	if err != nil {
 		return err.Error()
 	}
+	return podLogTails(ctx, o.e.clientset, pods, lines)
+}
+
+// podLogTails returns the last lines of each pod's log, under its name.
+func podLogTails(ctx context.Context, clientset kubernetes.Interface, pods []corev1.Pod, lines int64) string {
 	var b strings.Builder
 	for _, p := range pods {
-		logs, err := o.e.clientset.CoreV1().Pods(p.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{TailLines: ptr.To(lines)}).DoRaw(ctx)
+		logs, err := clientset.CoreV1().Pods(p.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{TailLines: ptr.To(lines)}).DoRaw(ctx)
 		if err != nil {
 			fmt.Fprintf(&b, "--- %s: %v\n", p.Name, err)
 			continue
