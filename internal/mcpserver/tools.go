@@ -28,7 +28,12 @@ func addTool[In, Out any](s *Server, info toolInfo, run func(context.Context, In
 	tool := &mcp.Tool{
 		Name:        info.name,
 		Description: info.description,
-		InputSchema: inputSchema[In](info.rules),
+		// Handed over as JSON, not as *jsonschema.Schema: the SDK resolves it
+		// once here either way, but for every call over HTTP it marshals the
+		// input schema again to look for x-mcp-header annotations, and
+		// marshalling a *jsonschema.Schema costs more than the rest of a
+		// cheap call (go-sdk v1.8.0).
+		InputSchema: marshalSchema(info.name, inputSchema[In](info.rules)),
 		Annotations: &mcp.ToolAnnotations{
 			ReadOnlyHint:    info.readOnly,
 			DestructiveHint: &info.destructive,
@@ -65,6 +70,16 @@ func inputSchema[In any](rules []schemaRule) *jsonschema.Schema {
 		rule(schema.Properties)
 	}
 	return schema
+}
+
+// marshalSchema is schema as JSON; failing to marshal an inferred schema is
+// a programming error, caught when the tools are registered.
+func marshalSchema(tool string, schema *jsonschema.Schema) json.RawMessage {
+	raw, err := json.Marshal(schema)
+	if err != nil {
+		panic(fmt.Sprintf("input schema of %s: %v", tool, err))
+	}
+	return raw
 }
 
 func property(props map[string]*jsonschema.Schema, name string) *jsonschema.Schema {
