@@ -26,9 +26,6 @@ import (
 // role is enough.
 const operatorUser = "system:serviceaccount:charsim-system:charsim-operator"
 
-// serviceRange holds the ClusterIPs of 16k simulations.
-const serviceRange = "10.96.0.0/12"
-
 // controlPlane is a fresh envtest API server and etcd with the CRDs, the
 // operator's RBAC and a counting proxy that forwards as the operator.
 type controlPlane struct {
@@ -62,9 +59,6 @@ func startControlPlane(ctx context.Context) (*controlPlane, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Four ClusterIP Services per simulation: envtest's default /24 Service
-	// range runs out at 64 simulations.
-	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", serviceRange)
 	cfg, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("start envtest: %w", err)
