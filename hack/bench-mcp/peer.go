@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
@@ -71,23 +72,30 @@ func benchPeer(ctx context.Context, o options, n int, log logf) (runResult, erro
 	}
 	result.preload = time.Since(start)
 
-	// One stdio session is all the server offers, so one client, as in
-	// charsim's single-client phases. Search first, over exactly n entities.
-	sessions := []*mcp.ClientSession{session}
+	// One stdio session is all the server offers. Search runs with one
+	// caller, and with o.clients callers sharing the session (JSON-RPC
+	// requests may be in flight together), to see what the server does with
+	// concurrent requests. Store runs with one caller only: concurrent writes
+	// would lose updates (each rewrites the whole file). Search first, over
+	// exactly n entities.
+	search := func(ctx context.Context, s *mcp.ClientSession, i int) error {
+		// Entity names are unique fixed-width numbers, so this matches one
+		// entity, while the server still scans every observation of the others.
+		res, err := callTool(ctx, s, "search_nodes", map[string]any{"query": peerName((i * 7919) % n)})
+		if err != nil {
+			return err
+		}
+		if listed(res, "entities") == 0 {
+			return fmt.Errorf("search_nodes found nothing: %v", res.StructuredContent)
+		}
+		return nil
+	}
+	one := []*mcp.ClientSession{session}
+	shared := slices.Repeat(one, o.clients)
 	phases := []phase{
-		{op: "search", sessions: sessions, ops: o.peerOps, call: func(ctx context.Context, s *mcp.ClientSession, i int) error {
-			// Entity names are unique fixed-width numbers, so this matches one
-			// entity, while the server still scans every observation of the others.
-			res, err := callTool(ctx, s, "search_nodes", map[string]any{"query": peerName((i * 7919) % n)})
-			if err != nil {
-				return err
-			}
-			if listed(res, "entities") == 0 {
-				return fmt.Errorf("search_nodes found nothing: %v", res.StructuredContent)
-			}
-			return nil
-		}},
-		{op: "store", sessions: sessions, ops: o.peerOps, call: func(ctx context.Context, s *mcp.ClientSession, i int) error {
+		{op: "search", sessions: one, ops: o.peerOps, call: search},
+		{op: "search", sessions: shared, ops: o.peerOps, call: search},
+		{op: "store", sessions: one, ops: o.peerOps, call: func(ctx context.Context, s *mcp.ClientSession, i int) error {
 			_, err := callTool(ctx, s, "create_entities", map[string]any{"entities": []map[string]any{peerEntity(n + i)}})
 			return err
 		}},
