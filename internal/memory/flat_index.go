@@ -1,7 +1,6 @@
 package memory
 
 import (
-	"container/heap"
 	"runtime"
 	"slices"
 	"sync"
@@ -11,36 +10,37 @@ import (
 
 // minSlotsPerWorker is the scan size below which splitting a search across
 // goroutines costs more than it saves.
-const minSlotsPerWorker = 8192
+const minSlotsPerWorker = 32768
 
 // minRescored is the least number of candidates a search re-scores exactly.
 const minRescored = 64
 
-// flatIndex is an in-memory vector index: unit vectors in one contiguous
-// slab (slot i at slab[i*dim:(i+1)*dim]), their 7-bit codes in another
-// (see quantized.go), metadata per slot, and a posting list of slots per
-// character, because nearly every recall is about one character. Deletion
-// moves the last slot into the hole, so the slabs stay dense. Not safe for
-// concurrent use; EmbeddedStore locks it.
+// flatIndex is an in-memory vector index: one partition of vectors per
+// character (see partition.go), the place of every memory's vector, and
+// the symbols of the metadata. Not safe for concurrent use; EmbeddedStore
+// locks it.
 //
-// A search scans the codes, keeps the max(4·limit, 64) best candidates by
-// their approximate score, and re-scores those exactly from the float32
-// vectors. So the similarities returned are exact, and so is their order;
-// what is approximate is only which vectors make the candidate list: a
-// vector whose exact score is in the top limit but whose approximate score
-// is not among the best candidates is missed. With 7-bit codes that is
-// rare (the test compares with brute force), and when the filter leaves no
-// more vectors than candidates the result is exact.
+// A search scores the codes of every vector that the filter lets through
+// (see quantized.go), keeps the max(4·limit, 64) best candidates by their
+// approximate score, and re-scores those exactly from the float32 vectors.
+// So the similarities returned are exact, and so is their order; what is
+// approximate is only which vectors make the candidate list: a vector
+// whose exact score is in the top limit but whose approximate score is not
+// among the best candidates is missed. With 7-bit codes that is rare (the
+// test compares with brute force), and when the filter leaves no more
+// vectors than candidates the result is exact.
 type flatIndex struct {
-	dim         int
-	words       int // code words per vector
-	slab        []float32
-	codes       []uint64
-	scales      []codeScale
-	meta        []vectorMeta
-	slots       map[string]int32
-	symbols     symbols
-	byCharacter map[symbol][]int32
+	dim        int
+	partitions map[symbol]*partition // by character
+	places     map[string]place      // by memory ID
+	symbols    symbols
+}
+
+// place is where a memory's vector is: its character's partition and its
+// position there.
+type place struct {
+	character symbol
+	position  int32
 }
 
 // vectorMeta is what a search filters on, with the filter fields interned.
@@ -49,22 +49,24 @@ type vectorMeta struct {
 	character, user, channel, kind symbol
 }
 
-// slotFilter is a Filter's user, channel and kind as symbols (the character
-// is filtered by posting list).
-type slotFilter struct {
+// metaFilter is a Filter's user, channel and kind as symbols (the character
+// picks the partition).
+type metaFilter struct {
 	user, channel, kind       symbol
 	byUser, byChannel, byKind bool
 }
 
-func (m *vectorMeta) matches(f *slotFilter) bool {
+func (f *metaFilter) any() bool { return f.byUser || f.byChannel || f.byKind }
+
+func (m *vectorMeta) matches(f *metaFilter) bool {
 	return (!f.byUser || f.user == m.user) &&
 		(!f.byChannel || f.channel == m.channel) &&
 		(!f.byKind || f.kind == m.kind)
 }
 
-// slotFilter translates f; ok is false when a value is used by no vector,
+// metaFilter translates f; ok is false when a value is used by no vector,
 // so that nothing matches.
-func (x *flatIndex) slotFilter(f Filter) (sf slotFilter, ok bool) {
+func (x *flatIndex) metaFilter(f Filter) (sf metaFilter, ok bool) {
 	for _, field := range []struct {
 		value string
 		sym   *symbol
@@ -86,74 +88,48 @@ func (x *flatIndex) slotFilter(f Filter) (sf slotFilter, ok bool) {
 }
 
 func newFlatIndex(dim int) *flatIndex {
-	return &flatIndex{dim: dim, words: codeWords(dim), slots: map[string]int32{},
-		symbols: newSymbols(), byCharacter: map[symbol][]int32{}}
+	return &flatIndex{dim: dim, partitions: map[symbol]*partition{}, places: map[string]place{}, symbols: newSymbols()}
 }
 
-func (x *flatIndex) len() int { return len(x.meta) }
-
-func (x *flatIndex) vector(slot int32) []float32 {
-	off := int(slot) * x.dim
-	return x.slab[off : off+x.dim : off+x.dim]
-}
-
-func (x *flatIndex) code(slot int32) []uint64 {
-	off := int(slot) * x.words
-	return x.codes[off : off+x.words : off+x.words]
-}
+func (x *flatIndex) len() int { return len(x.places) }
 
 // put adds or replaces the vector of v.MemoryID, normalising it.
 func (x *flatIndex) put(v store.MemoryVector) {
 	m := vectorMeta{id: v.MemoryID, character: x.symbols.acquire(v.CharacterID), user: x.symbols.acquire(v.UserID),
 		channel: x.symbols.acquire(v.ChannelID), kind: x.symbols.acquire(string(v.Kind))}
-	slot, exists := x.slots[v.MemoryID]
-	if exists {
-		old := x.meta[slot]
-		if old.character != m.character {
-			x.unlist(old.character, slot)
-			x.byCharacter[m.character] = append(x.byCharacter[m.character], slot)
+	unit := normalized(v.Vector)
+	if at, exists := x.places[v.MemoryID]; exists {
+		if at.character == m.character {
+			p := x.partitions[at.character]
+			x.release(p.meta[at.position])
+			p.set(at.position, unit, m)
+			return
 		}
-		x.release(old)
-		x.meta[slot] = m
-		copy(x.vector(slot), v.Vector)
-	} else {
-		slot = int32(len(x.meta))
-		x.meta = append(x.meta, m)
-		x.slab = append(x.slab, v.Vector...)
-		x.codes = append(x.codes, make([]uint64, x.words)...)
-		x.scales = append(x.scales, codeScale{})
-		x.slots[m.id] = slot
-		x.byCharacter[m.character] = append(x.byCharacter[m.character], slot)
+		x.remove(v.MemoryID) // it moves to another character's partition
 	}
-	normalize(x.vector(slot))
-	x.scales[slot] = quantize(x.code(slot), x.vector(slot))
+	p := x.partitions[m.character]
+	if p == nil {
+		p = &partition{dim: x.dim}
+		x.partitions[m.character] = p
+	}
+	x.places[v.MemoryID] = place{character: m.character, position: p.add(unit, m)}
 }
 
 // remove deletes the vector of id, if present.
 func (x *flatIndex) remove(id string) {
-	slot, ok := x.slots[id]
+	at, ok := x.places[id]
 	if !ok {
 		return
 	}
-	last := int32(len(x.meta) - 1)
-	x.unlist(x.meta[slot].character, slot)
-	x.release(x.meta[slot])
-	if slot != last {
-		moved := x.meta[last]
-		x.meta[slot] = moved
-		copy(x.vector(slot), x.vector(last))
-		copy(x.code(slot), x.code(last))
-		x.scales[slot] = x.scales[last]
-		x.slots[moved.id] = slot
-		list := x.byCharacter[moved.character]
-		list[slices.Index(list, last)] = slot
+	p := x.partitions[at.character]
+	x.release(p.meta[at.position])
+	if moved, ok := p.remove(at.position); ok {
+		x.places[moved.id] = at
 	}
-	x.meta[last] = vectorMeta{} // release the ID
-	x.meta = x.meta[:last]
-	x.slab = x.slab[:int(last)*x.dim]
-	x.codes = x.codes[:int(last)*x.words]
-	x.scales = x.scales[:last]
-	delete(x.slots, id)
+	delete(x.places, id)
+	if p.len() == 0 {
+		delete(x.partitions, at.character)
+	}
 }
 
 // release gives back the symbols of a vector's metadata.
@@ -163,36 +139,41 @@ func (x *flatIndex) release(m vectorMeta) {
 	}
 }
 
-// unlist removes slot from a character's posting list (order is irrelevant).
-func (x *flatIndex) unlist(character symbol, slot int32) {
-	list := x.byCharacter[character]
-	if i := slices.Index(list, slot); i >= 0 {
-		list[i] = list[len(list)-1]
-		list = list[:len(list)-1]
-	}
-	if len(list) == 0 {
-		delete(x.byCharacter, character)
-	} else {
-		x.byCharacter[character] = list
-	}
+// blockRef is one block of a partition, the unit of a search's work.
+type blockRef struct {
+	p     *partition
+	block int
 }
 
 // search returns the limit best matches of the unit vector q: candidates
 // by code score, then exact re-scoring (see flatIndex). Large scans are
 // split across GOMAXPROCS goroutines, each keeping its own candidates.
 func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
-	var list []int32 // nil: every slot
-	n := len(x.meta)
+	var parts []*partition
 	if f.CharacterID != "" {
 		character, ok := x.symbols.lookup(f.CharacterID)
 		if !ok {
 			return nil
 		}
-		list = x.byCharacter[character]
-		n = len(list)
+		parts = append(parts, x.partitions[character])
+	} else {
+		for _, p := range x.partitions {
+			parts = append(parts, p)
+		}
 	}
-	sf, ok := x.slotFilter(f)
-	if n == 0 || !ok {
+	sf, ok := x.metaFilter(f)
+	if !ok {
+		return nil
+	}
+	var blocks []blockRef
+	n := 0
+	for _, p := range parts {
+		for b := range p.blocks() {
+			blocks = append(blocks, blockRef{p, b})
+		}
+		n += p.len()
+	}
+	if n == 0 {
 		return nil
 	}
 	qc := newQueryCodes(q)
@@ -201,9 +182,9 @@ func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 	tops := make([]*topK, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		tops[w] = &topK{k: kept, meta: x.meta}
-		scan := func() { x.scan(&qc, &sf, list, lo, hi, tops[w]) }
+		tops[w] = &topK{k: kept}
+		part := blocks[len(blocks)*w/workers : len(blocks)*(w+1)/workers]
+		scan := func() { scanBlocks(&qc, &sf, part, tops[w]) }
 		if workers == 1 {
 			scan()
 			continue
@@ -213,49 +194,64 @@ func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 	wg.Wait()
 
 	// Every worker's candidates are re-scored: a few hundred dot products.
-	exact := &topK{k: limit, meta: x.meta}
+	exact := &topK{k: limit}
 	for _, t := range tops {
 		for _, c := range t.items {
-			exact.offer(candidate{slot: c.slot, sim: dot(q, x.vector(c.slot))})
+			c.sim = dot(q, c.p.vector(c.position))
+			exact.offer(c)
 		}
 	}
 	slices.SortFunc(exact.items, func(a, b candidate) int {
 		switch {
-		case exact.worse(b, a):
+		case b.worse(a):
 			return -1
-		case exact.worse(a, b):
+		case a.worse(b):
 			return 1
 		}
 		return 0
 	})
 	hits := make([]Hit, len(exact.items))
 	for i, c := range exact.items {
-		hits[i] = Hit{MemoryID: x.meta[c.slot].id, Similarity: max(-1, min(1, c.sim))}
+		hits[i] = Hit{MemoryID: c.p.meta[c.position].id, Similarity: max(-1, min(1, c.sim))}
 	}
 	return hits
 }
 
-// scan scores the codes of positions lo..hi of the candidates (list, or
-// every slot when list is nil) into top.
-func (x *flatIndex) scan(q *queryCodes, f *slotFilter, list []int32, lo, hi int, top *topK) {
-	filtered := f.byUser || f.byChannel || f.byKind
-	for i := lo; i < hi; i++ {
-		slot := int32(i)
-		if list != nil {
-			slot = list[i]
+// scanBlocks scores the codes of the blocks' vectors that pass f into top.
+func scanBlocks(q *queryCodes, f *metaFilter, blocks []blockRef, top *topK) {
+	var dots [blockSize]int64
+	for _, ref := range blocks {
+		p := ref.p
+		q.scoreBlock(p.block(ref.block), &dots)
+		first := ref.block * blockSize
+		for i, dot := range dots[:min(blockSize, p.len()-first)] {
+			position := int32(first + i)
+			sim := p.scales[position] * float32(dot)
+			if top.full() && sim < top.items[0].sim { // the common case, without a call
+				continue
+			}
+			if f.any() && !p.meta[position].matches(f) {
+				continue
+			}
+			top.offer(candidate{p: p, position: position, sim: sim})
 		}
-		if filtered && !x.meta[slot].matches(f) {
-			continue
-		}
-		top.offer(candidate{slot: slot, sim: q.score(x.code(slot), x.scales[slot])})
 	}
 }
 
-// candidate is a slot with its score: the code score while scanning, the
+// candidate is a vector with its score: the code score while scanning, the
 // exact similarity when re-scored.
 type candidate struct {
-	slot int32
-	sim  float32
+	p        *partition
+	position int32
+	sim      float32
+}
+
+// worse orders by similarity, then by memory ID so that ties are stable.
+func (c candidate) worse(than candidate) bool {
+	if c.sim != than.sim {
+		return c.sim < than.sim
+	}
+	return c.p.meta[c.position].id > than.p.meta[than.position].id
 }
 
 // topK keeps the k best candidates in a heap whose root is the worst of
@@ -263,37 +259,46 @@ type candidate struct {
 type topK struct {
 	k     int
 	items []candidate
-	meta  []vectorMeta
 }
 
-// worse orders by similarity, then by memory ID so that ties are stable.
-func (t *topK) worse(a, b candidate) bool {
-	if a.sim != b.sim {
-		return a.sim < b.sim
-	}
-	return t.meta[a.slot].id > t.meta[b.slot].id
-}
+func (t *topK) full() bool { return len(t.items) == t.k }
 
 func (t *topK) offer(c candidate) {
-	if len(t.items) < t.k {
-		heap.Push(t, c)
+	if !t.full() {
+		t.items = append(t.items, c)
+		t.up(len(t.items) - 1)
 		return
 	}
-	if c.sim < t.items[0].sim { // the common case, without a call
-		return
-	}
-	if t.worse(t.items[0], c) {
+	if t.items[0].worse(c) {
 		t.items[0] = c
-		heap.Fix(t, 0)
+		t.down(0)
 	}
 }
 
-func (t *topK) Len() int           { return len(t.items) }
-func (t *topK) Less(i, j int) bool { return t.worse(t.items[i], t.items[j]) }
-func (t *topK) Swap(i, j int)      { t.items[i], t.items[j] = t.items[j], t.items[i] }
-func (t *topK) Push(x any)         { t.items = append(t.items, x.(candidate)) }
-func (t *topK) Pop() any {
-	last := t.items[len(t.items)-1]
-	t.items = t.items[:len(t.items)-1]
-	return last
+func (t *topK) up(i int) {
+	for i > 0 {
+		parent := (i - 1) / 2
+		if !t.items[i].worse(t.items[parent]) {
+			return
+		}
+		t.items[i], t.items[parent] = t.items[parent], t.items[i]
+		i = parent
+	}
+}
+
+func (t *topK) down(i int) {
+	for {
+		worst, left := i, 2*i+1
+		if left < len(t.items) && t.items[left].worse(t.items[worst]) {
+			worst = left
+		}
+		if right := left + 1; right < len(t.items) && t.items[right].worse(t.items[worst]) {
+			worst = right
+		}
+		if worst == i {
+			return
+		}
+		t.items[i], t.items[worst] = t.items[worst], t.items[i]
+		i = worst
+	}
 }

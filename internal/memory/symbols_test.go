@@ -57,7 +57,7 @@ func TestIndexReleasesFilterValues(t *testing.T) {
 	}
 	x.remove("m2")
 	x.remove("m3")
-	if len(x.symbols.ids) != 0 || len(x.byCharacter) != 0 {
-		t.Fatalf("empty index keeps symbols %v and posting lists %v", x.symbols.ids, x.byCharacter)
+	if len(x.symbols.ids) != 0 || len(x.partitions) != 0 {
+		t.Fatalf("empty index keeps symbols %v and partitions %v", x.symbols.ids, x.partitions)
 	}
 }

@@ -1,0 +1,68 @@
+package memory
+
+// partition holds the vectors of one character, because nearly every recall
+// is about one character: position i has its unit vector at
+// vectors[i*dim:(i+1)*dim], its codes in block i/blockSize of codes (see
+// quantized.go), its code scale and its metadata. Removal moves the last
+// vector into the hole, so positions stay dense. A partition allocates its
+// codes a block at a time: up to blockSize-1 vectors' worth is unused.
+type partition struct {
+	dim     int
+	vectors []float32
+	codes   []uint64
+	scales  []float32
+	meta    []vectorMeta
+}
+
+func (p *partition) len() int { return len(p.meta) }
+
+func (p *partition) blocks() int { return (p.len() + blockSize - 1) / blockSize }
+
+func (p *partition) vector(i int32) []float32 {
+	off := int(i) * p.dim
+	return p.vectors[off : off+p.dim : off+p.dim]
+}
+
+func (p *partition) block(b int) []uint64 {
+	n := blockLen(p.dim)
+	return p.codes[b*n : (b+1)*n : (b+1)*n]
+}
+
+// add appends the unit vector v and returns its position.
+func (p *partition) add(v []float32, m vectorMeta) int32 {
+	i := int32(p.len())
+	if int(i)%blockSize == 0 {
+		p.codes = append(p.codes, make([]uint64, blockLen(p.dim))...)
+	}
+	p.vectors = append(p.vectors, v...)
+	p.scales = append(p.scales, 0)
+	p.meta = append(p.meta, m)
+	p.set(i, v, m)
+	return i
+}
+
+// set replaces the vector at position i with the unit vector v.
+func (p *partition) set(i int32, v []float32, m vectorMeta) {
+	copy(p.vector(i), v)
+	p.scales[i] = writeCodes(p.block(int(i)/blockSize), int(i)%blockSize, v)
+	p.meta[i] = m
+}
+
+// remove deletes the vector at position i by moving the last one there and
+// returns the metadata of the one moved, if any.
+func (p *partition) remove(i int32) (moved vectorMeta, ok bool) {
+	last := int32(p.len() - 1)
+	if i != last {
+		moved, ok = p.meta[last], true
+		copy(p.vector(i), p.vector(last))
+		moveCodes(p.block(int(i)/blockSize), int(i)%blockSize, p.block(int(last)/blockSize), int(last)%blockSize, p.dim)
+		p.scales[i] = p.scales[last]
+		p.meta[i] = moved
+	}
+	p.meta[last] = vectorMeta{} // release the ID
+	p.meta = p.meta[:last]
+	p.vectors = p.vectors[:int(last)*p.dim]
+	p.scales = p.scales[:last]
+	p.codes = p.codes[:p.blocks()*blockLen(p.dim)]
+	return moved, ok
+}
