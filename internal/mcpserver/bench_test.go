@@ -6,6 +6,8 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/store"
 )
@@ -44,7 +46,13 @@ func BenchmarkToolCall(b *testing.B) {
 		b.Run(tc.tool, func(b *testing.B) {
 			i := 0
 			for b.Loop() {
-				call[map[string]any](b, s, tc.tool, tc.args(i))
+				res, err := s.CallTool(b.Context(), &mcp.CallToolParams{Name: tc.tool, Arguments: tc.args(i)})
+				if err != nil {
+					b.Fatalf("%s: %v", tc.tool, err)
+				}
+				if res.IsError {
+					b.Fatalf("%s failed: %s", tc.tool, resultText(res))
+				}
 				i++
 			}
 		})

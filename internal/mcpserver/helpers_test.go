@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/jsonschema-go/jsonschema"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -106,7 +109,10 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
-// call calls a tool that must succeed and decodes its structured result.
+// call calls a tool that must succeed and decodes its structured result,
+// which must match the output schema the tool advertises (the server does
+// not check its results on every call; every test call does) and come as
+// JSON text too.
 func call[Out any](t testing.TB, s *mcp.ClientSession, tool string, args map[string]any) Out {
 	t.Helper()
 	res, err := s.CallTool(t.Context(), &mcp.CallToolParams{Name: tool, Arguments: args})
@@ -116,15 +122,65 @@ func call[Out any](t testing.TB, s *mcp.ClientSession, tool string, args map[str
 	if res.IsError {
 		t.Fatalf("%s(%v) failed: %s", tool, args, resultText(res))
 	}
+	if err := outputSchema(t, s, tool).Validate(res.StructuredContent); err != nil {
+		t.Fatalf("%s: structured content does not match the advertised output schema: %v", tool, err)
+	}
 	var out Out
 	raw, err := json.Marshal(res.StructuredContent)
 	if err != nil {
 		t.Fatalf("%s: re-encode structured content: %v", tool, err)
 	}
+	if text := resultText(res); !jsonEqual(text, string(raw)) {
+		t.Fatalf("%s: text content %s is not the structured content %s", tool, text, raw)
+	}
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("%s: decode %s: %v", tool, raw, err)
 	}
 	return out
+}
+
+// outputSchemas caches the output schemas each session's server advertises.
+var outputSchemas sync.Map // *mcp.ClientSession → map[string]*jsonschema.Resolved
+
+// outputSchema returns the resolved output schema that tools/list gives for tool.
+func outputSchema(t testing.TB, s *mcp.ClientSession, name string) *jsonschema.Resolved {
+	t.Helper()
+	if schemas, ok := outputSchemas.Load(s); ok {
+		if schema := schemas.(map[string]*jsonschema.Resolved)[name]; schema != nil {
+			return schema
+		}
+	}
+	schemas := map[string]*jsonschema.Resolved{}
+	for tool, err := range s.Tools(t.Context(), nil) {
+		if err != nil {
+			t.Fatalf("list tools: %v", err)
+		}
+		if tool.OutputSchema == nil {
+			continue
+		}
+		raw, err := json.Marshal(tool.OutputSchema)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var schema jsonschema.Schema
+		if err := json.Unmarshal(raw, &schema); err != nil {
+			t.Fatalf("%s: output schema %s: %v", tool.Name, raw, err)
+		}
+		if schemas[tool.Name], err = schema.Resolve(nil); err != nil {
+			t.Fatalf("%s: resolve output schema: %v", tool.Name, err)
+		}
+	}
+	outputSchemas.Store(s, schemas)
+	if schemas[name] == nil {
+		t.Fatalf("tool %s advertises no output schema", name)
+	}
+	return schemas[name]
+}
+
+// jsonEqual reports whether two JSON texts hold the same value.
+func jsonEqual(a, b string) bool {
+	var x, y any
+	return json.Unmarshal([]byte(a), &x) == nil && json.Unmarshal([]byte(b), &y) == nil && reflect.DeepEqual(x, y)
 }
 
 // callFails calls a tool that must fail with a tool error and returns its text.
