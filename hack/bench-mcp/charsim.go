@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -105,23 +106,59 @@ func benchCharsim(ctx context.Context, o options, binary, backend string, n int,
 	if _, err := measure(ctx, phase{op: "warm-up", sessions: sessions, ops: 4 * len(sessions), call: recall(1 << 30)}); err != nil {
 		return result, err
 	}
-	// Recall first, so that it searches exactly n memories.
-	phases := []phase{
-		{op: "recall", sessions: sessions[:1], ops: o.ops, call: recall(0)},
-		{op: "recall", sessions: sessions, ops: o.ops, call: recall(o.ops)},
-		{op: "remember", sessions: sessions[:1], ops: o.ops, call: remember(n)},
-		{op: "remember", sessions: sessions, ops: o.ops, call: remember(n + o.ops)},
-	}
-	for _, p := range phases {
+	run := func(p phase) error {
 		s, err := measure(ctx, p)
 		if err != nil {
+			return err
+		}
+		log("%-8s %-5s %d client(s): %.0f ops/s, p50 %s, p99 %s", s.op, s.transport, s.clients, s.perSecond(), s.p50, s.p99)
+		result.phases = append(result.phases, s)
+		return nil
+	}
+	// Recall first, so that it searches exactly n memories; over stdio too,
+	// the npm server's only transport.
+	for _, p := range []phase{
+		{op: "recall", transport: "http", sessions: sessions[:1], ops: o.ops, call: recall(0)},
+		{op: "recall", transport: "http", sessions: sessions, ops: o.ops, call: recall(o.ops)},
+	} {
+		if err := run(p); err != nil {
 			return result, err
 		}
-		log("%-8s %d client(s): %.0f ops/s, p50 %s, p99 %s", s.op, s.clients, s.perSecond(), s.p50, s.p99)
-		result.phases = append(result.phases, s)
+	}
+	if err := recallOverStdio(ctx, binary, env, func(s *mcp.ClientSession) error {
+		return run(phase{op: "recall", transport: "stdio", sessions: []*mcp.ClientSession{s}, ops: o.ops, call: recall(2 * o.ops)})
+	}); err != nil {
+		return result, err
+	}
+	for _, p := range []phase{
+		{op: "remember", transport: "http", sessions: sessions[:1], ops: o.ops, call: remember(n)},
+		{op: "remember", transport: "http", sessions: sessions, ops: o.ops, call: remember(n + o.ops)},
+	} {
+		if err := run(p); err != nil {
+			return result, err
+		}
 	}
 	result.memory, err = readProcessMemory(srv.pid())
 	return result, err
+}
+
+// recallOverStdio starts a second server process on the same store with
+// --stdio, warms it up and hands its session to measure.
+func recallOverStdio(ctx context.Context, binary string, env []string, measure func(*mcp.ClientSession) error) error {
+	cmd := exec.CommandContext(ctx, binary, "--stdio")
+	cmd.Env = env
+	client := mcp.NewClient(&mcp.Implementation{Name: "bench-mcp", Version: "1"}, nil)
+	session, err := client.Connect(ctx, &mcp.CommandTransport{Command: cmd}, nil)
+	if err != nil {
+		return fmt.Errorf("start %s --stdio: %w", binary, err)
+	}
+	defer session.Close()
+	for range 4 {
+		if _, err := session.ListTools(ctx, nil); err != nil {
+			return fmt.Errorf("warm up the stdio server: %w", err)
+		}
+	}
+	return measure(session)
 }
 
 // preload creates the characters and n memories with their vectors directly

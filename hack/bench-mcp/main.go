@@ -3,9 +3,10 @@
 // memories straight into its store (bulk, before the server starts), then
 // drives /mcp over real HTTP with the MCP Go SDK client and prints, per
 // backend and N, the throughput and latency of remember and recall and the
-// server's resident memory. In the same run it installs the reference
+// server's resident memory; recall is also measured over stdio (a second
+// server process with --stdio). In the same run it installs the reference
 // @modelcontextprotocol/server-memory from npm, drives the equivalent
-// workload over stdio, and prints the throughput ratio.
+// workload over stdio (its only transport), and prints the throughput ratios.
 //
 //	go run ./hack/bench-mcp                       # everything (≈10 min on 2 cores)
 //	go run ./hack/bench-mcp -n 10000 -backends sqlite -ops 300

@@ -19,19 +19,21 @@ type call func(ctx context.Context, s *mcp.ClientSession, i int) error
 // phase is one measured workload: ops calls spread over the sessions, each
 // session making one call at a time.
 type phase struct {
-	op       string // "remember", "recall", "store", "search"
-	sessions []*mcp.ClientSession
-	ops      int
-	call     call
+	op        string // "remember", "recall", "store", "search"
+	transport string // "http" or "stdio"
+	sessions  []*mcp.ClientSession
+	ops       int
+	call      call
 }
 
 // stats are the figures of one phase.
 type stats struct {
-	op       string
-	clients  int
-	ops      int
-	elapsed  time.Duration
-	p50, p99 time.Duration
+	op        string
+	transport string
+	clients   int
+	ops       int
+	elapsed   time.Duration
+	p50, p99  time.Duration
 }
 
 func (s stats) perSecond() float64 { return float64(s.ops) / s.elapsed.Seconds() }
@@ -72,7 +74,7 @@ func measure(ctx context.Context, p phase) (stats, error) {
 	all := slices.Concat(latencies...)
 	slices.Sort(all)
 	return stats{
-		op: p.op, clients: len(p.sessions), ops: len(all), elapsed: elapsed,
+		op: p.op, transport: p.transport, clients: len(p.sessions), ops: len(all), elapsed: elapsed,
 		p50: percentile(all, 50), p99: percentile(all, 99),
 	}, nil
 }

@@ -93,9 +93,9 @@ func benchPeer(ctx context.Context, o options, n int, log logf) (runResult, erro
 	one := []*mcp.ClientSession{session}
 	shared := slices.Repeat(one, o.clients)
 	phases := []phase{
-		{op: "search", sessions: one, ops: o.peerOps, call: search},
-		{op: "search", sessions: shared, ops: o.peerOps, call: search},
-		{op: "store", sessions: one, ops: o.peerOps, call: func(ctx context.Context, s *mcp.ClientSession, i int) error {
+		{op: "search", transport: "stdio", sessions: one, ops: o.peerOps, call: search},
+		{op: "search", transport: "stdio", sessions: shared, ops: o.peerOps, call: search},
+		{op: "store", transport: "stdio", sessions: one, ops: o.peerOps, call: func(ctx context.Context, s *mcp.ClientSession, i int) error {
 			_, err := callTool(ctx, s, "create_entities", map[string]any{"entities": []map[string]any{peerEntity(n + i)}})
 			return err
 		}},
@@ -105,7 +105,7 @@ func benchPeer(ctx context.Context, o options, n int, log logf) (runResult, erro
 		if err != nil {
 			return result, err
 		}
-		log("%-8s %d client(s): %.0f ops/s, p50 %s, p99 %s", s.op, s.clients, s.perSecond(), s.p50, s.p99)
+		log("%-8s %-5s %d client(s): %.0f ops/s, p50 %s, p99 %s", s.op, s.transport, s.clients, s.perSecond(), s.p50, s.p99)
 		result.phases = append(result.phases, s)
 	}
 	result.memory, err = readProcessMemory(cmd.Process.Pid)

@@ -30,16 +30,16 @@ func report(w io.Writer, o options, results []runResult, peer *runResult) {
 		memory.DefaultBuiltinDimension, o.characters)
 
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "server\tN\tpreload\tstartup\top\tclients\tops/s\tp50\tp99\tRSS\tpeak RSS\t")
+	fmt.Fprintln(tw, "server\tN\tpreload\tstartup\top\ttransport\tclients\tops/s\tp50\tp99\tRSS\tpeak RSS\t")
 	all := results
 	if peer != nil {
 		all = append(all[:len(all):len(all)], *peer)
 	}
 	for _, r := range all {
 		for _, s := range r.phases {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t\n", r.system, r.n,
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%s\t\n", r.system, r.n,
 				r.preload.Round(100*time.Millisecond), r.startup.Round(10*time.Millisecond),
-				s.op, s.clients, s.perSecond(), roundLatency(s.p50), roundLatency(s.p99),
+				s.op, s.transport, s.clients, s.perSecond(), roundLatency(s.p50), roundLatency(s.p99),
 				mebibytes(r.memory.rssKB), mebibytes(r.memory.peakKB))
 		}
 	}
@@ -51,7 +51,7 @@ func report(w io.Writer, o options, results []runResult, peer *runResult) {
 		if r.n != largest {
 			continue
 		}
-		if s, ok := phaseOf(r, "recall", 1); ok {
+		if s, ok := phaseOf(r, "recall", "http", 1); ok {
 			fmt.Fprintf(w, "  recall p99 at %d memories, %s, 1 client: %s (target ≤ %s) %s\n",
 				r.n, r.system, roundLatency(s.p99), targetRecallP99, verdict(float64(targetRecallP99)/float64(s.p99)))
 		}
@@ -64,31 +64,30 @@ func report(w io.Writer, o options, results []runResult, peer *runResult) {
 			continue
 		}
 		for _, pair := range [][2]string{{"remember", "store"}, {"recall", "search"}} {
-			for _, clients := range []int{1, o.clients} {
-				ours, ok := phaseOf(r, pair[0], clients)
-				if !ok {
+			for _, ours := range r.phases {
+				if ours.op != pair[0] {
 					continue
 				}
 				// The npm server is compared at the same concurrency when it
 				// was measured so (search), else with its one caller (store).
-				theirs, ok := phaseOf(*peer, pair[1], clients)
+				theirs, ok := phaseOf(*peer, pair[1], "stdio", ours.clients)
 				if !ok {
-					if theirs, ok = phaseOf(*peer, pair[1], 1); !ok {
+					if theirs, ok = phaseOf(*peer, pair[1], "stdio", 1); !ok {
 						continue
 					}
 				}
 				ratio := ours.perSecond() / theirs.perSecond()
-				fmt.Fprintf(w, "  %s/%s throughput at %d, %s with %d client(s) / npm server with %d: %.1fx (target ≥ %.0fx) %s\n",
-					pair[0], pair[1], r.n, r.system, clients, theirs.clients, ratio, targetPeerFactor, verdict(ratio/targetPeerFactor))
+				fmt.Fprintf(w, "  %s/%s throughput at %d, %s over %s with %d client(s) / npm server over stdio with %d: %.1fx (target ≥ %.0fx) %s\n",
+					pair[0], pair[1], r.n, r.system, ours.transport, ours.clients, theirs.clients, ratio, targetPeerFactor, verdict(ratio/targetPeerFactor))
 			}
 		}
 	}
 }
 
-// phaseOf finds the phase of op with the given number of clients.
-func phaseOf(r runResult, op string, clients int) (stats, bool) {
+// phaseOf finds the phase of op over transport with the given number of clients.
+func phaseOf(r runResult, op, transport string, clients int) (stats, bool) {
 	for _, s := range r.phases {
-		if s.op == op && s.clients == clients {
+		if s.op == op && s.transport == transport && s.clients == clients {
 			return s, true
 		}
 	}
