@@ -8,9 +8,9 @@ import (
 	"github.com/mojin/charsim/internal/store"
 )
 
-// minSlotsPerWorker is the scan size below which splitting a search across
+// minVectorsPerWorker is the scan size below which splitting a search across
 // goroutines costs more than it saves.
-const minSlotsPerWorker = 32768
+const minVectorsPerWorker = 32768
 
 // minRescored is the least number of candidates a search re-scores exactly.
 const minRescored = 64
@@ -178,7 +178,7 @@ func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 	}
 	qc := newQueryCodes(q)
 	kept := max(4*limit, minRescored)
-	workers := min(runtime.GOMAXPROCS(0), (n+minSlotsPerWorker-1)/minSlotsPerWorker)
+	workers := min(runtime.GOMAXPROCS(0), (n+minVectorsPerWorker-1)/minVectorsPerWorker)
 	tops := make([]*topK, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
