@@ -248,6 +248,8 @@ type EmbeddingSpec struct {
 type OpenAIEmbedding struct {
 	// BaseURL of the API, e.g. http://ollama:11434/v1.
 	// +kubebuilder:validation:Pattern=`^https?://`
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != '' && (url(self).getPort() == '' || (url(self).getPort().size() <= 5 && int(url(self).getPort()) >= 1 && int(url(self).getPort()) <= 65535))",message="must be an http(s) URL with a host, and a port from 1 to 65535 if it has one"
 	// +required
 	BaseURL string `json:"baseURL"`
 	// Model name.
@@ -295,6 +297,8 @@ type DiscordBotSpec struct {
 type LLMSpec struct {
 	// BaseURL of the API, e.g. http://ollama:11434/v1.
 	// +kubebuilder:validation:Pattern=`^https?://`
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != '' && (url(self).getPort() == '' || (url(self).getPort().size() <= 5 && int(url(self).getPort()) >= 1 && int(url(self).getPort()) <= 65535))",message="must be an http(s) URL with a host, and a port from 1 to 65535 if it has one"
 	// +required
 	BaseURL string `json:"baseURL"`
 	// Model name.

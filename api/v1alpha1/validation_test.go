@@ -164,6 +164,15 @@ discordBot:
 discordBot:
   tokenSecretRef: {name: discord, key: token}
   llm: {baseURL: "ollama:11434", model: llama3.1}`, "spec.discordBot.llm.baseURL"},
+		{"discord bot llm url port out of range", "", `
+discordBot:
+  tokenSecretRef: {name: discord, key: token}
+  llm: {baseURL: "http://ollama:99999/v1", model: llama3.1}`, "must be an http(s) URL with a host, and a port from 1 to 65535"},
+		{"embedding url without host", "", `
+mcpServer:
+  embedding:
+    provider: openai
+    openai: {baseURL: "http:///v1", model: nomic-embed-text, dimensions: 768}`, "spec.mcpServer.embedding.openai.baseURL"},
 		{"discord bot llm without model", "", `
 discordBot:
   tokenSecretRef: {name: discord, key: token}
