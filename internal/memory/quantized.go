@@ -19,9 +19,10 @@ import "math"
 // Codes are 7 bits (-63..63), stored biased by +64 as 1..127 so that lanes
 // are non-negative: a product of a stored code and a query magnitude stays
 // below 2¹³, and laneSums of them add up in a 16-bit lane before it is
-// widened into a 32-bit one (which holds the sums of 2¹⁶ dimensions). Each vector is scaled by its own largest component before
-// rounding: unit vector components are around 1/√dim, so one fixed scale
-// would leave them only a few levels.
+// widened into a 32-bit one, which holds the sums of far more dimensions
+// than the 2¹⁶ an embedding may have. Each vector is scaled by its own
+// largest component before rounding: unit vector components are around
+// 1/√dim, so one fixed scale would leave them only a few levels.
 
 const (
 	// codeLevels is the largest code magnitude.
