@@ -9,6 +9,7 @@ import (
 	"time"
 
 	snapshotv1 "github.com/kubernetes-csi/external-snapshotter/client/v8/apis/volumesnapshot/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -188,6 +189,14 @@ func TestBackupFailsAtOnceWhenItCannotStart(t *testing.T) {
 	if !strings.HasPrefix(succeeded(orphan), backup.ReasonSimulationNotFound+": CharacterSimulation nobody not found") {
 		t.Errorf("backup of a missing simulation: %s", succeeded(orphan))
 	}
+	eventually(t, "a Warning event on the orphan backup", func() error {
+		for _, e := range listEvents(t, ns) {
+			if e.Type == corev1.EventTypeWarning && e.Reason == backup.ReasonSimulationNotFound && e.Regarding.Name == orphan.Name {
+				return nil
+			}
+		}
+		return fmt.Errorf("no %s event for %s", backup.ReasonSimulationNotFound, orphan.Name)
+	})
 
 	sim := newBackedUpSimulation(ns, "fresh", time.Minute)
 	create(t, sim)

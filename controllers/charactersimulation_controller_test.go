@@ -11,8 +11,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -639,14 +641,16 @@ func TestConditionsFollowChildStatus(t *testing.T) {
 	assertNoSecretLeaks(t, sim, secretValues(t, ns, "lively-postgres-credentials", "lively-qdrant-credentials", "lively-redis-credentials", "lively-mcp-auth"))
 }
 
-// TestInvalidURLIsReported: a URL the API pattern accepts but the builders
-// cannot use is reported as a Warning naming the field, and not retried.
+// TestInvalidURLIsReported: a simulation that an older CRD admitted with a
+// URL the builders cannot use (the API server refuses it now; objects stored
+// before a CRD upgrade are not checked again) is reported as a Warning
+// naming the field, and not retried.
 func TestInvalidURLIsReported(t *testing.T) {
 	r, _ := startManager(t)
 	ns := newNamespace(t)
 	sim := newSimulation(ns, "broken")
 	sim.Spec.DiscordBot.LLM.BaseURL = "http://llm:99999/v1"
-	create(t, sim)
+	withoutURLRule(t, ns, func() { create(t, sim) })
 	// Until the manager's cache has seen the new simulation, Reconcile finds
 	// nothing and returns no error; poll until it reconciles the real object.
 	eventually(t, "reconcile error naming the field", func() error {
@@ -664,6 +668,52 @@ func TestInvalidURLIsReported(t *testing.T) {
 		}
 		return fmt.Errorf("no InvalidSpec event")
 	})
+}
+
+// withoutURLRule runs admit while the CharacterSimulation CRD lacks its CEL
+// rule on spec.discordBot.llm.baseURL, as an older release's CRD did, and
+// puts the rule back afterwards.
+func withoutURLRule(t *testing.T, ns string, admit func()) {
+	t.Helper()
+	ctx := context.Background()
+	key := client.ObjectKey{Name: "charactersimulations." + v1alpha1.GroupVersion.Group}
+	setRules := func(rules apiextensionsv1.ValidationRules) (old apiextensionsv1.ValidationRules) {
+		t.Helper()
+		err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			crd := &apiextensionsv1.CustomResourceDefinition{}
+			if err := k8s.Get(ctx, key, crd); err != nil {
+				return err
+			}
+			// Properties holds values, so the path is written back level by level.
+			root := crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+			spec := root.Properties["spec"]
+			bot := spec.Properties["discordBot"]
+			llm := bot.Properties["llm"]
+			url := llm.Properties["baseURL"]
+			old, url.XValidations = url.XValidations, rules
+			llm.Properties["baseURL"] = url
+			bot.Properties["llm"] = llm
+			spec.Properties["discordBot"] = bot
+			root.Properties["spec"] = spec
+			return k8s.Update(ctx, crd)
+		})
+		if err != nil {
+			t.Fatalf("update the CharacterSimulation CRD: %v", err)
+		}
+		return old
+	}
+	rules := setRules(nil)
+	if len(rules) == 0 {
+		t.Fatal("the CRD had no rule on spec.discordBot.llm.baseURL to take away")
+	}
+	defer setRules(rules)
+	// The API server takes a moment to serve the changed schema.
+	eventually(t, "the CRD without the URL rule in effect", func() error {
+		probe := newSimulation(ns, "probe")
+		probe.Spec.DiscordBot.LLM.BaseURL = "http://llm:99999/v1"
+		return k8s.Create(ctx, probe, client.DryRunAll)
+	})
+	admit()
 }
 
 // TestOneFailingChildDoesNotBlockTheOthers: a child that cannot be applied

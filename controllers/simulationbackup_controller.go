@@ -15,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/util/retry"
@@ -289,10 +290,16 @@ func (r *SimulationBackupReconciler) finish(ctx context.Context, b *v1alpha1.Sim
 		return fmt.Errorf("record the end of backup %s: %w", b.Name, err)
 	}
 	recordFinished(b, reason)
+	// A backup of a missing simulation has nothing related; a typed nil
+	// would make the recorder panic.
+	var related runtime.Object
+	if sim != nil {
+		related = sim
+	}
 	if phase == v1alpha1.BackupCompleted {
-		r.Recorder.Eventf(b, sim, corev1.EventTypeNormal, "Completed", "Backup", "Backup completed: %s", message)
+		r.Recorder.Eventf(b, related, corev1.EventTypeNormal, "Completed", "Backup", "Backup completed: %s", message)
 	} else {
-		r.Recorder.Eventf(b, sim, corev1.EventTypeWarning, reason, "Backup", "Backup failed: %s", message)
+		r.Recorder.Eventf(b, related, corev1.EventTypeWarning, reason, "Backup", "Backup failed: %s", message)
 	}
 	if sim != nil {
 		eventType := corev1.EventTypeNormal
