@@ -151,11 +151,14 @@ type blockRef struct {
 func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 	var parts []*partition
 	if f.CharacterID != "" {
-		character, ok := x.symbols.lookup(f.CharacterID)
-		if !ok {
+		// The symbol may exist for another field (a user ID equal to this
+		// character's) while the character has no vectors.
+		character, _ := x.symbols.lookup(f.CharacterID)
+		p := x.partitions[character]
+		if p == nil {
 			return nil
 		}
-		parts = append(parts, x.partitions[character])
+		parts = append(parts, p)
 	} else {
 		for _, p := range x.partitions {
 			parts = append(parts, p)

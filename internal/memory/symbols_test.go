@@ -61,3 +61,16 @@ func TestIndexReleasesFilterValues(t *testing.T) {
 		t.Fatalf("empty index keeps symbols %v and partitions %v", x.symbols.ids, x.partitions)
 	}
 }
+
+// Symbols are shared by every field: a character ID that is only used as a
+// user ID has no partition, and a search for it finds nothing.
+func TestSearchForACharacterKnownOnlyAsAUser(t *testing.T) {
+	x := newFlatIndex(2)
+	x.put(store.MemoryVector{MemoryID: "m1", CharacterID: "c", UserID: "u", Kind: store.KindEpisodic, Vector: []float32{1, 0}})
+	if hits := x.search([]float32{1, 0}, Filter{CharacterID: "u"}, 10); len(hits) != 0 {
+		t.Fatalf("search for character u = %v, want nothing", hits)
+	}
+	if hits := x.search([]float32{1, 0}, Filter{CharacterID: "c", UserID: "u"}, 10); len(hits) != 1 {
+		t.Fatalf("search for c's memories about u = %v, want m1", hits)
+	}
+}
