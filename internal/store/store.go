@@ -72,6 +72,22 @@ type Store interface {
 	ScanVectors(ctx context.Context, fn func(MemoryVector) error) error
 	// CreateMemoryWithVector writes the row and its vector atomically.
 	CreateMemoryWithVector(ctx context.Context, m Memory, vector []float32) (Memory, error)
+	// GetVectors returns the stored vectors of those of ids that have one.
+	GetVectors(ctx context.Context, ids []string) ([]MemoryVector, error)
+
+	// The vector change log numbers every write to the stored vectors, in
+	// commit order, so that an in-memory index can follow the writes of other
+	// processes. LastVectorChange is the number of the latest change (0 before
+	// the first); read it before ScanVectors, then follow from there.
+	LastVectorChange(ctx context.Context) (int64, error)
+	// VectorChanges returns the memory IDs of up to limit changes numbered
+	// after `after`, oldest first (an ID may repeat), and the number of the
+	// last one returned (after itself when there is none). complete is false
+	// when changes after `after` may have been pruned: the caller has to load
+	// every vector again.
+	VectorChanges(ctx context.Context, after int64, limit int) (ids []string, last int64, complete bool, err error)
+	// PruneVectorChanges deletes all but the latest keep changes.
+	PruneVectorChanges(ctx context.Context, keep int64) error
 
 	// Timeline. Events form a tree through ParentID; a branch is a named head.
 	// AddEvent appends to the event's Branch (default "main"): when ParentID is

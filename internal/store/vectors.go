@@ -136,3 +136,66 @@ func (s *sqlStore) CreateMemoryWithVector(ctx context.Context, m Memory, vector 
 	}
 	return m, nil
 }
+
+func (s *sqlStore) GetVectors(ctx context.Context, ids []string) ([]MemoryVector, error) {
+	var out []MemoryVector
+	err := inChunks(ids, func(chunk []string) error {
+		var args queryArgs
+		vs, err := collect(ctx, s.db.reader(), scanVector,
+			`SELECT `+vectorColumns+` FROM memory_vectors WHERE memory_id IN (`+addList(&args, chunk)+`)`, args...)
+		out = append(out, vs...)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("get vectors: %w", err)
+	}
+	return out, nil
+}
+
+func (s *sqlStore) LastVectorChange(ctx context.Context) (int64, error) {
+	var last int64
+	if err := s.db.reader().queryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM vector_changes`).Scan(&last); err != nil {
+		return 0, fmt.Errorf("read the last vector change: %w", err)
+	}
+	return last, nil
+}
+
+func (s *sqlStore) VectorChanges(ctx context.Context, after int64, limit int) (ids []string, last int64, complete bool, err error) {
+	last = after
+	err = s.db.snapshot(ctx, func(q querier) error {
+		// The oldest change kept tells whether any after `after` were pruned.
+		var oldest int64
+		if err := q.queryRow(ctx, `SELECT COALESCE(MIN(seq), 0) FROM vector_changes`).Scan(&oldest); err != nil {
+			return err
+		}
+		complete = oldest == 0 || oldest <= after+1
+		rows, err := q.query(ctx, `SELECT seq, memory_id FROM vector_changes WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&last, &id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, after, false, fmt.Errorf("read vector changes: %w", err)
+	}
+	return ids, last, complete, nil
+}
+
+func (s *sqlStore) PruneVectorChanges(ctx context.Context, keep int64) error {
+	err := s.db.inTx(ctx, func(q querier) error {
+		_, err := q.exec(ctx, `DELETE FROM vector_changes WHERE seq <= (SELECT COALESCE(MAX(seq), 0) FROM vector_changes) - $1`, keep)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("prune vector changes: %w", err)
+	}
+	return nil
+}

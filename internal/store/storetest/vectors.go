@@ -21,6 +21,68 @@ func scanAll(t *testing.T, s store.Store) map[string]store.MemoryVector {
 }
 
 var vectorTests = []contractTest{
+	{"VectorChangeLog", func(t *testing.T, open Opener) {
+		s := open(t)
+		ctx := t.Context()
+		changes := func(after int64) ([]string, int64) {
+			t.Helper()
+			ids, last, complete, err := s.VectorChanges(ctx, after, 100)
+			noErr(t, err)
+			if !complete {
+				t.Fatalf("VectorChanges(%d) is incomplete without pruning", after)
+			}
+			return ids, last
+		}
+		start, err := s.LastVectorChange(ctx)
+		noErr(t, err)
+		if ids, last := changes(start); len(ids) != 0 || last != start {
+			t.Fatalf("changes after the last one = %v, %d; want none, %d", ids, last, start)
+		}
+
+		noErr(t, s.UpsertVectors(ctx, []store.MemoryVector{
+			{MemoryID: "m1", CharacterID: "c1", Vector: []float32{1, 0}},
+			{MemoryID: "m2", CharacterID: "c1", Vector: []float32{0, 1}},
+		}))
+		ids, afterUpsert := changes(start)
+		if !reflect.DeepEqual(ids, []string{"m1", "m2"}) || afterUpsert <= start {
+			t.Fatalf("changes after upserting m1, m2 = %v up to %d (from %d)", ids, afterUpsert, start)
+		}
+		if last, err := s.LastVectorChange(ctx); err != nil || last != afterUpsert {
+			t.Fatalf("LastVectorChange = %d, %v; want %d", last, err, afterUpsert)
+		}
+		// Every kind of write is logged: a replacement, a delete, a memory
+		// created with its vector, a memory deleted with it.
+		noErr(t, s.UpsertVectors(ctx, []store.MemoryVector{{MemoryID: "m2", CharacterID: "c1", Vector: []float32{1, 1}}}))
+		noErr(t, s.DeleteVectors(ctx, []string{"m1"}))
+		c, err := s.CreateCharacter(ctx, store.Character{Name: "Aria"})
+		noErr(t, err)
+		m, err := s.CreateMemoryWithVector(ctx, store.Memory{CharacterID: c.ID, Kind: store.KindEpisodic, Text: "x", Importance: 1}, []float32{1, 0})
+		noErr(t, err)
+		noErr(t, s.DeleteMemory(ctx, m.ID))
+		ids, last := changes(afterUpsert)
+		if !reflect.DeepEqual(ids, []string{"m2", "m1", m.ID, m.ID}) {
+			t.Fatalf("changes = %v, want m2 (replaced), m1 (deleted), %s (created, deleted)", ids, m.ID)
+		}
+		if ids, _, _, err := s.VectorChanges(ctx, start, 1); err != nil || len(ids) != 1 {
+			t.Fatalf("VectorChanges with limit 1 = %v, %v", ids, err)
+		}
+
+		got, err := s.GetVectors(ctx, []string{"m1", "m2", m.ID})
+		noErr(t, err)
+		if len(got) != 1 || got[0].MemoryID != "m2" || !reflect.DeepEqual(got[0].Vector, []float32{1, 1}) {
+			t.Fatalf("GetVectors(m1, m2, %s) = %+v, want only m2's current vector", m.ID, got)
+		}
+
+		// Pruning keeps the latest changes; following from before them is
+		// reported incomplete.
+		noErr(t, s.PruneVectorChanges(ctx, 2))
+		if ids, _, complete, err := s.VectorChanges(ctx, start, 100); err != nil || complete || len(ids) != 2 {
+			t.Fatalf("after pruning, changes from the start = %v complete=%v err=%v; want the 2 kept, incomplete", ids, complete, err)
+		}
+		if ids, _ := changes(last - 2); len(ids) != 2 {
+			t.Fatalf("after pruning, the kept changes = %v", ids)
+		}
+	}},
 	{"VectorsUpsertScanDelete", func(t *testing.T, open Opener) {
 		s := open(t)
 		ctx := t.Context()
