@@ -13,14 +13,21 @@ import (
 // vectors are rows of the SQL store (so a memory and its vector are written
 // in one transaction) and an in-memory index loaded at start answers searches
 // by cosine similarity: candidates are found through compact 7-bit codes and
-// re-scored exactly, so returned similarities are exact (see flatIndex).
+// re-scored exactly, so returned similarities are exact (see flatIndex). The
+// index follows the writes of other processes on the same database within
+// about a second (see follow.go).
 type EmbeddedStore struct {
 	st store.Store
-	// writeMu serialises writers, so the SQL rows and the index see changes
-	// in the same order; searches only wait for the short index update.
+	// writeMu serialises writers (including the follower), so the SQL rows
+	// and the index see changes in the same order; searches only wait for
+	// the short index update.
 	writeMu sync.Mutex
 	mu      sync.RWMutex
 	idx     *flatIndex
+	// applied is the number of the last vector change the index includes;
+	// follower applies the ones after it. Both are guarded by writeMu.
+	applied  int64
+	follower *follower
 }
 
 // NewEmbeddedStore returns an embedded vector store over st. The index is
@@ -49,18 +56,13 @@ func (e *EmbeddedStore) EnsureCollection(ctx context.Context, dim int) error {
 		}
 		return nil
 	}
-	fresh := newFlatIndex(dim)
-	err := e.st.ScanVectors(ctx, func(v store.MemoryVector) error {
-		if len(v.Vector) != dim {
-			return embeddedMismatch(len(v.Vector), dim)
-		}
-		fresh.put(v)
-		return nil
-	})
+	fresh, last, err := e.load(ctx, dim, true)
 	if err != nil {
 		return fmt.Errorf("load embedded vector index: %w", err)
 	}
 	e.swap(fresh)
+	e.applied = last
+	e.startFollowing()
 	return nil
 }
 
@@ -188,8 +190,10 @@ func (e *EmbeddedStore) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close drops the index; the SQL store belongs to the caller.
+// Close stops following the change log and drops the index; the SQL store
+// belongs to the caller.
 func (e *EmbeddedStore) Close() error {
+	e.stopFollowing()
 	e.writeMu.Lock()
 	defer e.writeMu.Unlock()
 	e.swap(nil)

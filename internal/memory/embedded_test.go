@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -43,6 +44,98 @@ func TestEmbeddedContractPostgres(t *testing.T) {
 		t.Cleanup(func() { st.Close() })
 		return memory.NewEmbeddedStore(st)
 	})
+}
+
+// Two processes on one database (say, the HTTP server and the stdio server
+// a desktop client starts): what one writes, the other's index finds within
+// a few seconds, including deletions and moves between characters.
+func TestEmbeddedIndexFollowsOtherProcesses(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		testFollowsOtherProcesses(t, func() store.Store { return openSQLite(t, dir) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url := testsvc.NewDatabase(t, testsvc.PostgresURL(t))
+		testFollowsOtherProcesses(t, func() store.Store {
+			st, err := store.Open(t.Context(), url, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			return st
+		})
+	})
+}
+
+func testFollowsOtherProcesses(t *testing.T, open func() store.Store) {
+	ctx := t.Context()
+	writerStore := open()
+	writer := memory.NewEmbeddedStore(writerStore)
+	if err := writer.EnsureCollection(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { writer.Close() })
+	upsert := func(vs ...store.MemoryVector) {
+		t.Helper()
+		if err := writer.Upsert(ctx, vs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	upsert(store.MemoryVector{MemoryID: "early", CharacterID: "c1", Kind: store.KindEpisodic, Vector: []float32{1, 1}})
+
+	reader := memory.NewEmbeddedStore(open())
+	if err := reader.EnsureCollection(ctx, 2); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reader.Close() })
+	found := func(character string) []string {
+		hits, err := reader.Search(ctx, []float32{1, 0}, memory.Filter{CharacterID: character}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]string, len(hits))
+		for i, h := range hits {
+			ids[i] = h.MemoryID
+		}
+		slices.Sort(ids)
+		return ids
+	}
+	expect := func(what, character string, want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for got := found(character); !slices.Equal(got, want); got = found(character) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the other index finds %v for %s, want %v", what, got, character, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	expect("written before it started", "c1", "early")
+
+	upsert(store.MemoryVector{MemoryID: "m1", CharacterID: "c1", Kind: store.KindEpisodic, Vector: []float32{1, 0}},
+		store.MemoryVector{MemoryID: "m2", CharacterID: "c1", Kind: store.KindEpisodic, Vector: []float32{0, 1}})
+	expect("upserted", "c1", "early", "m1", "m2")
+	upsert(store.MemoryVector{MemoryID: "m2", CharacterID: "c2", Kind: store.KindEpisodic, Vector: []float32{0, 1}})
+	expect("moved to another character", "c1", "early", "m1")
+	expect("moved to another character", "c2", "m2")
+	if err := writer.Delete(ctx, []string{"m1", "early"}); err != nil {
+		t.Fatal(err)
+	}
+	expect("deleted", "c1")
+
+	aria, err := writerStore.CreateCharacter(ctx, store.Character{Name: "Aria"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := writer.CreateMemory(ctx, store.Memory{CharacterID: aria.ID, Kind: store.KindEpisodic, Text: "x", Importance: 1}, []float32{1, 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	expect("a memory created with its vector", aria.ID, m.ID)
+	if err := writerStore.DeleteMemory(ctx, m.ID); err != nil {
+		t.Fatal(err)
+	}
+	expect("a memory deleted in SQL", aria.ID)
 }
 
 // TestEmbeddedSearchMatchesBruteForce compares searches with a brute-force

@@ -153,9 +153,9 @@ func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
 	if f.CharacterID != "" {
 		// The symbol may exist for another field (a user ID equal to this
 		// character's) while the character has no vectors.
-		character, _ := x.symbols.lookup(f.CharacterID)
+		character, ok := x.symbols.lookup(f.CharacterID)
 		p := x.partitions[character]
-		if p == nil {
+		if !ok || p == nil {
 			return nil
 		}
 		parts = append(parts, p)
