@@ -115,6 +115,19 @@ func (x *flatIndex) put(v store.MemoryVector) {
 	x.places[v.MemoryID] = place{character: m.character, position: p.add(unit, m)}
 }
 
+// holds reports whether the index has v already: the same metadata and the
+// same unit vector.
+func (x *flatIndex) holds(v store.MemoryVector) bool {
+	at, ok := x.places[v.MemoryID]
+	if !ok {
+		return false
+	}
+	p := x.partitions[at.character]
+	m, name := p.meta[at.position], x.symbols.names
+	return name[m.character] == v.CharacterID && name[m.user] == v.UserID && name[m.channel] == v.ChannelID &&
+		name[m.kind] == string(v.Kind) && slices.Equal(p.vector(at.position), normalized(v.Vector))
+}
+
 // remove deletes the vector of id, if present.
 func (x *flatIndex) remove(id string) {
 	at, ok := x.places[id]

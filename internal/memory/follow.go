@@ -107,18 +107,33 @@ func (e *EmbeddedStore) catchUp(ctx context.Context) error {
 	for _, v := range current {
 		byID[v.MemoryID] = v
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	// Most changes are this process's own writes, which the index holds
+	// already; only the others take the lock that searches wait for. Reading
+	// the index without it is safe: only holders of writeMu change it.
+	var puts []store.MemoryVector
+	var removals []string
 	for _, id := range ids {
 		v, ok := byID[id]
 		switch {
 		case !ok:
-			idx.remove(id)
-		case len(v.Vector) == idx.dim:
-			idx.put(v)
+			if _, indexed := idx.places[id]; indexed {
+				removals = append(removals, id)
+			}
+		case len(v.Vector) == idx.dim && !idx.holds(v):
+			puts = append(puts, v)
 		}
 		// A vector of another dimension was written by a process with another
 		// embedder; this one cannot search it (charsimctl reindex re-embeds).
+	}
+	if len(puts)+len(removals) > 0 {
+		e.mu.Lock()
+		for _, v := range puts {
+			idx.put(v)
+		}
+		for _, id := range removals {
+			idx.remove(id)
+		}
+		e.mu.Unlock()
 	}
 	e.applied = last
 	return nil
