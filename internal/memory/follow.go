@@ -119,11 +119,12 @@ func (e *EmbeddedStore) catchUp(ctx context.Context) error {
 			if _, indexed := idx.places[id]; indexed {
 				removals = append(removals, id)
 			}
-		case len(v.Vector) == idx.dim && !idx.holds(v):
+		case len(v.Vector) != idx.dim:
+			// Written by a process with another embedder: this one cannot
+			// search it (charsimctl reindex re-embeds every memory).
+		case !idx.holds(v):
 			puts = append(puts, v)
 		}
-		// A vector of another dimension was written by a process with another
-		// embedder; this one cannot search it (charsimctl reindex re-embeds).
 	}
 	if len(puts)+len(removals) > 0 {
 		e.mu.Lock()
