@@ -84,6 +84,19 @@ func inChunks[T any](values []T, fn func(chunk []T) error) error {
 	return nil
 }
 
+// collectIn scans with scan the rows of query, which ends in "IN", for ids
+// in lists of at most maxListArgs.
+func collectIn[T any](ctx context.Context, q querier, scan func(rowScanner) (T, error), query string, ids []string) ([]T, error) {
+	var out []T
+	err := inChunks(ids, func(chunk []string) error {
+		var args queryArgs
+		rows, err := collect(ctx, q, scan, query+` (`+addList(&args, chunk)+`)`, args...)
+		out = append(out, rows...)
+		return err
+	})
+	return out, err
+}
+
 // collect scans every row of a query with scan.
 func collect[T any](ctx context.Context, q querier, scan func(rowScanner) (T, error), query string, args ...any) ([]T, error) {
 	rows, err := q.query(ctx, query, args...)

@@ -74,14 +74,7 @@ func getMemory(ctx context.Context, q querier, id, suffix string) (Memory, error
 }
 
 func (s *sqlStore) GetMemories(ctx context.Context, ids []string) ([]Memory, error) {
-	var out []Memory
-	err := inChunks(ids, func(chunk []string) error {
-		var args queryArgs
-		ms, err := collect(ctx, s.db.reader(), scanMemory,
-			`SELECT `+memoryColumns+` FROM memories WHERE id IN (`+addList(&args, chunk)+`)`, args...)
-		out = append(out, ms...)
-		return err
-	})
+	out, err := collectIn(ctx, s.db.reader(), scanMemory, `SELECT `+memoryColumns+` FROM memories WHERE id IN`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("get memories: %w", err)
 	}

@@ -138,14 +138,7 @@ func (s *sqlStore) CreateMemoryWithVector(ctx context.Context, m Memory, vector 
 }
 
 func (s *sqlStore) GetVectors(ctx context.Context, ids []string) ([]MemoryVector, error) {
-	var out []MemoryVector
-	err := inChunks(ids, func(chunk []string) error {
-		var args queryArgs
-		vs, err := collect(ctx, s.db.reader(), scanVector,
-			`SELECT `+vectorColumns+` FROM memory_vectors WHERE memory_id IN (`+addList(&args, chunk)+`)`, args...)
-		out = append(out, vs...)
-		return err
-	})
+	out, err := collectIn(ctx, s.db.reader(), scanVector, `SELECT `+vectorColumns+` FROM memory_vectors WHERE memory_id IN`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("get vectors: %w", err)
 	}
