@@ -125,7 +125,7 @@ func setIf[T any](dst *T, v *T) {
 }
 
 func (s *sqlStore) DeleteCharacter(ctx context.Context, id string) error {
-	err := s.db.inTx(ctx, func(q querier) error {
+	err := s.inVectorTx(ctx, func(q querier) error {
 		// Vectors do not reference memories (see the schema), so they go first
 		// while the memories that name them still exist.
 		if _, err := q.exec(ctx, `DELETE FROM memory_vectors

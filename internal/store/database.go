@@ -48,6 +48,9 @@ type database interface {
 	// lockRowSuffix is appended to a SELECT that reads a row the transaction
 	// will rewrite, so concurrent read-modify-writes do not lose updates.
 	lockRowSuffix() string
+	// vectorLogLock is the statement a transaction that writes vectors runs
+	// first ("" when the backend needs none; see inVectorTx).
+	vectorLogLock() string
 	ping(ctx context.Context) error
 	close() error
 	backend() string

@@ -83,7 +83,7 @@ func (s *sqlStore) GetMemories(ctx context.Context, ids []string) ([]Memory, err
 
 func (s *sqlStore) UpdateMemory(ctx context.Context, id string, patch MemoryPatch) (Memory, error) {
 	var m Memory
-	err := s.db.inTx(ctx, func(q querier) error {
+	err := s.inVectorTx(ctx, func(q querier) error {
 		var err error
 		if m, err = getMemory(ctx, q, id, s.db.lockRowSuffix()); err != nil {
 			return notFound(err, "memory", id)
@@ -110,7 +110,7 @@ func (s *sqlStore) UpdateMemory(ctx context.Context, id string, patch MemoryPatc
 }
 
 func (s *sqlStore) DeleteMemory(ctx context.Context, id string) error {
-	err := s.db.inTx(ctx, func(q querier) error {
+	err := s.inVectorTx(ctx, func(q querier) error {
 		if _, err := q.exec(ctx, `DELETE FROM memory_vectors WHERE memory_id = $1`, id); err != nil {
 			return err
 		}

@@ -55,6 +55,15 @@ func (d *postgresDB) snapshot(ctx context.Context, fn func(querier) error) error
 
 func (d *postgresDB) lockRowSuffix() string { return " FOR UPDATE" }
 
+// vectorLogLockKey is the advisory lock that orders the writers of vectors,
+// so that the vector change log's numbers follow commit order ("charvect";
+// migrations/postgres/0002_vector_changes.sql takes it in its trigger).
+const vectorLogLockKey = 0x63686172_76656374
+
+func (d *postgresDB) vectorLogLock() string {
+	return fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d)`, vectorLogLockKey)
+}
+
 func (d *postgresDB) ping(ctx context.Context) error {
 	if err := d.pool.Ping(ctx); err != nil {
 		return fmt.Errorf("ping postgres: %w", err)

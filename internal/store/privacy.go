@@ -12,7 +12,7 @@ func (s *sqlStore) ForgetUser(ctx context.Context, userID string) ([]string, err
 		return nil, err
 	}
 	var deleted []string
-	err := s.db.inTx(ctx, func(q querier) error {
+	err := s.inVectorTx(ctx, func(q querier) error {
 		if _, err := q.exec(ctx, `DELETE FROM memory_vectors
 			WHERE user_id = $1 OR memory_id IN (SELECT id FROM memories WHERE user_id = $1)`, userID); err != nil {
 			return err

@@ -124,6 +124,9 @@ func runSQLiteTx(ctx context.Context, pool *sql.DB, begin string, fn func(querie
 
 func (d *sqliteDB) lockRowSuffix() string { return "" }
 
+// vectorLogLock is empty: SQLite has one writer at a time already.
+func (d *sqliteDB) vectorLogLock() string { return "" }
+
 func (d *sqliteDB) ping(ctx context.Context) error {
 	if err := d.readers.PingContext(ctx); err != nil {
 		return fmt.Errorf("ping sqlite: %w", err)

@@ -66,7 +66,7 @@ func (s *sqlStore) Import(ctx context.Context, d *Dataset) (Counts, error) {
 		return Counts{}, err
 	}
 	var c Counts
-	err := s.db.inTx(ctx, func(q querier) error {
+	err := s.inVectorTx(ctx, func(q querier) error {
 		c = Counts{}
 		// Parents first; events and branches refer to events through deferred
 		// foreign keys, so their order does not matter.

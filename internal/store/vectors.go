@@ -54,6 +54,22 @@ func writeVector(ctx context.Context, q querier, v MemoryVector, ifAbsent bool) 
 		v.MemoryID, v.CharacterID, v.UserID, v.ChannelID, string(v.Kind), encodeVector(v.Vector))
 }
 
+// inVectorTx is inTx for a transaction that writes vectors. The change log
+// trigger takes the vector lock when the first vector row is written, which
+// may be after the transaction has locked other rows (a memory, its
+// character); another transaction holding the vector lock and waiting for
+// those rows would then deadlock. Taking the lock first keeps one order.
+func (s *sqlStore) inVectorTx(ctx context.Context, fn func(q querier) error) error {
+	return s.db.inTx(ctx, func(q querier) error {
+		if lock := s.db.vectorLogLock(); lock != "" {
+			if _, err := q.exec(ctx, lock); err != nil {
+				return fmt.Errorf("lock the vector change log: %w", err)
+			}
+		}
+		return fn(q)
+	})
+}
+
 func validateVectors(vs []MemoryVector) error {
 	for i, v := range vs {
 		if err := validateVector(v); err != nil {
@@ -67,7 +83,7 @@ func (s *sqlStore) UpsertVectors(ctx context.Context, vs []MemoryVector) error {
 	if err := validateVectors(vs); err != nil {
 		return err
 	}
-	err := s.db.inTx(ctx, func(q querier) error {
+	err := s.inVectorTx(ctx, func(q querier) error {
 		for _, v := range vs {
 			if _, err := writeVector(ctx, q, v, false); err != nil {
 				return err
@@ -82,7 +98,7 @@ func (s *sqlStore) UpsertVectors(ctx context.Context, vs []MemoryVector) error {
 }
 
 func (s *sqlStore) DeleteVectors(ctx context.Context, memoryIDs []string) error {
-	err := s.db.inTx(ctx, func(q querier) error {
+	err := s.inVectorTx(ctx, func(q querier) error {
 		return inChunks(memoryIDs, func(chunk []string) error {
 			var args queryArgs
 			_, err := q.exec(ctx, `DELETE FROM memory_vectors WHERE memory_id IN (`+addList(&args, chunk)+`)`, args...)
@@ -124,7 +140,7 @@ func (s *sqlStore) CreateMemoryWithVector(ctx context.Context, m Memory, vector 
 	if err := validateVector(v); err != nil {
 		return Memory{}, err
 	}
-	err := s.db.inTx(ctx, func(q querier) error {
+	err := s.inVectorTx(ctx, func(q querier) error {
 		if _, err := insertMemory(ctx, q, m, false); err != nil {
 			return err
 		}

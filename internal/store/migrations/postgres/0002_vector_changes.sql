@@ -3,7 +3,8 @@
 -- on the same database (another server, charsimctl). A follower reads the
 -- changes after the last number it has seen, so numbers must appear in commit
 -- order: the trigger takes a transaction-scoped advisory lock before it draws
--- a number, which orders the transactions that write vectors.
+-- a number, which orders the transactions that write vectors. The store's
+-- transactions take that lock first, before any row lock (inVectorTx).
 CREATE TABLE vector_changes (
 	seq       BIGSERIAL PRIMARY KEY,
 	memory_id TEXT NOT NULL
