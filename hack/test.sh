@@ -4,12 +4,23 @@
 #   unit + envtest  go test ./... with KUBEBUILDER_ASSETS from hack/k8s-binaries.sh
 #   stack           the same run, with throw-away PostgreSQL and Redis from
 #                   hack/test-services.sh (tests needing them fail without them)
+#   interop         the same run: test/interop needs Node.js and npm, installed
+#                   with apt-get when missing
 #   e2e-local       test/e2e on a fresh local cluster (kwok nodes), the operator
 #                   as a local process: hack/e2e-local.sh
 # The services are stopped on exit, whatever happens.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
+
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	if [[ $(id -u) != 0 ]]; then
+		echo "test: Node.js and npm are missing; install them (apt-get install nodejs npm) or run as root" >&2
+		exit 1
+	fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
 
 KUBEBUILDER_ASSETS=$(hack/k8s-binaries.sh)
 export KUBEBUILDER_ASSETS
