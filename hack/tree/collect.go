@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -13,25 +14,15 @@ import (
 )
 
 // kinds are the kinds listed by the simulation's label, in the order the tree
-// shows them. Kinds the cluster does not serve (VolumeSnapshot without the
-// snapshot CRDs, SimulationBackup before its CRD) are left out.
-var kinds = []schema.GroupVersionKind{
-	{Group: "apps", Version: "v1", Kind: "StatefulSet"},
-	{Group: "apps", Version: "v1", Kind: "Deployment"},
-	{Group: "apps", Version: "v1", Kind: "ReplicaSet"},
-	{Version: "v1", Kind: "Pod"},
-	{Version: "v1", Kind: "PersistentVolumeClaim"},
-	{Version: "v1", Kind: "Service"},
-	{Version: "v1", Kind: "ServiceAccount"},
-	{Version: "v1", Kind: "Secret"},
+// shows them: the children, then what backups and user tooling add. Kinds
+// the cluster does not serve (VolumeSnapshot without the snapshot CRDs,
+// SimulationBackup before its CRD) are left out.
+var kinds = slices.Concat(labelled.ChildKinds, []schema.GroupVersionKind{
 	{Version: "v1", Kind: "ConfigMap"},
-	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"},
-	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
-	{Group: "batch", Version: "v1", Kind: "CronJob"},
 	{Group: "batch", Version: "v1", Kind: "Job"},
 	{Group: "charsim.mojin.dev", Version: "v1alpha1", Kind: "SimulationBackup"},
 	{Group: "snapshot.storage.k8s.io", Version: "v1", Kind: "VolumeSnapshot"},
-}
+})
 
 // collect reads the simulation and every object labelled with its name; the
 // simulation comes first.

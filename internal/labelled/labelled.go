@@ -16,6 +16,25 @@ import (
 	"github.com/mojin/charsim/internal/resources"
 )
 
+// ChildKinds are the kinds that carry the label: what the operator makes for
+// a simulation (its applied children, generated Secrets, the stores' volume
+// claims) and what its workloads make in turn (ReplicaSets, Pods).
+var ChildKinds = []schema.GroupVersionKind{
+	{Group: "apps", Version: "v1", Kind: "StatefulSet"},
+	{Group: "apps", Version: "v1", Kind: "Deployment"},
+	{Group: "apps", Version: "v1", Kind: "ReplicaSet"},
+	{Version: "v1", Kind: "Pod"},
+	{Version: "v1", Kind: "PersistentVolumeClaim"},
+	{Version: "v1", Kind: "Service"},
+	{Version: "v1", Kind: "ServiceAccount"},
+	{Version: "v1", Kind: "Secret"},
+	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"},
+	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
+	{Group: "batch", Version: "v1", Kind: "CronJob"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role"},
+	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "RoleBinding"},
+}
+
 // List returns the objects in namespace labelled with the simulation's name,
 // kind by kind in the order of kinds, each with its kind set. Kinds the
 // cluster does not serve (VolumeSnapshot without the snapshot CRDs, say) are

@@ -9,31 +9,12 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/mojin/charsim/api/v1alpha1"
 	"github.com/mojin/charsim/internal/labelled"
 	"github.com/mojin/charsim/internal/resources"
 )
-
-// labelledKinds are the kinds whose objects carry the simulation's label:
-// the operator's children, the volume claims, and what the workloads make.
-var labelledKinds = []schema.GroupVersionKind{
-	{Group: "apps", Version: "v1", Kind: "StatefulSet"},
-	{Group: "apps", Version: "v1", Kind: "Deployment"},
-	{Group: "apps", Version: "v1", Kind: "ReplicaSet"},
-	{Version: "v1", Kind: "Pod"},
-	{Version: "v1", Kind: "PersistentVolumeClaim"},
-	{Version: "v1", Kind: "Service"},
-	{Version: "v1", Kind: "ServiceAccount"},
-	{Version: "v1", Kind: "Secret"},
-	{Group: "networking.k8s.io", Version: "v1", Kind: "NetworkPolicy"},
-	{Group: "policy", Version: "v1", Kind: "PodDisruptionBudget"},
-	{Group: "batch", Version: "v1", Kind: "CronJob"},
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role"},
-	{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "RoleBinding"},
-}
 
 // object is one labelled object, by metadata.
 type object struct {
@@ -46,7 +27,7 @@ func (o object) String() string { return o.kind + "/" + o.name }
 
 // labelledObjects lists every object labelled with the simulation's name.
 func labelledObjects(ctx context.Context, namespace, sim string) ([]object, error) {
-	items, err := labelled.List(ctx, suite.client, namespace, sim, labelledKinds)
+	items, err := labelled.List(ctx, suite.client, namespace, sim, labelled.ChildKinds)
 	if err != nil {
 		return nil, err
 	}
