@@ -25,12 +25,15 @@ type Embedder interface {
 	Name() string
 }
 
-// Filter restricts a vector search; empty fields match everything.
+// Filter restricts a search; empty fields match everything. After and
+// Before bound the memory's OccurredAt (inclusive); zero means unbounded.
 type Filter struct {
 	CharacterID string
 	UserID      string
 	ChannelID   string
 	Kind        store.MemoryKind
+	After       time.Time
+	Before      time.Time
 }
 
 // Hit is one vector search result; Similarity is the cosine similarity in -1..1.
