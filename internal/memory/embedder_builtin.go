@@ -3,31 +3,27 @@ package memory
 import (
 	"context"
 	"fmt"
-	"strings"
-	"unicode"
 
 	"github.com/cespare/xxhash/v2"
 )
 
-// Feature weights of the builtin embedder. Whole words carry the meaning;
-// word pairs reward shared phrasing; character trigrams let inflections
-// ("eat", "eating") and typos still overlap.
+// Feature weights of the builtin embedder. Whole words and CJK character
+// pairs carry the meaning; word pairs reward shared phrasing; single CJK
+// characters and the character trigrams of words let near matches
+// ("eat", "eating"; 读 in 读书) still overlap a little.
 const (
 	unigramWeight = 1.0
 	bigramWeight  = 0.5
 	trigramWeight = 0.25
+	cjkCharWeight = 0.5
 )
 
-// stopwords are so common that sharing them says nothing about two texts.
-var stopwords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range strings.Fields(`a an and are as at be been but by did do does for from had has have
-		he her him his i if in into is it its me my of on or our s she so t than that the their them
-		then there these they this to was we were what when where which who whom why will with you your`) {
-		m[w] = true
-	}
-	return m
-}()
+// builtinVersion numbers the builtin embedder's features. Vectors embedded
+// by another version are not comparable: a change here makes every server
+// re-embed its memories at start (see reembed.go). Version 1 split text on
+// non-letters only; version 2 uses the shared tokenizer (CJK unigrams and
+// bigrams, folded accents, emoji).
+const builtinVersion = "2"
 
 // BuiltinEmbedder is an offline, deterministic embedder: feature hashing of
 // word unigrams, word bigrams and character trigrams into a signed vector,
@@ -63,18 +59,31 @@ func (e *BuiltinEmbedder) Embed(ctx context.Context, texts []string) ([][]float3
 	return out, nil
 }
 
+// Version is the version of the embedder's features.
+func (e *BuiltinEmbedder) Version() string { return builtinVersion }
+
 func (e *BuiltinEmbedder) embed(text string) []float32 {
 	v := make([]float32, e.dim)
-	words := contentWords(text)
-	for i, w := range words {
-		e.add(v, "w:"+w, unigramWeight)
-		if i > 0 {
-			e.add(v, "b:"+words[i-1]+" "+w, bigramWeight)
+	prevWord := ""
+	for _, t := range Tokenize(text) {
+		switch t.Kind {
+		case TokenWord:
+			e.add(v, "w:"+t.Text, unigramWeight)
+			if prevWord != "" {
+				e.add(v, "b:"+prevWord+" "+t.Text, bigramWeight)
+			}
+			r := []rune("^" + t.Text + "$")
+			for j := 0; j+3 <= len(r); j++ {
+				e.add(v, "c:"+string(r[j:j+3]), trigramWeight)
+			}
+			prevWord = t.Text
+			continue
+		case TokenCJK:
+			e.add(v, "w:"+t.Text, cjkCharWeight)
+		default: // CJK pairs and symbols are whole terms
+			e.add(v, "w:"+t.Text, unigramWeight)
 		}
-		r := []rune("^" + w + "$")
-		for j := 0; j+3 <= len(r); j++ {
-			e.add(v, "c:"+string(r[j:j+3]), trigramWeight)
-		}
+		prevWord = ""
 	}
 	normalize(v)
 	return v
@@ -90,20 +99,3 @@ func (e *BuiltinEmbedder) add(v []float32, feature string, weight float32) {
 	v[h%uint64(e.dim)] += weight
 }
 
-// contentWords lowercases text, splits it on everything that is not a letter
-// or digit, and drops stopwords unless nothing else is left.
-func contentWords(text string) []string {
-	words := strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsNumber(r)
-	})
-	content := make([]string, 0, len(words))
-	for _, w := range words {
-		if !stopwords[w] {
-			content = append(content, w)
-		}
-	}
-	if len(content) == 0 {
-		return words
-	}
-	return content
-}
