@@ -98,4 +98,3 @@ func (e *BuiltinEmbedder) add(v []float32, feature string, weight float32) {
 	}
 	v[h%uint64(e.dim)] += weight
 }
-

@@ -14,9 +14,9 @@ func TestNormalizeMemoryText(t *testing.T) {
 		{"黛玉在潇湘馆读书。", "黛玉在潇湘馆读书"},
 		{"你好！", "你好"},
 		{"ＦＵＬＬ　ｗｉｄｔｈ？", "full width"}, // NFKC folds full-width letters, the ideographic space and ？
-		{"ﬁne", "fine"},                     // the ligature
-		{"Cafe\u0301", "café"},              // composed by NFKC
-		{"Ａ\u00a0b", "a b"},                 // no-break space is whitespace
+		{"ﬁne", "fine"},               // the ligature
+		{"Cafe\u0301", "café"},        // composed by NFKC
+		{"Ａ\u00a0b", "a b"},           // no-break space is whitespace
 		{"...", ""},
 		{"", ""},
 		{"(quoted)", "(quoted)"},
@@ -36,10 +36,10 @@ func TestDedupKey(t *testing.T) {
 		t.Errorf("the same text after normalisation has another key")
 	}
 	for name, other := range map[string]string{
-		"user":     dedupKey("u2", KindEpisodic, "Mia is a pilot."),
-		"no user":  dedupKey("", KindEpisodic, "Mia is a pilot."),
-		"kind":     dedupKey("u1", KindSemantic, "Mia is a pilot."),
-		"text":     dedupKey("u1", KindEpisodic, "Mia is a sailor."),
+		"user":    dedupKey("u2", KindEpisodic, "Mia is a pilot."),
+		"no user": dedupKey("", KindEpisodic, "Mia is a pilot."),
+		"kind":    dedupKey("u1", KindSemantic, "Mia is a pilot."),
+		"text":    dedupKey("u1", KindEpisodic, "Mia is a sailor."),
 	} {
 		if other == base {
 			t.Errorf("a different %s gives the same key", name)

@@ -39,6 +39,9 @@ const (
 var MemoryKinds = []MemoryKind{KindEpisodic, KindSemantic, KindReflection}
 
 // Memory is one remembered thing. Importance is 1..10.
+//
+// OccurredAt is when it happened, CreatedAt when it was stored; a zero
+// OccurredAt means it happened when it was stored.
 type Memory struct {
 	ID             string     `json:"id"`
 	CharacterID    string     `json:"character_id"`
@@ -48,8 +51,12 @@ type Memory struct {
 	Text           string     `json:"text"`
 	Importance     int        `json:"importance"`
 	Tags           []string   `json:"tags,omitempty"`
+	OccurredAt     time.Time  `json:"occurred_at"`
 	CreatedAt      time.Time  `json:"created_at"`
 	LastAccessedAt time.Time  `json:"last_accessed_at"`
+	// Deduplicated is set (not stored) on the result of a create that found
+	// the same memory already stored and returned it instead of a copy.
+	Deduplicated bool `json:"deduplicated,omitempty"`
 }
 
 // MemoryPatch updates the non-nil fields of a memory.
@@ -58,19 +65,27 @@ type MemoryPatch struct {
 	Kind       *MemoryKind `json:"kind,omitempty"`
 	Importance *int        `json:"importance,omitempty"`
 	Tags       *[]string   `json:"tags,omitempty"`
+	OccurredAt *time.Time  `json:"occurred_at,omitempty"`
 }
 
-// MemoryFilter selects memories; empty fields match everything.
+// MemoryFilter selects memories; empty fields match everything. After and
+// Before bound OccurredAt, inclusively; zero means unbounded.
 type MemoryFilter struct {
 	CharacterID string
 	UserID      string
 	ChannelID   string
 	Kind        MemoryKind
+	After       time.Time
+	Before      time.Time
 	Limit       int // <= 0: no limit
 	Offset      int
 }
 
 // MemoryVector is the embedding of one memory with the fields vector search filters on.
+//
+// Text and OccurredAt are the memory's, read with the vector (ScanVectors,
+// GetVectors) for the in-memory indexes; they are not stored with it, and
+// are empty when the memory row is gone.
 type MemoryVector struct {
 	MemoryID    string     `json:"memory_id"`
 	CharacterID string     `json:"character_id"`
@@ -78,6 +93,8 @@ type MemoryVector struct {
 	ChannelID   string     `json:"channel_id,omitempty"`
 	Kind        MemoryKind `json:"kind"`
 	Vector      []float32  `json:"vector"`
+	Text        string     `json:"-"`
+	OccurredAt  time.Time  `json:"-"`
 }
 
 // EventType classifies timeline events.
