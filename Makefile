@@ -161,6 +161,10 @@ bench-operator: k8s-binaries ## Reconcile N=100 and N=500 simulations on envtest
 bench-mcp: ## MCP server over HTTP at 10k and 100k memories (SQLite, PostgreSQL) against the npm server-memory.
 	go run ./hack/bench-mcp $(BENCH_FLAGS)
 
+.PHONY: bench-recall
+bench-recall: ## Recall quality (R@5, R@10, hit@10) on MemoryBank and MADial-Bench, EN and ZH, through the real MCP server: BM25, vectors, fusion, full.
+	go run ./hack/bench-recall $(BENCH_FLAGS)
+
 .PHONY: bench-bot
 bench-bot: ## Discord bot overhead per /talk turn (p50/p99) against the real MCP server, instant LLM.
 	go run ./hack/bench-bot
