@@ -38,6 +38,7 @@ type Config struct {
 	Embedding EmbeddingConfig
 	Qdrant    QdrantConfig
 	Weights   Weights
+	Fusion    Fusion
 }
 
 // EmbeddingConfig selects and configures the embedder.
@@ -84,8 +85,12 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		Embedding: r.embedding(),
 		Qdrant:    r.qdrant(),
 		Weights:   r.weights(),
+		Fusion:    r.fusion(),
 	}
 	if err := cfg.Weights.Validate(); err != nil {
+		r.errs = append(r.errs, err)
+	}
+	if err := cfg.Fusion.Validate(); err != nil {
 		r.errs = append(r.errs, err)
 	}
 	if err := errors.Join(r.errs...); err != nil {
@@ -240,9 +245,23 @@ func parseQdrantURL(raw string) (host string, port int, useTLS bool, err error) 
 
 func (r *envReader) weights() Weights {
 	return Weights{
-		Relevance:  r.weight("RECALL_WEIGHT_RELEVANCE", DefaultWeights.Relevance),
-		Recency:    r.weight("RECALL_WEIGHT_RECENCY", DefaultWeights.Recency),
-		Importance: r.weight("RECALL_WEIGHT_IMPORTANCE", DefaultWeights.Importance),
-		HalfLife:   r.duration("RECALL_HALF_LIFE", DefaultWeights.HalfLife),
+		Relevance:     r.weight("RECALL_WEIGHT_RELEVANCE", DefaultWeights.Relevance),
+		Recency:       r.weight("RECALL_WEIGHT_RECENCY", DefaultWeights.Recency),
+		Importance:    r.weight("RECALL_WEIGHT_IMPORTANCE", DefaultWeights.Importance),
+		HalfLife:      r.duration("RECALL_HALF_LIFE", DefaultWeights.HalfLife),
+		AccessRefresh: r.weight("RECALL_ACCESS_REFRESH", DefaultWeights.AccessRefresh),
+	}
+}
+
+func (r *envReader) fusion() Fusion {
+	mode := strings.ToLower(r.str("RECALL_FUSION", DefaultFusion.Mode))
+	if mode == "off" {
+		mode = FusionVector
+	}
+	return Fusion{
+		Mode:          mode,
+		K:             r.weight("RECALL_FUSION_K", DefaultFusion.K),
+		LexicalWeight: r.weight("RECALL_FUSION_LEXICAL_WEIGHT", DefaultFusion.LexicalWeight),
+		VectorWeight:  r.weight("RECALL_FUSION_VECTOR_WEIGHT", DefaultFusion.VectorWeight),
 	}
 }

@@ -41,21 +41,26 @@ func TestLoadConfigFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, err := load(map[string]string{
-		"EMBEDDING_PROVIDER":       "openai",
-		"EMBEDDING_BASE_URL":       "http://ollama:11434/v1/",
-		"EMBEDDING_MODEL":          "nomic-embed-text",
-		"EMBEDDING_DIMENSIONS":     "768",
-		"EMBEDDING_API_KEY_FILE":   keyFile,
-		"EMBEDDING_BATCH_SIZE":     "16",
-		"EMBEDDING_TIMEOUT":        "5s",
-		"EMBEDDING_MAX_RETRIES":    "0",
-		"QDRANT_URL":               "https://qdrant.example.com:7334",
-		"QDRANT_API_KEY":           "qdrant-secret",
-		"QDRANT_COLLECTION":        "mine",
-		"RECALL_WEIGHT_RELEVANCE":  "2",
-		"RECALL_WEIGHT_RECENCY":    "0.5",
-		"RECALL_WEIGHT_IMPORTANCE": "0",
-		"RECALL_HALF_LIFE":         "24h",
+		"EMBEDDING_PROVIDER":           "openai",
+		"EMBEDDING_BASE_URL":           "http://ollama:11434/v1/",
+		"EMBEDDING_MODEL":              "nomic-embed-text",
+		"EMBEDDING_DIMENSIONS":         "768",
+		"EMBEDDING_API_KEY_FILE":       keyFile,
+		"EMBEDDING_BATCH_SIZE":         "16",
+		"EMBEDDING_TIMEOUT":            "5s",
+		"EMBEDDING_MAX_RETRIES":        "0",
+		"QDRANT_URL":                   "https://qdrant.example.com:7334",
+		"QDRANT_API_KEY":               "qdrant-secret",
+		"QDRANT_COLLECTION":            "mine",
+		"RECALL_WEIGHT_RELEVANCE":      "2",
+		"RECALL_WEIGHT_RECENCY":        "0.5",
+		"RECALL_WEIGHT_IMPORTANCE":     "0",
+		"RECALL_HALF_LIFE":             "24h",
+		"RECALL_ACCESS_REFRESH":        "0.1",
+		"RECALL_FUSION":                "Weighted",
+		"RECALL_FUSION_K":              "10",
+		"RECALL_FUSION_LEXICAL_WEIGHT": "0.7",
+		"RECALL_FUSION_VECTOR_WEIGHT":  "0.3",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +71,8 @@ func TestLoadConfigFull(t *testing.T) {
 			APIKey: "file-secret", BatchSize: 16, Timeout: 5 * time.Second, MaxRetries: 0,
 		},
 		Qdrant:  memory.QdrantConfig{Host: "qdrant.example.com", Port: 7334, UseTLS: true, APIKey: "qdrant-secret", Collection: "mine"},
-		Weights: memory.Weights{Relevance: 2, Recency: 0.5, Importance: 0, HalfLife: 24 * time.Hour},
+		Weights: memory.Weights{Relevance: 2, Recency: 0.5, Importance: 0, HalfLife: 24 * time.Hour, AccessRefresh: 0.1},
+		Fusion:  memory.Fusion{Mode: memory.FusionWeighted, K: 10, LexicalWeight: 0.7, VectorWeight: 0.3},
 	}
 	if cfg != want {
 		t.Fatalf("config =\n%#v\nwant\n%#v", cfg, want)

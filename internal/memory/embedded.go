@@ -162,6 +162,20 @@ func (e *EmbeddedStore) Search(_ context.Context, vector []float32, f Filter, li
 	return e.idx.search(normalized(vector), f, limit), nil
 }
 
+// SearchText returns the limit best BM25 matches of the query's terms that
+// match the filter (see lexical.go).
+func (e *EmbeddedStore) SearchText(_ context.Context, query string, f Filter, limit int) ([]TextHit, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("embedded vector store: search limit must be positive, got %d", limit)
+	}
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.idx == nil {
+		return nil, errNotEnsured
+	}
+	return e.idx.searchText(query, f, limit), nil
+}
+
 // Delete removes the vectors of these memories; unknown IDs are ignored.
 func (e *EmbeddedStore) Delete(ctx context.Context, memoryIDs []string) error {
 	if len(memoryIDs) == 0 {
@@ -249,5 +263,7 @@ func vectorOf(m store.Memory, vector []float32) store.MemoryVector {
 		ChannelID:   m.ChannelID,
 		Kind:        m.Kind,
 		Vector:      vector,
+		Text:        m.Text,
+		OccurredAt:  m.OccurredAt,
 	}
 }

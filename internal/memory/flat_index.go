@@ -1,7 +1,10 @@
 package memory
 
 import (
+	"cmp"
+	"math"
 	"runtime"
+	"strings"
 	"slices"
 	"sync"
 
@@ -29,11 +32,15 @@ const minRescored = 64
 // among the best candidates is missed. With 7-bit codes that is rare (the
 // test compares with brute force), and when the filter leaves no more
 // vectors than candidates the result is exact.
+//
+// The lexical index of the same memories' texts lives beside it (lex, see
+// lexical.go), so that one write, one load and one change log keep both.
 type flatIndex struct {
 	dim        int
 	partitions map[symbol]*partition // by character
 	places     map[string]place      // by memory ID
 	symbols    symbols
+	lex        lexicalIndex
 }
 
 // place is where a memory's vector is: its character's partition and its
@@ -43,25 +50,29 @@ type place struct {
 	position  int32
 }
 
-// vectorMeta is what a search filters on, with the filter fields interned.
+// vectorMeta is what a search filters on, with the filter fields interned
+// and the time the memory occurred in Unix microseconds.
 type vectorMeta struct {
 	id                             string
 	character, user, channel, kind symbol
+	occurred                       int64
 }
 
 // metaFilter is a Filter's user, channel and kind as symbols (the character
-// picks the partition).
+// picks the partition), and its time bounds in Unix microseconds.
 type metaFilter struct {
-	user, channel, kind       symbol
-	byUser, byChannel, byKind bool
+	user, channel, kind               symbol
+	byUser, byChannel, byKind, byTime bool
+	after, before                     int64
 }
 
-func (f *metaFilter) any() bool { return f.byUser || f.byChannel || f.byKind }
+func (f *metaFilter) filters() bool { return f.byUser || f.byChannel || f.byKind || f.byTime }
 
 func (m *vectorMeta) matches(f *metaFilter) bool {
 	return (!f.byUser || f.user == m.user) &&
 		(!f.byChannel || f.channel == m.channel) &&
-		(!f.byKind || f.kind == m.kind)
+		(!f.byKind || f.kind == m.kind) &&
+		(!f.byTime || (m.occurred >= f.after && m.occurred <= f.before))
 }
 
 // metaFilter translates f; ok is false when a value is used by no vector,
@@ -84,19 +95,30 @@ func (x *flatIndex) metaFilter(f Filter) (sf metaFilter, ok bool) {
 		}
 		*field.set = true
 	}
+	if !f.After.IsZero() || !f.Before.IsZero() {
+		sf.byTime, sf.after, sf.before = true, math.MinInt64, math.MaxInt64
+		if !f.After.IsZero() {
+			sf.after = f.After.UnixMicro()
+		}
+		if !f.Before.IsZero() {
+			sf.before = f.Before.UnixMicro()
+		}
+	}
 	return sf, true
 }
 
 func newFlatIndex(dim int) *flatIndex {
-	return &flatIndex{dim: dim, partitions: map[symbol]*partition{}, places: map[string]place{}, symbols: newSymbols()}
+	return &flatIndex{dim: dim, partitions: map[symbol]*partition{}, places: map[string]place{}, symbols: newSymbols(), lex: newLexicalIndex()}
 }
 
 func (x *flatIndex) len() int { return len(x.places) }
 
-// put adds or replaces the vector of v.MemoryID, normalising it.
+// put adds or replaces the vector of v.MemoryID, normalising it, and
+// indexes its text.
 func (x *flatIndex) put(v store.MemoryVector) {
 	m := vectorMeta{id: v.MemoryID, character: x.symbols.acquire(v.CharacterID), user: x.symbols.acquire(v.UserID),
-		channel: x.symbols.acquire(v.ChannelID), kind: x.symbols.acquire(string(v.Kind))}
+		channel: x.symbols.acquire(v.ChannelID), kind: x.symbols.acquire(string(v.Kind)), occurred: occurredMicros(v)}
+	x.lex.put(m, v.Text)
 	unit := normalized(v.Vector)
 	if at, exists := x.places[v.MemoryID]; exists {
 		if at.character == m.character {
@@ -105,7 +127,7 @@ func (x *flatIndex) put(v store.MemoryVector) {
 			p.set(at.position, unit, m)
 			return
 		}
-		x.remove(v.MemoryID) // it moves to another character's partition
+		x.removeVector(v.MemoryID) // it moves to another character's partition
 	}
 	p := x.partitions[m.character]
 	if p == nil {
@@ -125,11 +147,25 @@ func (x *flatIndex) holds(v store.MemoryVector) bool {
 	p := x.partitions[at.character]
 	m, name := p.meta[at.position], x.symbols.names
 	return name[m.character] == v.CharacterID && name[m.user] == v.UserID && name[m.channel] == v.ChannelID &&
-		name[m.kind] == string(v.Kind) && slices.Equal(p.vector(at.position), normalized(v.Vector))
+		name[m.kind] == string(v.Kind) && m.occurred == occurredMicros(v) && x.lex.holds(v.MemoryID, v.Text) &&
+		slices.Equal(p.vector(at.position), normalized(v.Vector))
 }
 
-// remove deletes the vector of id, if present.
+// occurredMicros is when v's memory occurred, in Unix microseconds (0 when unknown).
+func occurredMicros(v store.MemoryVector) int64 {
+	if v.OccurredAt.IsZero() {
+		return 0
+	}
+	return v.OccurredAt.UnixMicro()
+}
+
+// remove deletes the vector and the text of id, if present.
 func (x *flatIndex) remove(id string) {
+	x.lex.remove(id)
+	x.removeVector(id)
+}
+
+func (x *flatIndex) removeVector(id string) {
 	at, ok := x.places[id]
 	if !ok {
 		return
@@ -152,6 +188,47 @@ func (x *flatIndex) release(m vectorMeta) {
 	}
 }
 
+// scope returns the characters a search covers and the rest of its
+// filter; ok is false when nothing can match.
+func (x *flatIndex) scope(f Filter) (characters []symbol, sf metaFilter, ok bool) {
+	if sf, ok = x.metaFilter(f); !ok {
+		return nil, sf, false
+	}
+	if f.CharacterID != "" {
+		// The symbol may exist for another field (a user ID equal to this
+		// character's) while the character has no vectors.
+		character, known := x.symbols.lookup(f.CharacterID)
+		return []symbol{character}, sf, known
+	}
+	for c := range x.partitions {
+		characters = append(characters, c)
+	}
+	return characters, sf, true
+}
+
+// searchText returns the limit best BM25 matches of query (see lexical.go);
+// across characters, each is scored by its own statistics.
+func (x *flatIndex) searchText(query string, f Filter, limit int) []TextHit {
+	characters, sf, ok := x.scope(f)
+	if !ok {
+		return nil
+	}
+	var hits []TextHit
+	for _, c := range characters {
+		hits = append(hits, x.lex.search(query, c, &sf, limit)...)
+	}
+	if len(characters) > 1 {
+		slices.SortFunc(hits, func(a, b TextHit) int {
+			if a.Score != b.Score {
+				return cmp.Compare(b.Score, a.Score)
+			}
+			return strings.Compare(a.MemoryID, b.MemoryID)
+		})
+		hits = hits[:min(limit, len(hits))]
+	}
+	return hits
+}
+
 // blockRef is one block of a partition, the unit of a search's work.
 type blockRef struct {
 	p     *partition
@@ -162,24 +239,15 @@ type blockRef struct {
 // by code score, then exact re-scoring (see flatIndex). Large scans are
 // split across GOMAXPROCS goroutines, each keeping its own candidates.
 func (x *flatIndex) search(q []float32, f Filter, limit int) []Hit {
-	var parts []*partition
-	if f.CharacterID != "" {
-		// The symbol may exist for another field (a user ID equal to this
-		// character's) while the character has no vectors.
-		character, ok := x.symbols.lookup(f.CharacterID)
-		p := x.partitions[character]
-		if !ok || p == nil {
-			return nil
-		}
-		parts = append(parts, p)
-	} else {
-		for _, p := range x.partitions {
-			parts = append(parts, p)
-		}
-	}
-	sf, ok := x.metaFilter(f)
+	characters, sf, ok := x.scope(f)
 	if !ok {
 		return nil
+	}
+	var parts []*partition
+	for _, c := range characters {
+		if p := x.partitions[c]; p != nil {
+			parts = append(parts, p)
+		}
 	}
 	var blocks []blockRef
 	n := 0
@@ -246,7 +314,7 @@ func scanBlocks(q *queryCodes, f *metaFilter, blocks []blockRef, top *topK) {
 			if top.full() && sim < top.items[0].sim { // the common case, without a call
 				continue
 			}
-			if f.any() && !p.meta[position].matches(f) {
+			if f.filters() && !p.meta[position].matches(f) {
 				continue
 			}
 			top.offer(candidate{p: p, position: position, sim: sim})

@@ -52,6 +52,10 @@ type VectorStore interface {
 	Reset(ctx context.Context, dim int) error
 	Upsert(ctx context.Context, vs []store.MemoryVector) error
 	Search(ctx context.Context, vector []float32, f Filter, limit int) ([]Hit, error)
+	// SearchText ranks the memories that match the filter by BM25 of the
+	// query's terms (see Tokenize), with per-character statistics, and
+	// returns the limit best that share a term, best first.
+	SearchText(ctx context.Context, query string, f Filter, limit int) ([]TextHit, error)
 	Delete(ctx context.Context, memoryIDs []string) error
 	Ping(ctx context.Context) error
 	// Name is "embedded" or "qdrant".
@@ -59,18 +63,22 @@ type VectorStore interface {
 	Close() error
 }
 
-// Weights are the recall scoring weights:
-// score = Relevance·cosine + Recency·0.5^(age/HalfLife) + Importance·importance/10,
-// where age counts from the memory's last access.
+// Weights are the recall scoring weights (see score.go):
+// score = Relevance·relevance + Recency·recency + Importance·importance/10.
+// relevance is the fused lexical and vector relevance in 0..1 (see
+// Fusion); recency halves every HalfLife of the memory's age, counted from
+// when it occurred, and a recall refreshes it by AccessRefresh (see
+// Weights.recency).
 type Weights struct {
-	Relevance  float64
-	Recency    float64
-	Importance float64
-	HalfLife   time.Duration
+	Relevance     float64
+	Recency       float64
+	Importance    float64
+	HalfLife      time.Duration
+	AccessRefresh float64
 }
 
 // DefaultWeights weigh the three terms equally with a one-week half-life.
-var DefaultWeights = Weights{Relevance: 1, Recency: 1, Importance: 1, HalfLife: 7 * 24 * time.Hour}
+var DefaultWeights = Weights{Relevance: 1, Recency: 1, Importance: 1, HalfLife: 7 * 24 * time.Hour, AccessRefresh: 0.25}
 
 // Query is a recall request.
 type Query struct {
@@ -79,11 +87,25 @@ type Query struct {
 	Limit  int // default 5
 }
 
-// Recalled is a memory with its score and the three terms that made it.
+// Recalled is a memory with its score and the figures that made it.
 type Recalled struct {
 	store.Memory
-	Score      float64 `json:"score"`
-	Relevance  float64 `json:"relevance"`
-	Recency    float64 `json:"recency"`
-	Importance float64 `json:"importance_score"`
+	Score      float64
+	Relevance  float64
+	Recency    float64
+	Importance float64
+	Breakdown  Breakdown
+}
+
+// Breakdown is every step of a recalled memory's ranking (see recall.go).
+type Breakdown struct {
+	// Lexical is the BM25 score and LexicalRank the place in the lexical
+	// ranking (1 is best, 0 when not among its candidates); likewise
+	// Vector, the cosine similarity, and VectorRank.
+	Lexical     float64
+	LexicalRank int
+	Vector      float64
+	VectorRank  int
+	// Relevance is the fused relevance, 0..1.
+	Relevance float64
 }

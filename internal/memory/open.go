@@ -31,7 +31,7 @@ func OpenVectorStore(cfg Config, st store.Store) (VectorStore, error) {
 
 // Open builds the embedder and the vector store from cfg and returns the
 // Service over st.
-func Open(ctx context.Context, cfg Config, st store.Store) (*Service, error) {
+func Open(ctx context.Context, cfg Config, st store.Store, opts ...Option) (*Service, error) {
 	emb, err := NewEmbedder(ctx, cfg.Embedding)
 	if err != nil {
 		return nil, err
@@ -40,7 +40,7 @@ func Open(ctx context.Context, cfg Config, st store.Store) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := NewService(ctx, st, vs, emb, cfg.Weights)
+	svc, err := NewService(ctx, st, vs, emb, cfg.Weights, append([]Option{WithFusion(cfg.Fusion)}, opts...)...)
 	if err != nil {
 		vs.Close()
 		return nil, err

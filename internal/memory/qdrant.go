@@ -19,6 +19,9 @@ const (
 	payloadUserID      = "user_id"
 	payloadChannelID   = "channel_id"
 	payloadKind        = "kind"
+	payloadOccurredAt  = "occurred_at" // Unix microseconds, for after/before
+	// lexicalVector is the sparse vector of a point's text (see sparse.go).
+	lexicalVector = "lexical"
 	// qdrantUpsertChunk bounds the points per request, keeping gRPC messages
 	// well below their size limit during a reindex.
 	qdrantUpsertChunk = 256
@@ -81,6 +84,9 @@ func (q *QdrantStore) EnsureCollection(ctx context.Context, dim int) error {
 		err := q.client.CreateCollection(ctx, &qdrant.CreateCollection{
 			CollectionName: q.collection,
 			VectorsConfig:  qdrant.NewVectorsConfig(&qdrant.VectorParams{Size: uint64(dim), Distance: qdrant.Distance_Cosine}),
+			SparseVectorsConfig: qdrant.NewSparseVectorsConfig(map[string]*qdrant.SparseVectorParams{
+				lexicalVector: {Modifier: qdrant.Modifier_Idf.Enum()},
+			}),
 		})
 		if err != nil {
 			// Another replica may have created it in the meantime.
@@ -107,6 +113,17 @@ func (q *QdrantStore) EnsureCollection(ctx context.Context, dim int) error {
 			return fmt.Errorf("qdrant vector store: create payload index %q on %q: %w", field, q.collection, err)
 		}
 	}
+	if _, indexed := info.GetPayloadSchema()[payloadOccurredAt]; !indexed {
+		_, err := q.client.CreateFieldIndex(ctx, &qdrant.CreateFieldIndexCollection{
+			CollectionName: q.collection,
+			FieldName:      payloadOccurredAt,
+			FieldType:      qdrant.FieldType_FieldTypeInteger.Enum(),
+			Wait:           qdrant.PtrOf(true),
+		})
+		if err != nil {
+			return fmt.Errorf("qdrant vector store: create payload index %q on %q: %w", payloadOccurredAt, q.collection, err)
+		}
+	}
 	q.dim.Store(int64(dim))
 	return nil
 }
@@ -123,6 +140,11 @@ func (q *QdrantStore) checkCollection(ctx context.Context, dim int) (*qdrant.Col
 	}
 	if params.GetDistance() != qdrant.Distance_Cosine {
 		return nil, fmt.Errorf("qdrant vector store: collection %q uses %s distance; charsim needs Cosine (choose another QDRANT_COLLECTION)", q.collection, params.GetDistance())
+	}
+	sparse := info.GetConfig().GetParams().GetSparseVectorsConfig().GetMap()[lexicalVector]
+	if sparse == nil || sparse.GetModifier() != qdrant.Modifier_Idf {
+		return nil, fmt.Errorf("qdrant vector store: collection %q has no sparse vector %q with the IDF modifier (it was created by an older charsim); "+
+			"run `charsimctl reindex` to recreate it and re-embed every memory", q.collection, lexicalVector)
 	}
 	if have := int(params.GetSize()); have != dim {
 		return nil, fmt.Errorf("%w: Qdrant collection %q holds %d-dimensional vectors but the embedder produces %d; "+
@@ -160,15 +182,20 @@ func (q *QdrantStore) Upsert(ctx context.Context, vs []store.MemoryVector) error
 		if err := checkVector(v, dim); err != nil {
 			return err
 		}
+		indices, values := sparseDocument(v.Text)
 		points[i] = &qdrant.PointStruct{
-			Id:      pointID(v.MemoryID),
-			Vectors: qdrant.NewVectorsDense(v.Vector),
+			Id: pointID(v.MemoryID),
+			Vectors: qdrant.NewVectorsMap(map[string]*qdrant.Vector{
+				"":            qdrant.NewVectorDense(v.Vector),
+				lexicalVector: qdrant.NewVectorSparse(indices, values),
+			}),
 			Payload: map[string]*qdrant.Value{
 				payloadMemoryID:    qdrant.NewValueString(v.MemoryID),
 				payloadCharacterID: qdrant.NewValueString(v.CharacterID),
 				payloadUserID:      qdrant.NewValueString(v.UserID),
 				payloadChannelID:   qdrant.NewValueString(v.ChannelID),
 				payloadKind:        qdrant.NewValueString(string(v.Kind)),
+				payloadOccurredAt:  qdrant.NewValueInt(occurredMicros(v)),
 			},
 		}
 	}
@@ -197,6 +224,46 @@ func (q *QdrantStore) Search(ctx context.Context, vector []float32, f Filter, li
 	if len(vector) != dim {
 		return nil, vectorDimensionError(len(vector), dim)
 	}
+	points, err := q.query(ctx, &qdrant.QueryPoints{Query: qdrant.NewQueryDense(vector)}, f, limit)
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]Hit, 0, len(points))
+	for _, p := range points {
+		hits = append(hits, Hit{MemoryID: p.GetPayload()[payloadMemoryID].GetStringValue(), Similarity: p.GetScore()})
+	}
+	return hits, nil
+}
+
+// SearchText queries the sparse vectors of the points that match the
+// filter with the query's terms; Qdrant's IDF modifier supplies the IDF
+// (see sparse.go).
+func (q *QdrantStore) SearchText(ctx context.Context, query string, f Filter, limit int) ([]TextHit, error) {
+	if limit < 1 {
+		return nil, fmt.Errorf("qdrant vector store: search limit must be positive, got %d", limit)
+	}
+	if _, err := q.ensured(); err != nil {
+		return nil, err
+	}
+	indices, values := sparseQuery(query)
+	if len(indices) == 0 {
+		return nil, nil
+	}
+	points, err := q.query(ctx, &qdrant.QueryPoints{Query: qdrant.NewQuerySparse(indices, values), Using: qdrant.PtrOf(lexicalVector)}, f, limit)
+	if err != nil {
+		return nil, err
+	}
+	hits := make([]TextHit, 0, len(points))
+	for _, p := range points {
+		if p.GetScore() > 0 {
+			hits = append(hits, TextHit{MemoryID: p.GetPayload()[payloadMemoryID].GetStringValue(), Score: float64(p.GetScore())})
+		}
+	}
+	return hits, nil
+}
+
+// query runs req with the filter and the limit.
+func (q *QdrantStore) query(ctx context.Context, req *qdrant.QueryPoints, f Filter, limit int) ([]*qdrant.ScoredPoint, error) {
 	var must []*qdrant.Condition
 	for field, value := range map[string]string{
 		payloadCharacterID: f.CharacterID,
@@ -208,12 +275,19 @@ func (q *QdrantStore) Search(ctx context.Context, vector []float32, f Filter, li
 			must = append(must, qdrant.NewMatchKeyword(field, value))
 		}
 	}
-	req := &qdrant.QueryPoints{
-		CollectionName: q.collection,
-		Query:          qdrant.NewQueryDense(vector),
-		Limit:          qdrant.PtrOf(uint64(limit)),
-		WithPayload:    qdrant.NewWithPayloadInclude(payloadMemoryID),
+	if !f.After.IsZero() || !f.Before.IsZero() {
+		r := &qdrant.Range{}
+		if !f.After.IsZero() {
+			r.Gte = qdrant.PtrOf(float64(f.After.UnixMicro()))
+		}
+		if !f.Before.IsZero() {
+			r.Lte = qdrant.PtrOf(float64(f.Before.UnixMicro()))
+		}
+		must = append(must, qdrant.NewRange(payloadOccurredAt, r))
 	}
+	req.CollectionName = q.collection
+	req.Limit = qdrant.PtrOf(uint64(limit))
+	req.WithPayload = qdrant.NewWithPayloadInclude(payloadMemoryID)
 	if len(must) > 0 {
 		req.Filter = &qdrant.Filter{Must: must}
 	}
@@ -221,11 +295,7 @@ func (q *QdrantStore) Search(ctx context.Context, vector []float32, f Filter, li
 	if err != nil {
 		return nil, fmt.Errorf("qdrant vector store: search %q: %w", q.collection, err)
 	}
-	hits := make([]Hit, 0, len(points))
-	for _, p := range points {
-		hits = append(hits, Hit{MemoryID: p.GetPayload()[payloadMemoryID].GetStringValue(), Similarity: p.GetScore()})
-	}
-	return hits, nil
+	return points, nil
 }
 
 // Delete removes the points of these memories; unknown IDs are ignored.

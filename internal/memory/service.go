@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"log/slog"
 	"errors"
 	"fmt"
 	"slices"
@@ -30,12 +31,24 @@ const (
 // store and their embeddings to the vector store, keeping both consistent,
 // and ranks recall. It is safe for concurrent use.
 type Service struct {
-	st     store.Store
-	vs     VectorStore
-	emb    Embedder
-	w      Weights
-	access *accessLog
+	st      store.Store
+	vs      VectorStore
+	emb     Embedder
+	w       Weights
+	fusion  Fusion
+	log     *slog.Logger
+	access  *accessLog
+	reembed *reembedder
 }
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithFusion sets how lexical and vector ranking combine (default DefaultFusion).
+func WithFusion(f Fusion) Option { return func(s *Service) { s.fusion = f } }
+
+// WithLogger sets the logger of background work (re-embedding).
+func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 
 // rowWriter is implemented by a vector store that lives in the SQL store and
 // so can write a memory row and its vector in one transaction.
@@ -47,14 +60,25 @@ type rowWriter interface {
 // embedder's dimension; a collection of another dimension is an error
 // wrapping ErrDimensionMismatch. The caller keeps ownership of st; Close
 // closes vs.
-func NewService(ctx context.Context, st store.Store, vs VectorStore, emb Embedder, w Weights) (*Service, error) {
-	if err := w.Validate(); err != nil {
+//
+// When the stored vectors were made by another embedder (see reembed.go),
+// it starts embedding them again in the background.
+func NewService(ctx context.Context, st store.Store, vs VectorStore, emb Embedder, w Weights, opts ...Option) (*Service, error) {
+	s := &Service{st: st, vs: vs, emb: emb, w: w, fusion: DefaultFusion, log: slog.New(slog.DiscardHandler), reembed: &reembedder{}}
+	for _, o := range opts {
+		o(s)
+	}
+	if err := errors.Join(w.Validate(), s.fusion.Validate()); err != nil {
 		return nil, fmt.Errorf("memory service: %w", err)
 	}
 	if err := vs.EnsureCollection(ctx, emb.Dimension()); err != nil {
 		return nil, fmt.Errorf("memory service (embedder %s, %d dimensions; vector store %s): %w", emb.Name(), emb.Dimension(), vs.Name(), err)
 	}
-	return &Service{st: st, vs: vs, emb: emb, w: w, access: newAccessLog(st, accessFlushInterval)}, nil
+	if err := s.checkEmbedder(ctx); err != nil {
+		return nil, fmt.Errorf("memory service: %w", err)
+	}
+	s.access = newAccessLog(st, accessFlushInterval)
+	return s, nil
 }
 
 // Remember embeds a memory and stores its row and vector. Either both are
@@ -78,6 +102,11 @@ func (s *Service) Remember(ctx context.Context, m store.Memory) (store.Memory, e
 	if err != nil {
 		return store.Memory{}, fmt.Errorf("remember: %w", err)
 	}
+	if created.Deduplicated {
+		// The memory was there already, with its vector: nothing to add,
+		// and nothing to undo.
+		return created, nil
+	}
 	if err := s.vs.Upsert(ctx, []store.MemoryVector{vectorOf(created, vector)}); err != nil {
 		err = fmt.Errorf("remember: store the vector of memory %s: %w", created.ID, err)
 		return store.Memory{}, s.compensate(ctx, err, func(ctx context.Context) error {
@@ -98,74 +127,11 @@ func (s *Service) compensate(ctx context.Context, err error, undo func(context.C
 	return err
 }
 
-// Recall returns the memories that best match the query, ranked by the
-// weighted relevance, recency and importance, and marks them accessed. The
-// access times are written in batches (see accessLog); Flush writes them now.
-func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
-	text := strings.TrimSpace(q.Text)
-	limit := q.Limit
-	switch {
-	case text == "":
-		return nil, fmt.Errorf("%w: query text is required", store.ErrInvalid)
-	case limit == 0:
-		limit = DefaultRecallLimit
-	case limit < 0 || limit > MaxRecallLimit:
-		return nil, fmt.Errorf("%w: limit must be between 1 and %d, got %d", store.ErrInvalid, MaxRecallLimit, limit)
-	}
-	if q.Filter.Kind != "" && !slices.Contains(store.MemoryKinds, q.Filter.Kind) {
-		return nil, fmt.Errorf("%w: kind must be one of %v, got %q", store.ErrInvalid, store.MemoryKinds, q.Filter.Kind)
-	}
-	vector, err := s.embedOne(ctx, text)
-	if err != nil {
-		return nil, err
-	}
-	hits, err := s.vs.Search(ctx, vector, q.Filter, max(limit*candidateFactor, minCandidates))
-	if err != nil {
-		return nil, fmt.Errorf("recall: %w", err)
-	}
-	out := []Recalled{}
-	if len(hits) == 0 {
-		return out, nil
-	}
-	similarity := make(map[string]float32, len(hits))
-	ids := make([]string, len(hits))
-	for i, h := range hits {
-		similarity[h.MemoryID] = h.Similarity
-		ids[i] = h.MemoryID
-	}
-	// A vector whose row is gone (deleted elsewhere) is simply not returned.
-	memories, err := s.st.GetMemories(ctx, ids)
-	if err != nil {
-		return nil, fmt.Errorf("recall: load memories: %w", err)
-	}
-	s.access.apply(memories)
-	now := time.Now()
-	for _, m := range memories {
-		out = append(out, s.w.score(m, similarity[m.ID], now))
-	}
-	slices.SortFunc(out, func(a, b Recalled) int {
-		if a.Score != b.Score {
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	out = out[:min(limit, len(out))]
-	recalled := make([]string, len(out))
-	for i, r := range out {
-		recalled[i] = r.ID
-	}
-	// At the store's precision, so the time applied before the write equals the stored one.
-	s.access.record(recalled, now.UTC().Truncate(time.Microsecond))
-	return out, nil
-}
-
-// Update changes a memory. When its text or kind changes the vector is
-// rewritten too; if that fails the row is put back as it was.
+// Update changes a memory. When its text, kind or time changes the vector
+// (which carries them for search) is rewritten too; if that fails the row is
+// put back as it was.
 func (s *Service) Update(ctx context.Context, id string, p store.MemoryPatch) (store.Memory, error) {
-	if p.Text == nil && p.Kind == nil {
+	if p.Text == nil && p.Kind == nil && p.OccurredAt == nil {
 		updated, err := s.st.UpdateMemory(ctx, id, p)
 		if err != nil {
 			return store.Memory{}, fmt.Errorf("update memory %s: %w", id, err)
@@ -194,7 +160,7 @@ func (s *Service) Update(ctx context.Context, id string, p store.MemoryPatch) (s
 	if err := s.vs.Upsert(ctx, []store.MemoryVector{vectorOf(updated, vector)}); err != nil {
 		err = fmt.Errorf("update memory %s: store the new vector: %w", id, err)
 		return store.Memory{}, s.compensate(ctx, err, func(ctx context.Context) error {
-			_, uerr := s.st.UpdateMemory(ctx, id, store.MemoryPatch{Text: &old.Text, Kind: &old.Kind, Importance: &old.Importance, Tags: &old.Tags})
+			_, uerr := s.st.UpdateMemory(ctx, id, store.MemoryPatch{Text: &old.Text, Kind: &old.Kind, Importance: &old.Importance, Tags: &old.Tags, OccurredAt: &old.OccurredAt})
 			return uerr
 		})
 	}
@@ -285,6 +251,7 @@ func (s *Service) Flush(ctx context.Context) error { return s.access.flush(ctx) 
 // Close writes the waiting last-accessed times and closes the vector store
 // (not the SQL store, which the caller owns).
 func (s *Service) Close() error {
+	s.reembed.close()
 	ctx, cancel := context.WithTimeout(context.Background(), cleanupTimeout)
 	defer cancel()
 	return errors.Join(s.access.close(ctx), s.vs.Close())
@@ -305,22 +272,12 @@ func Reindex(ctx context.Context, st store.Store, vs VectorStore, emb Embedder) 
 		return 0, fmt.Errorf("reindex: list memories: %w", err)
 	}
 	for start := 0; start < len(memories); start += reindexBatch {
-		batch := memories[start:min(start+reindexBatch, len(memories))]
-		texts := make([]string, len(batch))
-		for i, m := range batch {
-			texts[i] = m.Text
-		}
-		vectors, err := emb.Embed(ctx, texts)
-		if err != nil {
+		if err := embedAndUpsert(ctx, vs, emb, memories[start:min(start+reindexBatch, len(memories))]); err != nil {
 			return start, fmt.Errorf("reindex: %w", err)
 		}
-		records := make([]store.MemoryVector, len(batch))
-		for i, m := range batch {
-			records[i] = vectorOf(m, vectors[i])
-		}
-		if err := vs.Upsert(ctx, records); err != nil {
-			return start, fmt.Errorf("reindex: %w", err)
-		}
+	}
+	if err := st.SetMeta(ctx, fingerprintKey(vs), Fingerprint(emb)); err != nil {
+		return len(memories), fmt.Errorf("reindex: %w", err)
 	}
 	return len(memories), nil
 }

@@ -209,13 +209,13 @@ func TestRecallScoringTerms(t *testing.T) {
 	}{
 		{
 			name:   "recency",
-			first:  store.Memory{Text: "We watched the lanterns over the river.", LastAccessedAt: now.Add(-time.Hour)},
-			second: store.Memory{Text: "We watched the lanterns over the river.", LastAccessedAt: now.Add(-month)},
+			first:  store.Memory{UserID: "u1", Text: "We watched the lanterns over the river.", OccurredAt: now.Add(-time.Hour)},
+			second: store.Memory{UserID: "u2", Text: "We watched the lanterns over the river.", OccurredAt: now.Add(-month)},
 		},
 		{
 			name:   "importance",
-			first:  store.Memory{Text: "We watched the lanterns over the river.", Importance: 9},
-			second: store.Memory{Text: "We watched the lanterns over the river.", Importance: 2},
+			first:  store.Memory{UserID: "u1", Text: "We watched the lanterns over the river.", Importance: 9},
+			second: store.Memory{UserID: "u2", Text: "We watched the lanterns over the river.", Importance: 2},
 		},
 		{
 			name:   "relevance",
@@ -227,11 +227,12 @@ func TestRecallScoringTerms(t *testing.T) {
 			c := f.character(t)
 			for _, m := range []*store.Memory{&tc.first, &tc.second} {
 				m.CharacterID = c
-				if m.LastAccessedAt.IsZero() {
-					m.CreatedAt, m.LastAccessedAt = now.Add(-time.Hour), now.Add(-time.Hour)
-				} else {
-					m.CreatedAt = m.LastAccessedAt
+				if m.OccurredAt.IsZero() {
+					m.OccurredAt = now.Add(-time.Hour)
 				}
+				// Stored and accessed when it occurred, so that only the
+				// term under test differs (the same user would deduplicate).
+				m.CreatedAt, m.LastAccessedAt = m.OccurredAt, m.OccurredAt
 			}
 			// Insert the expected winner second, so insertion order cannot explain the result.
 			second := f.remember(t, tc.second)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"math"
@@ -9,14 +10,23 @@ import (
 	"time"
 )
 
-const memoryColumns = `id, character_id, user_id, channel_id, kind, text, importance, tags, created_at, last_accessed_at`
+const memoryColumns = `id, character_id, user_id, channel_id, kind, text, importance, tags, occurred_at, created_at, last_accessed_at`
+
+// memoryValues are the placeholders of memoryColumns and then dedup_key.
+const memoryValues = `$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12`
 
 func scanMemory(r rowScanner) (Memory, error) {
 	var m Memory
 	err := r.Scan(&m.ID, &m.CharacterID, &m.UserID, &m.ChannelID, &m.Kind, &m.Text, &m.Importance,
-		jsonList(&m.Tags), &m.CreatedAt, &m.LastAccessedAt)
-	m.CreatedAt, m.LastAccessedAt = m.CreatedAt.UTC(), m.LastAccessedAt.UTC()
+		jsonList(&m.Tags), &m.OccurredAt, &m.CreatedAt, &m.LastAccessedAt)
+	m.OccurredAt, m.CreatedAt, m.LastAccessedAt = m.OccurredAt.UTC(), m.CreatedAt.UTC(), m.LastAccessedAt.UTC()
 	return m, err
+}
+
+// memoryArgs are the arguments of memoryValues.
+func memoryArgs(m Memory) []any {
+	return []any{m.ID, m.CharacterID, m.UserID, m.ChannelID, string(m.Kind), m.Text, m.Importance, stringsJSON(m.Tags),
+		m.OccurredAt, m.CreatedAt, m.LastAccessedAt, dedupKey(m.UserID, m.Kind, m.Text)}
 }
 
 // prepareMemory validates m and fills its ID and timestamps.
@@ -32,36 +42,69 @@ func prepareMemory(m *Memory) error {
 		m.LastAccessedAt = m.CreatedAt
 	}
 	m.LastAccessedAt = storedTime(m.LastAccessedAt)
+	if m.OccurredAt.IsZero() {
+		m.OccurredAt = m.CreatedAt
+	}
+	m.OccurredAt = storedTime(m.OccurredAt)
+	// Only a create reports deduplication; a caller's flag means nothing here.
+	m.Deduplicated = false
 	return nil
 }
 
-// insertMemory inserts m; with ifAbsent an existing ID is skipped (n == 0).
-func insertMemory(ctx context.Context, q querier, m Memory, ifAbsent bool) (int64, error) {
-	n, err := q.exec(ctx, `INSERT INTO memories (`+memoryColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`+onConflictDoNothing("id", ifAbsent),
-		m.ID, m.CharacterID, m.UserID, m.ChannelID, string(m.Kind), m.Text, m.Importance, stringsJSON(m.Tags),
-		m.CreatedAt, m.LastAccessedAt)
+// memoryError names the field or row a failed memory insert is about.
+func memoryError(err error, m Memory) error {
 	switch {
 	case errors.Is(err, errMissingReference):
-		return 0, invalid("character_id", "no character with id %q", m.CharacterID)
+		return invalid("character_id", "no character with id %q", m.CharacterID)
 	case errors.Is(err, ErrConflict):
-		return 0, fmt.Errorf("memory %q: %w", m.ID, ErrConflict)
+		return fmt.Errorf("memory %q: %w", m.ID, err)
 	}
-	return n, err
+	return err
+}
+
+// importMemory inserts m unless its ID is present (n == 0). It never drops a
+// row for being a duplicate: when another memory holds m's dedup key, m is
+// stored without one (NULL keys never collide).
+func importMemory(ctx context.Context, q querier, m Memory) (int64, error) {
+	n, err := q.exec(ctx, `INSERT INTO memories (`+memoryColumns+`, dedup_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
+			CASE WHEN EXISTS (SELECT 1 FROM memories WHERE character_id = $2 AND dedup_key = $12 AND id <> $1)
+			THEN NULL ELSE $12 END)`+onConflictDoNothing("id", true),
+		memoryArgs(m)...)
+	return n, memoryError(err, m)
+}
+
+// createMemory inserts m, or, when the character has a memory with the same
+// dedup key, raises that memory's importance to m's if m's is higher and
+// returns it with Deduplicated set. The database decides which in one
+// statement, so concurrent creates of the same memory store one row.
+func createMemory(ctx context.Context, q querier, m Memory) (Memory, error) {
+	got, err := scanMemory(q.queryRow(ctx, `INSERT INTO memories (`+memoryColumns+`, dedup_key) VALUES (`+memoryValues+`)
+		ON CONFLICT (character_id, dedup_key) DO UPDATE SET importance =
+			CASE WHEN excluded.importance > memories.importance THEN excluded.importance ELSE memories.importance END
+		RETURNING `+memoryColumns, memoryArgs(m)...))
+	if err != nil {
+		return Memory{}, memoryError(err, m)
+	}
+	// A new row has the new ID; an existing one its own.
+	got.Deduplicated = got.ID != m.ID
+	return got, nil
 }
 
 func (s *sqlStore) CreateMemory(ctx context.Context, m Memory) (Memory, error) {
 	if err := prepareMemory(&m); err != nil {
 		return Memory{}, err
 	}
+	var created Memory
 	err := s.db.inTx(ctx, func(q querier) error {
-		_, err := insertMemory(ctx, q, m, false)
+		var err error
+		created, err = createMemory(ctx, q, m)
 		return err
 	})
 	if err != nil {
 		return Memory{}, fmt.Errorf("create memory: %w", err)
 	}
-	return m, nil
+	return created, nil
 }
 
 func (s *sqlStore) GetMemory(ctx context.Context, id string) (Memory, error) {
@@ -88,18 +131,44 @@ func (s *sqlStore) UpdateMemory(ctx context.Context, id string, patch MemoryPatc
 		if m, err = getMemory(ctx, q, id, s.db.lockRowSuffix()); err != nil {
 			return notFound(err, "memory", id)
 		}
+		old := m
 		setIf(&m.Text, patch.Text)
 		setIf(&m.Kind, patch.Kind)
 		setIf(&m.Importance, patch.Importance)
 		setIf(&m.Tags, patch.Tags)
+		if patch.OccurredAt != nil {
+			// Like a create's, a zero time means when the memory was stored.
+			m.OccurredAt = storedTime(*patch.OccurredAt)
+			if patch.OccurredAt.IsZero() {
+				m.OccurredAt = m.CreatedAt
+			}
+		}
 		if err := validateMemory(m); err != nil {
 			return err
 		}
-		if _, err := q.exec(ctx, `UPDATE memories SET text = $2, kind = $3, importance = $4, tags = $5 WHERE id = $1`,
-			m.ID, m.Text, string(m.Kind), m.Importance, stringsJSON(m.Tags)); err != nil {
+		// The key follows the text and kind; otherwise it stays as it is
+		// (NULL for a memory stored before keys existed).
+		var key any
+		if m.Text != old.Text || m.Kind != old.Kind {
+			k := dedupKey(m.UserID, m.Kind, m.Text)
+			if err := dedupConflict(ctx, q, m, k); err != nil {
+				return err
+			}
+			key = k
+		}
+		if _, err := q.exec(ctx, `UPDATE memories SET text = $2, kind = $3, importance = $4, tags = $5, occurred_at = $6,
+			dedup_key = COALESCE($7, dedup_key) WHERE id = $1`,
+			m.ID, m.Text, string(m.Kind), m.Importance, stringsJSON(m.Tags), m.OccurredAt, key); err != nil {
+			if errors.Is(err, ErrConflict) {
+				// Another transaction took the key after dedupConflict looked.
+				return fmt.Errorf("memory %q: another memory has the same text, kind and user: %w", m.ID, ErrConflict)
+			}
 			return err
 		}
 		// Vector search filters on the kind, so the vector's copy follows.
+		// The write also happens when nothing of the vector changes: it is
+		// what enters every update of a memory (its text, its time) in the
+		// vector change log, which indexes in other processes follow.
 		_, err = q.exec(ctx, `UPDATE memory_vectors SET kind = $2 WHERE memory_id = $1`, m.ID, string(m.Kind))
 		return err
 	})
@@ -107,6 +176,21 @@ func (s *sqlStore) UpdateMemory(ctx context.Context, id string, patch MemoryPatc
 		return Memory{}, fmt.Errorf("update memory: %w", err)
 	}
 	return m, nil
+}
+
+// dedupConflict is ErrConflict naming the other memory of m's character
+// that holds the dedup key, if there is one.
+func dedupConflict(ctx context.Context, q querier, m Memory, key string) error {
+	var other string
+	err := q.queryRow(ctx, `SELECT id FROM memories WHERE character_id = $1 AND dedup_key = $2 AND id <> $3`,
+		m.CharacterID, key, m.ID).Scan(&other)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("memory %q would have the same text, kind and user as memory %q: %w", m.ID, other, ErrConflict)
 }
 
 func (s *sqlStore) DeleteMemory(ctx context.Context, id string) error {
@@ -132,6 +216,9 @@ func (s *sqlStore) ListMemories(ctx context.Context, f MemoryFilter) ([]Memory, 
 	if f.Offset < 0 {
 		return nil, invalid("offset", "must not be negative, got %d", f.Offset)
 	}
+	if !f.After.IsZero() && !f.Before.IsZero() && f.After.After(f.Before) {
+		return nil, invalid("after", "must not be later than before (%s > %s)", f.After.Format(time.RFC3339Nano), f.Before.Format(time.RFC3339Nano))
+	}
 	var (
 		args  queryArgs
 		where []string
@@ -143,11 +230,19 @@ func (s *sqlStore) ListMemories(ctx context.Context, f MemoryFilter) ([]Memory, 
 			where = append(where, c.column+" = "+args.add(c.value))
 		}
 	}
+	// Bounds at the stored precision, so that a memory is within a bound
+	// equal to the time it was given.
+	if !f.After.IsZero() {
+		where = append(where, "occurred_at >= "+args.add(storedTime(f.After)))
+	}
+	if !f.Before.IsZero() {
+		where = append(where, "occurred_at <= "+args.add(storedTime(f.Before)))
+	}
 	query := `SELECT ` + memoryColumns + ` FROM memories`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	query += ` ORDER BY created_at DESC, id DESC` + limitOffset(&args, f.Limit, f.Offset)
+	query += ` ORDER BY occurred_at DESC, created_at DESC, id DESC` + limitOffset(&args, f.Limit, f.Offset)
 	ms, err := collect(ctx, s.db.reader(), scanMemory, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list memories: %w", err)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -159,10 +160,12 @@ func TestSQLiteTwoStoresOnOneFile(t *testing.T) {
 	const each = 100
 	var wg sync.WaitGroup
 	errs := make(chan error, 2*each)
-	for _, s := range []store.Store{a, b} {
+	for w, s := range []store.Store{a, b} {
 		wg.Go(func() {
-			for range each {
-				if _, err := s.CreateMemory(t.Context(), store.Memory{CharacterID: c.ID, Kind: store.KindEpisodic, Text: "x", Importance: 1}); err != nil {
+			for i := range each {
+				// Distinct texts: the same one would be deduplicated.
+				text := fmt.Sprintf("store %d memory %d", w, i)
+				if _, err := s.CreateMemory(t.Context(), store.Memory{CharacterID: c.ID, Kind: store.KindEpisodic, Text: text, Importance: 1}); err != nil {
 					errs <- err
 				}
 			}
@@ -175,5 +178,35 @@ func TestSQLiteTwoStoresOnOneFile(t *testing.T) {
 	}
 	if n, err := b.Count(t.Context()); err != nil || n.Memories != 2*each {
 		t.Fatalf("Count = %+v, %v; want %d memories", n, err, 2*each)
+	}
+}
+
+// Two processes remembering the same thing at once store it once: the
+// unique key decides, not a look before the write.
+func TestSQLiteTwoStoresDeduplicate(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "charsim.db")
+	a, b := openSQLiteFile(t, path), openSQLiteFile(t, path)
+	c, err := a.CreateCharacter(t.Context(), store.Character{Name: "Aria"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for i := range 16 {
+		s := []store.Store{a, b}[i%2]
+		wg.Go(func() {
+			m := store.Memory{CharacterID: c.ID, Kind: store.KindEpisodic, Text: "The tide came in early.", Importance: 1 + i%10}
+			if _, err := s.CreateMemoryWithVector(t.Context(), m, []float32{1, 0}); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("CreateMemoryWithVector: %v", err)
+	}
+	if n, err := b.Count(t.Context()); err != nil || n.Memories != 1 || n.Vectors != 1 {
+		t.Fatalf("Count = %+v, %v; want 1 memory with 1 vector", n, err)
 	}
 }

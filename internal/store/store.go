@@ -48,15 +48,27 @@ type Store interface {
 	DeleteCharacter(ctx context.Context, id string) error
 
 	// Memories (rows only; see internal/memory for vector search).
+	//
+	// CreateMemory deduplicates: when the character already has a memory of
+	// the same user and kind whose text is the same after normalisation
+	// (case, whitespace, trailing punctuation; see normalizeMemoryText), no
+	// copy is stored. The existing memory's importance is raised to m's if
+	// m's is higher, and it is returned with Deduplicated set. This holds for
+	// concurrent creates in any number of processes (a unique key decides).
+	// Memories stored before keys existed (schema 3) are not deduplicated.
 	CreateMemory(ctx context.Context, m Memory) (Memory, error)
 	GetMemory(ctx context.Context, id string) (Memory, error)
 	// GetMemories returns the memories with these IDs that exist, in no order.
 	GetMemories(ctx context.Context, ids []string) ([]Memory, error)
-	// UpdateMemory also updates the Kind of the memory's stored vector.
+	// UpdateMemory also updates the Kind of the memory's stored vector (and
+	// so logs a vector change for every update). A text or kind that would
+	// make the memory a duplicate of another is ErrConflict naming the other.
 	UpdateMemory(ctx context.Context, id string, patch MemoryPatch) (Memory, error)
 	// DeleteMemory deletes the memory and its stored vector.
 	DeleteMemory(ctx context.Context, id string) error
-	// ListMemories returns memories matching the filter, newest first.
+	// ListMemories returns memories matching the filter, the latest to have
+	// happened first (by OccurredAt, then CreatedAt and ID). After later
+	// than Before is ErrInvalid naming "after".
 	ListMemories(ctx context.Context, f MemoryFilter) ([]Memory, error)
 	// TouchMemories sets the last_accessed_at of recalled memories, each to
 	// its own time (zero means now), in one transaction. Unknown IDs are ignored.
@@ -68,11 +80,14 @@ type Store interface {
 	// without a memory row; deleting memories deletes their vectors.
 	UpsertVectors(ctx context.Context, vs []MemoryVector) error
 	DeleteVectors(ctx context.Context, memoryIDs []string) error
-	// ScanVectors calls fn for every stored vector (used to load the in-memory index).
+	// ScanVectors calls fn for every stored vector (used to load the
+	// in-memory index), with its memory's Text and OccurredAt.
 	ScanVectors(ctx context.Context, fn func(MemoryVector) error) error
-	// CreateMemoryWithVector writes the row and its vector atomically.
+	// CreateMemoryWithVector writes the row and its vector atomically. It
+	// deduplicates like CreateMemory; a deduplicated memory keeps its vector.
 	CreateMemoryWithVector(ctx context.Context, m Memory, vector []float32) (Memory, error)
-	// GetVectors returns the stored vectors of those of ids that have one.
+	// GetVectors returns the stored vectors of those of ids that have one,
+	// with their memories' Text and OccurredAt.
 	GetVectors(ctx context.Context, ids []string) ([]MemoryVector, error)
 
 	// The vector change log numbers every write to the stored vectors, in
@@ -133,8 +148,16 @@ type Store interface {
 	// Import inserts every row that is not already present (by primary key)
 	// and reports how many were inserted. Running it twice inserts nothing.
 	// It validates every row first and writes all of them in one transaction.
+	// Rows keep their times. A memory that duplicates another is imported
+	// all the same, without a dedup key.
 	Import(ctx context.Context, d *Dataset) (Counts, error)
 	Count(ctx context.Context) (Counts, error)
+
+	// GetMeta and SetMeta read and write (upsert) a key/value fact about the
+	// store, such as the version of the embedder that made its vectors. ok
+	// is false for a key that was never set.
+	GetMeta(ctx context.Context, key string) (value string, ok bool, err error)
+	SetMeta(ctx context.Context, key, value string) error
 
 	// Ping checks the database is reachable (used by /readyz).
 	Ping(ctx context.Context) error

@@ -79,7 +79,7 @@ func (s *sqlStore) Import(ctx context.Context, d *Dataset) (Counts, error) {
 			{"characters", &c.Characters, len(d.Characters), func(i int) (int64, error) { return insertCharacter(ctx, q, d.Characters[i], true) }},
 			{"states", &c.States, len(d.States), func(i int) (int64, error) { return insertState(ctx, q, d.States[i], true) }},
 			{"relationships", &c.Relationships, len(d.Relationships), func(i int) (int64, error) { return writeRelationship(ctx, q, d.Relationships[i], false) }},
-			{"memories", &c.Memories, len(d.Memories), func(i int) (int64, error) { return insertMemory(ctx, q, d.Memories[i], true) }},
+			{"memories", &c.Memories, len(d.Memories), func(i int) (int64, error) { return importMemory(ctx, q, d.Memories[i]) }},
 			{"vectors", &c.Vectors, len(d.Vectors), func(i int) (int64, error) { return writeVector(ctx, q, d.Vectors[i], true) }},
 			{"events", &c.Events, len(d.Events), func(i int) (int64, error) { return insertEvent(ctx, q, d.Events[i], true) }},
 			{"branches", &c.Branches, len(d.Branches), func(i int) (int64, error) { return insertBranch(ctx, q, d.Branches[i], true) }},

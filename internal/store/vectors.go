@@ -5,9 +5,17 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"time"
 )
 
 const vectorColumns = `memory_id, character_id, user_id, channel_id, kind, vector`
+
+// joinedVectorColumns are vectorColumns of memory_vectors v and the text and
+// time of the memory of each, from memories m (NULL when the row is gone).
+const joinedVectorColumns = `v.memory_id, v.character_id, v.user_id, v.channel_id, v.kind, v.vector, m.text, m.occurred_at`
+
+// joinedVectors is the FROM clause of joinedVectorColumns.
+const joinedVectors = ` FROM memory_vectors v LEFT JOIN memories m ON m.id = v.memory_id`
 
 // encodeVector stores a vector as float32 little-endian bytes, the same on both backends.
 func encodeVector(v []float32) []byte {
@@ -36,6 +44,28 @@ func scanVector(r rowScanner) (MemoryVector, error) {
 	)
 	if err := r.Scan(&v.MemoryID, &v.CharacterID, &v.UserID, &v.ChannelID, &v.Kind, &raw); err != nil {
 		return v, err
+	}
+	var err error
+	v.Vector, err = decodeVector(raw)
+	return v, err
+}
+
+// scanJoinedVector scans joinedVectorColumns.
+func scanJoinedVector(r rowScanner) (MemoryVector, error) {
+	var (
+		v          MemoryVector
+		raw        []byte
+		text       *string
+		occurredAt *time.Time
+	)
+	if err := r.Scan(&v.MemoryID, &v.CharacterID, &v.UserID, &v.ChannelID, &v.Kind, &raw, &text, &occurredAt); err != nil {
+		return v, err
+	}
+	if text != nil {
+		v.Text = *text
+	}
+	if occurredAt != nil {
+		v.OccurredAt = occurredAt.UTC()
 	}
 	var err error
 	v.Vector, err = decodeVector(raw)
@@ -112,13 +142,13 @@ func (s *sqlStore) DeleteVectors(ctx context.Context, memoryIDs []string) error 
 }
 
 func (s *sqlStore) ScanVectors(ctx context.Context, fn func(MemoryVector) error) error {
-	rows, err := s.db.reader().query(ctx, `SELECT `+vectorColumns+` FROM memory_vectors ORDER BY memory_id`)
+	rows, err := s.db.reader().query(ctx, `SELECT `+joinedVectorColumns+joinedVectors+` ORDER BY v.memory_id`)
 	if err != nil {
 		return fmt.Errorf("scan vectors: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		v, err := scanVector(rows)
+		v, err := scanJoinedVector(rows)
 		if err != nil {
 			return fmt.Errorf("scan vectors: %w", err)
 		}
@@ -132,6 +162,8 @@ func (s *sqlStore) ScanVectors(ctx context.Context, fn func(MemoryVector) error)
 	return nil
 }
 
+// CreateMemoryWithVector deduplicates like CreateMemory; the vector of an
+// existing memory stays as it is (it was embedded from the same text).
 func (s *sqlStore) CreateMemoryWithVector(ctx context.Context, m Memory, vector []float32) (Memory, error) {
 	if err := prepareMemory(&m); err != nil {
 		return Memory{}, err
@@ -140,21 +172,23 @@ func (s *sqlStore) CreateMemoryWithVector(ctx context.Context, m Memory, vector 
 	if err := validateVector(v); err != nil {
 		return Memory{}, err
 	}
+	var created Memory
 	err := s.inVectorTx(ctx, func(q querier) error {
-		if _, err := insertMemory(ctx, q, m, false); err != nil {
+		var err error
+		if created, err = createMemory(ctx, q, m); err != nil || created.Deduplicated {
 			return err
 		}
-		_, err := writeVector(ctx, q, v, false)
+		_, err = writeVector(ctx, q, v, false)
 		return err
 	})
 	if err != nil {
 		return Memory{}, fmt.Errorf("create memory with vector: %w", err)
 	}
-	return m, nil
+	return created, nil
 }
 
 func (s *sqlStore) GetVectors(ctx context.Context, ids []string) ([]MemoryVector, error) {
-	out, err := collectIn(ctx, s.db.reader(), scanVector, `SELECT `+vectorColumns+` FROM memory_vectors WHERE memory_id IN`, ids)
+	out, err := collectIn(ctx, s.db.reader(), scanJoinedVector, `SELECT `+joinedVectorColumns+joinedVectors+` WHERE v.memory_id IN`, ids)
 	if err != nil {
 		return nil, fmt.Errorf("get vectors: %w", err)
 	}

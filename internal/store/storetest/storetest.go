@@ -5,7 +5,9 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -27,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 	for _, group := range [][]contractTest{
 		basicsTests, characterTests, memoryTests, vectorTests, timelineTests,
 		stateTests, relationshipTests, messageTests, privacyTests, concurrencyTests, transferTests,
+		occurredTests, dedupTests, metaTests,
 	} {
 		tests = append(tests, group...)
 	}
@@ -111,7 +114,11 @@ func newCharacter(t *testing.T, s store.Store, name string) store.Character {
 	return must(s.CreateCharacter(t.Context(), store.Character{Name: name, Personality: "curious"}))(t)
 }
 
-// newMemory creates a valid memory of c with the given text.
+// memorySerial numbers the default texts of newMemory.
+var memorySerial atomic.Int64
+
+// newMemory creates a valid memory; a missing kind, importance or text is
+// filled in (each default text is different).
 func newMemory(t *testing.T, s store.Store, m store.Memory) store.Memory {
 	t.Helper()
 	if m.Kind == "" {
@@ -121,7 +128,8 @@ func newMemory(t *testing.T, s store.Store, m store.Memory) store.Memory {
 		m.Importance = 5
 	}
 	if m.Text == "" {
-		m.Text = "something happened"
+		// Distinct, or the store would deduplicate the memories.
+		m.Text = fmt.Sprintf("something happened (%d)", memorySerial.Add(1))
 	}
 	return must(s.CreateMemory(t.Context(), m))(t)
 }

@@ -17,7 +17,7 @@ func populate(t *testing.T, s store.Store) {
 	must(s.UpdateRelationship(ctx, a.ID, b.ID, store.RelationshipChange{AffinityDelta: 0.4, TrustDelta: 0.2, Reason: "crewmate", At: at(2)}))(t)
 	must(s.UpdateRelationship(ctx, a.ID, "u1", store.RelationshipChange{TrustDelta: -0.1, Reason: "rude", At: at(3)}))(t)
 	must(s.CreateMemoryWithVector(ctx, store.Memory{CharacterID: a.ID, UserID: "u1", ChannelID: "ch", Kind: store.KindEpisodic,
-		Text: "the user was rude", Importance: 4, Tags: []string{"u1"}, CreatedAt: at(4)}, []float32{0.1, 0.2, 0.3}))(t)
+		Text: "the user was rude", Importance: 4, Tags: []string{"u1"}, OccurredAt: at(-100), CreatedAt: at(4)}, []float32{0.1, 0.2, 0.3}))(t)
 	must(s.CreateMemory(ctx, store.Memory{CharacterID: b.ID, Kind: store.KindSemantic, Text: "knots", Importance: 2, CreatedAt: at(5)}))(t)
 	events := addEvents(t, s, "ch", "", "start", "middle")
 	must(s.BranchTimeline(ctx, events[0].ID, "alt"))(t)
@@ -36,6 +36,9 @@ var transferTests = []contractTest{
 			t.Fatalf("Count after populate = %+v", want)
 		}
 		d := must(src.Export(t.Context()))(t)
+		if got := d.Memories[0]; !got.OccurredAt.Equal(stored(at(-100))) || !got.CreatedAt.Equal(stored(at(4))) {
+			t.Fatalf("exported memory happened %v, stored %v; want %v, %v", got.OccurredAt, got.CreatedAt, stored(at(-100)), stored(at(4)))
+		}
 
 		dst := open(t)
 		inserted := must(dst.Import(t.Context(), d))(t)

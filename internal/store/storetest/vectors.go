@@ -5,6 +5,7 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/mojin/charsim/internal/store"
 )
@@ -143,7 +144,8 @@ var vectorTests = []contractTest{
 		if got := must(s.GetMemory(ctx, m.ID))(t); !reflect.DeepEqual(got, m) {
 			t.Fatalf("GetMemory = %+v, want %+v", got, m)
 		}
-		want := store.MemoryVector{MemoryID: m.ID, CharacterID: c.ID, UserID: "u1", ChannelID: "ch", Kind: store.KindEpisodic, Vector: []float32{0.25, 0.5}}
+		want := store.MemoryVector{MemoryID: m.ID, CharacterID: c.ID, UserID: "u1", ChannelID: "ch", Kind: store.KindEpisodic,
+			Vector: []float32{0.25, 0.5}, Text: "storm", OccurredAt: m.OccurredAt}
 		if got := scanAll(t, s)[m.ID]; !reflect.DeepEqual(got, want) {
 			t.Fatalf("vector = %+v, want %+v", got, want)
 		}
@@ -156,6 +158,46 @@ var vectorTests = []contractTest{
 		noErr(t, s.DeleteMemory(ctx, m.ID))
 		if got := scanAll(t, s); len(got) != 0 {
 			t.Fatalf("vector outlived its memory: %+v", got)
+		}
+	}},
+	{"VectorsCarryTheirMemorysTextAndTime", func(t *testing.T, open Opener) {
+		s := open(t)
+		ctx := t.Context()
+		c := newCharacter(t, s, "Aria")
+		m := must(s.CreateMemoryWithVector(ctx, store.Memory{CharacterID: c.ID, Kind: store.KindEpisodic, Text: "a storm",
+			Importance: 3, OccurredAt: at(-600)}, []float32{1, 0}))(t)
+		// A vector without a memory row (as a Qdrant collection allows).
+		noErr(t, s.UpsertVectors(ctx, []store.MemoryVector{{MemoryID: "orphan", CharacterID: c.ID, Vector: []float32{0, 1}}}))
+		check := func(when string, text string, occurred time.Time) {
+			t.Helper()
+			scanned := scanAll(t, s)
+			got := must(s.GetVectors(ctx, []string{m.ID, "orphan"}))(t)
+			if len(got) != 2 {
+				t.Fatalf("%s: GetVectors = %+v, want 2", when, got)
+			}
+			for _, v := range append(got, scanned[m.ID], scanned["orphan"]) {
+				wantText, wantTime := text, occurred
+				if v.MemoryID == "orphan" {
+					wantText, wantTime = "", time.Time{}
+				}
+				if v.Text != wantText || !v.OccurredAt.Equal(wantTime) || v.OccurredAt.Location() != time.UTC {
+					t.Fatalf("%s: vector of %s has text %q, occurred %v; want %q, %v UTC", when, v.MemoryID, v.Text, v.OccurredAt, wantText, wantTime)
+				}
+			}
+		}
+		check("created", "a storm", stored(at(-600)))
+		last := must(s.LastVectorChange(ctx))(t)
+		must(s.UpdateMemory(ctx, m.ID, store.MemoryPatch{Text: ptr("a great storm"), OccurredAt: ptr(at(-300))}))(t)
+		check("updated", "a great storm", stored(at(-300)))
+		// Every update of a memory enters the change log, even one that
+		// changes nothing of the vector, so that followers load the new text
+		// and time.
+		must(s.UpdateMemory(ctx, m.ID, store.MemoryPatch{OccurredAt: ptr(at(-200))}))(t)
+		must(s.UpdateMemory(ctx, m.ID, store.MemoryPatch{Importance: ptr(9)}))(t)
+		ids, _, _, err := s.VectorChanges(ctx, last, 100)
+		noErr(t, err)
+		if !reflect.DeepEqual(ids, []string{m.ID, m.ID, m.ID}) {
+			t.Fatalf("changes after three updates = %v, want %s three times", ids, m.ID)
 		}
 	}},
 	{"CreateMemoryWithVectorIsAtomic", func(t *testing.T, open Opener) {

@@ -1,0 +1,137 @@
+package memory
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Fusion modes (RECALL_FUSION).
+const (
+	// FusionRRF is reciprocal rank fusion (Cormack, Clarke and Büttcher
+	// 2009): each ranking adds weight/(k + rank). Ranks, not scores, so
+	// BM25's unbounded scores and cosine similarities need no common scale.
+	FusionRRF = "rrf"
+	// FusionWeighted is a weighted sum of the two scores, each divided by
+	// the best of its ranking for this query.
+	FusionWeighted = "weighted"
+	// FusionVector ranks by vector similarity alone (fusion off: the
+	// ranking before lexical search existed).
+	FusionVector = "vector"
+	// FusionLexical ranks by BM25 alone, for comparison.
+	FusionLexical = "lexical"
+)
+
+// FusionModes lists the valid RECALL_FUSION values ("off" is FusionVector).
+var FusionModes = []string{FusionRRF, FusionWeighted, FusionVector, FusionLexical}
+
+// Fusion says how the lexical and the vector ranking combine into one
+// relevance in 0..1.
+//
+// The defaults were tuned with `make bench-recall` on the development sets
+// in ../shared/datasets (MemoryBank and MADial-Bench, English and Chinese,
+// builtin embedder), comparing the R@10 of each setting over the four
+// dataset/language pairs; see the README ("How recall ranks").
+type Fusion struct {
+	Mode string
+	// K is RRF's rank constant: larger flattens the difference between
+	// the first ranks.
+	K float64
+	// LexicalWeight and VectorWeight weigh the two rankings (both modes).
+	LexicalWeight float64
+	VectorWeight  float64
+}
+
+// DefaultFusion is RRF, with the weights chosen on the development sets.
+var DefaultFusion = Fusion{Mode: FusionRRF, K: 60, LexicalWeight: 1, VectorWeight: 1}
+
+// Validate checks the fusion settings; messages name the environment variables.
+func (f Fusion) Validate() error {
+	var errs []error
+	if !slices.Contains(FusionModes, f.Mode) {
+		errs = append(errs, fmt.Errorf("RECALL_FUSION: must be one of %v (or off), got %q", FusionModes, f.Mode))
+	}
+	if f.K < 0 || math.IsNaN(f.K) || math.IsInf(f.K, 0) {
+		errs = append(errs, fmt.Errorf("RECALL_FUSION_K: must be a non-negative number, got %v", f.K))
+	}
+	for _, w := range []struct {
+		name  string
+		value float64
+	}{{"RECALL_FUSION_LEXICAL_WEIGHT", f.LexicalWeight}, {"RECALL_FUSION_VECTOR_WEIGHT", f.VectorWeight}} {
+		if w.value < 0 || math.IsNaN(w.value) || math.IsInf(w.value, 0) {
+			errs = append(errs, fmt.Errorf("%s: must be a non-negative number, got %v", w.name, w.value))
+		}
+	}
+	if (f.Mode == FusionRRF || f.Mode == FusionWeighted) && f.LexicalWeight == 0 && f.VectorWeight == 0 {
+		errs = append(errs, errors.New("RECALL_FUSION_LEXICAL_WEIGHT, RECALL_FUSION_VECTOR_WEIGHT: at least one must be positive"))
+	}
+	return errors.Join(errs...)
+}
+
+// usesVectors and usesLexical say which rankings the mode needs.
+func (f Fusion) usesVectors() bool { return f.Mode != FusionLexical }
+func (f Fusion) usesLexical() bool { return f.Mode != FusionVector }
+
+// signals is what the two rankings say about one candidate. A rank is 1
+// for the best; 0 means the candidate is not in that ranking.
+type signals struct {
+	lexical     float64
+	lexicalRank int
+	vector      float64
+	vectorRank  int
+}
+
+// candidates merges the two rankings into the signals of every memory in
+// either of them.
+func candidates(vector []Hit, lexical []TextHit) map[string]*signals {
+	out := make(map[string]*signals, len(vector)+len(lexical))
+	get := func(id string) *signals {
+		s := out[id]
+		if s == nil {
+			s = &signals{}
+			out[id] = s
+		}
+		return s
+	}
+	for i, h := range vector {
+		s := get(h.MemoryID)
+		s.vector, s.vectorRank = float64(h.Similarity), i+1
+	}
+	for i, h := range lexical {
+		s := get(h.MemoryID)
+		s.lexical, s.lexicalRank = h.Score, i+1
+	}
+	return out
+}
+
+// relevance fuses the signals of a candidate into 0..1. best holds the
+// best lexical and vector scores among the candidates (for FusionWeighted
+// and FusionLexical).
+func (f Fusion) relevance(s *signals, bestLexical, bestVector float64) float64 {
+	switch f.Mode {
+	case FusionVector:
+		return s.vector
+	case FusionLexical:
+		return ratio(s.lexical, bestLexical)
+	case FusionWeighted:
+		total := f.LexicalWeight + f.VectorWeight
+		return (f.LexicalWeight*ratio(s.lexical, bestLexical) + f.VectorWeight*ratio(max(s.vector, 0), bestVector)) / total
+	}
+	// RRF, scaled so that the first place in both rankings is 1.
+	var sum float64
+	if s.lexicalRank > 0 {
+		sum += f.LexicalWeight / (f.K + float64(s.lexicalRank))
+	}
+	if s.vectorRank > 0 {
+		sum += f.VectorWeight / (f.K + float64(s.vectorRank))
+	}
+	return sum / ((f.LexicalWeight + f.VectorWeight) / (f.K + 1))
+}
+
+func ratio(x, best float64) float64 {
+	if best <= 0 {
+		return 0
+	}
+	return x / best
+}
