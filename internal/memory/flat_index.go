@@ -4,8 +4,8 @@ import (
 	"cmp"
 	"math"
 	"runtime"
-	"strings"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/mojin/charsim/internal/store"

@@ -160,4 +160,3 @@ func embedAndUpsert(ctx context.Context, vs VectorStore, emb Embedder, batch []s
 	}
 	return nil
 }
-
