@@ -51,7 +51,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error)
 	if err != nil {
 		return nil, fmt.Errorf("open the SQL store: %s", redact.In(err.Error(), cfg.DatabaseURL))
 	}
-	mem, err := memory.Open(ctx, cfg.Memory, st)
+	mem, err := memory.Open(ctx, cfg.Memory, st, memory.WithLogger(logger))
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open the vector memory: %w", err), st.Close())
 	}
