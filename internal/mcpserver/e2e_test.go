@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
@@ -162,6 +163,84 @@ func testEndToEnd(t *testing.T, cfg Config) {
 		semantic := call[memoryList](t, s, "list_memories", map[string]any{"character": "Aria", "kind": "semantic"})
 		if len(semantic.Memories) != 1 {
 			t.Errorf("list_memories kind=semantic = %d, want 1", len(semantic.Memories))
+		}
+	})
+
+	t.Run("memories in time, deduplicated", func(t *testing.T) {
+		call[store.Character](t, s, "create_character", map[string]any{"name": "Corin"})
+		remember := func(args map[string]any) store.Memory {
+			t.Helper()
+			args["character"] = "Corin"
+			return call[store.Memory](t, s, "remember", args)
+		}
+		winter := remember(map[string]any{"text": "The harbour froze over.", "occurred_at": "2019-01-15T08:00:00Z", "importance": 3})
+		summer := remember(map[string]any{"text": "A whale swam into the harbour.", "occurred_at": "2021-07-01T12:30:00.5+02:00"})
+		today := remember(map[string]any{"text": "Corin bought a new net."})
+		if want := time.Date(2019, 1, 15, 8, 0, 0, 0, time.UTC); !winter.OccurredAt.Equal(want) || winter.CreatedAt.Before(want.AddDate(5, 0, 0)) {
+			t.Errorf("remember with occurred_at: happened %v, stored %v; want %v, stored now", winter.OccurredAt, winter.CreatedAt, want)
+		}
+		if !today.OccurredAt.Equal(today.CreatedAt) {
+			t.Errorf("remember without occurred_at: happened %v, stored %v; want the same", today.OccurredAt, today.CreatedAt)
+		}
+		if winter.Deduplicated || today.Deduplicated {
+			t.Error("new memories are reported deduplicated")
+		}
+
+		// The same memory again, up to case and punctuation.
+		again := remember(map[string]any{"text": "the harbour froze over!", "importance": 8})
+		if !again.Deduplicated || again.ID != winter.ID || again.Importance != 8 || !again.OccurredAt.Equal(winter.OccurredAt) {
+			t.Errorf("remembering it again = %+v, want memory %s deduplicated with importance 8", again, winter.ID)
+		}
+		// The raw result says so too.
+		res, err := s.CallTool(ctx, &mcp.CallToolParams{Name: "remember", Arguments: map[string]any{"character": "Corin", "text": "The harbour froze over"}})
+		if err != nil || res.IsError || !strings.Contains(resultText(res), `"deduplicated":true`) {
+			t.Errorf("remember of a duplicate: %v %s, want \"deduplicated\": true", err, resultText(res))
+		}
+		if n := len(call[memoryList](t, s, "list_memories", map[string]any{"character": "Corin"}).Memories); n != 3 {
+			t.Errorf("%d memories after remembering one twice, want 3", n)
+		}
+
+		ids := func(ms []store.Memory) []string {
+			var out []string
+			for _, m := range ms {
+				out = append(out, m.ID)
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			args map[string]any
+			want []string
+		}{
+			{map[string]any{}, []string{today.ID, summer.ID, winter.ID}},
+			{map[string]any{"after": "2020-01-01T00:00:00Z"}, []string{today.ID, summer.ID}},
+			{map[string]any{"before": "2020-01-01T00:00:00Z"}, []string{winter.ID}},
+			{map[string]any{"after": "2019-01-15T08:00:00Z", "before": "2021-07-01T10:30:00.5Z"}, []string{summer.ID, winter.ID}},
+		} {
+			tc.args["character"] = "Corin"
+			if got := ids(call[memoryList](t, s, "list_memories", tc.args).Memories); !slices.Equal(got, tc.want) {
+				t.Errorf("list_memories(%v) = %v, want %v", tc.args, got, tc.want)
+			}
+		}
+		recalled := call[recalledMemories](t, s, "recall", map[string]any{"character": "Corin", "query": "harbour", "before": "2020-01-01T00:00:00Z"})
+		for _, m := range recalled.Memories {
+			if m.OccurredAt.After(time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)) {
+				t.Errorf("recall before 2020 returned %q, which happened %v", m.Text, m.OccurredAt)
+			}
+		}
+		if len(recalled.Memories) == 0 || recalled.Memories[0].ID != winter.ID {
+			t.Errorf("recall before 2020 = %v, want the frozen harbour", texts(recalled.Memories))
+		}
+
+		moved := call[store.Memory](t, s, "update_memory", map[string]any{"memory_id": today.ID, "occurred_at": "2018-06-01T00:00:00Z"})
+		if !moved.OccurredAt.Equal(time.Date(2018, 6, 1, 0, 0, 0, 0, time.UTC)) || moved.Text != today.Text {
+			t.Errorf("update_memory(occurred_at) = %+v", moved)
+		}
+		if got := ids(call[memoryList](t, s, "list_memories", map[string]any{"character": "Corin"}).Memories); !slices.Equal(got, []string{summer.ID, winter.ID, today.ID}) {
+			t.Errorf("after moving a memory back in time list_memories = %v", got)
+		}
+		// Correcting a memory into a copy of another is refused, naming it.
+		if msg := callFails(t, s, "update_memory", map[string]any{"memory_id": today.ID, "text": "A WHALE swam into the harbour"}); !strings.Contains(msg, summer.ID) {
+			t.Errorf("update into a duplicate: %q, want a conflict naming %s", msg, summer.ID)
 		}
 	})
 

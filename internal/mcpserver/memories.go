@@ -3,6 +3,9 @@ package mcpserver
 import (
 	"context"
 	"strings"
+	"time"
+
+	"github.com/google/jsonschema-go/jsonschema"
 
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/store"
@@ -23,6 +26,7 @@ type rememberInput struct {
 	User       string   `json:"user,omitempty" jsonschema:"ID of the user this memory is about, if any (lets forget_user erase it)."`
 	Channel    string   `json:"channel,omitempty" jsonschema:"ID of the channel or scene where it happened, if any."`
 	Tags       []string `json:"tags,omitempty" jsonschema:"Free-form labels, e.g. family, promise."`
+	OccurredAt string   `json:"occurred_at,omitempty" jsonschema:"When it happened, as an RFC 3339 time such as 2025-03-14T15:09:26Z, if not now (a memory of the past, an imported log)."`
 }
 
 type recallInput struct {
@@ -31,6 +35,8 @@ type recallInput struct {
 	User    string `json:"user,omitempty" jsonschema:"Only memories about this user ID."`
 	Channel string `json:"channel,omitempty" jsonschema:"Only memories from this channel ID."`
 	Kind    string `json:"kind,omitempty" jsonschema:"Only memories of this kind."`
+	After   string `json:"after,omitempty" jsonschema:"Only memories that happened at or after this RFC 3339 time, e.g. 2025-03-14T00:00:00Z."`
+	Before  string `json:"before,omitempty" jsonschema:"Only memories that happened at or before this RFC 3339 time."`
 	Limit   int    `json:"limit,omitempty" jsonschema:"How many memories to return at most."`
 }
 
@@ -39,6 +45,8 @@ type listMemoriesInput struct {
 	User    string `json:"user,omitempty" jsonschema:"Only memories about this user ID."`
 	Channel string `json:"channel,omitempty" jsonschema:"Only memories from this channel ID."`
 	Kind    string `json:"kind,omitempty" jsonschema:"Only memories of this kind."`
+	After   string `json:"after,omitempty" jsonschema:"Only memories that happened at or after this RFC 3339 time, e.g. 2025-03-14T00:00:00Z."`
+	Before  string `json:"before,omitempty" jsonschema:"Only memories that happened at or before this RFC 3339 time."`
 	Limit   int    `json:"limit,omitempty" jsonschema:"Page size."`
 	Offset  int    `json:"offset,omitempty" jsonschema:"How many of the newest memories to skip, for paging."`
 }
@@ -49,6 +57,7 @@ type updateMemoryInput struct {
 	Kind       *string   `json:"kind,omitempty" jsonschema:"The new kind. Omit to keep it."`
 	Importance *int      `json:"importance,omitempty" jsonschema:"The new importance, 1 to 10. Omit to keep it."`
 	Tags       *[]string `json:"tags,omitempty" jsonschema:"The full new list of tags (replaces the old list). Omit to keep it."`
+	OccurredAt *string   `json:"occurred_at,omitempty" jsonschema:"When it really happened, as an RFC 3339 time such as 2025-03-14T15:09:26Z. Omit to keep it."`
 }
 
 type forgetInput struct {
@@ -103,21 +112,66 @@ type forgottenUser struct {
 
 var memoryKindRule = oneOf("kind", store.MemoryKinds)
 
+// dateTime marks a string property as an RFC 3339 time, for the model; the
+// SDK does not check formats, so the tools parse the value themselves
+// (timeArgument).
+func dateTime(name string) schemaRule {
+	return func(props map[string]*jsonschema.Schema) {
+		property(props, name).Format = "date-time"
+	}
+}
+
+// timeArgument parses the RFC 3339 time of argument arg; "" is the zero time.
+func timeArgument(arg, value string) (time.Time, error) {
+	if value == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, value)
+	if err != nil {
+		return time.Time{}, badArgument(arg, "must be an RFC 3339 time such as 2025-03-14T15:09:26Z, got %q", value)
+	}
+	return t, nil
+}
+
+// timeRange parses the after and before arguments of a listing or a search;
+// after later than before would find nothing, so it is a mistake.
+func timeRange(after, before string) (time.Time, time.Time, error) {
+	a, err := timeArgument("after", after)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	b, err := timeArgument("before", before)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if !a.IsZero() && !b.IsZero() && a.After(b) {
+		return time.Time{}, time.Time{}, badArgument("after", "%s is later than before (%s)", after, before)
+	}
+	return a, b, nil
+}
+
 func (s *Server) registerMemoryTools() {
 	addTool(s, toolInfo{
 		name: "remember",
 		description: "Store a long-term memory for a character. Use this when something worth remembering " +
 			"happens or is learned in the conversation: a fact about a user, a promise, an event, a feeling.",
 		rules: []schemaRule{memoryKindRule, byDefault("kind", store.KindEpisodic),
-			between("importance", 1, 10), byDefault("importance", defaultImportance)},
+			between("importance", 1, 10), byDefault("importance", defaultImportance), dateTime("occurred_at")},
 	}, func(ctx context.Context, in rememberInput) (store.Memory, error) {
+		occurred, err := timeArgument("occurred_at", in.OccurredAt)
+		if err != nil {
+			return store.Memory{}, err
+		}
 		c, err := s.resolveCharacter(ctx, in.Character)
 		if err != nil {
 			return store.Memory{}, err
 		}
+		// A memory the character has already (same user, kind and text up to
+		// case, spacing and final punctuation) comes back with
+		// "deduplicated": true instead of being stored twice.
 		return s.memory.Remember(ctx, store.Memory{
 			CharacterID: c.ID, UserID: in.User, ChannelID: in.Channel,
-			Kind: store.MemoryKind(in.Kind), Text: in.Text, Importance: in.Importance, Tags: in.Tags,
+			Kind: store.MemoryKind(in.Kind), Text: in.Text, Importance: in.Importance, Tags: in.Tags, OccurredAt: occurred,
 		})
 	})
 
@@ -127,52 +181,72 @@ func (s *Server) registerMemoryTools() {
 			"recency and importance. Use this before replying, to bring up what the character knows about the topic or the user.",
 		readOnly: true,
 		rules: []schemaRule{memoryKindRule, between("limit", 1, memory.MaxRecallLimit),
-			byDefault("limit", memory.DefaultRecallLimit)},
+			byDefault("limit", memory.DefaultRecallLimit), dateTime("after"), dateTime("before")},
 	}, func(ctx context.Context, in recallInput) (recalledMemories, error) {
+		after, before, err := timeRange(in.After, in.Before)
+		if err != nil {
+			return recalledMemories{}, err
+		}
 		c, err := s.resolveCharacter(ctx, in.Character)
 		if err != nil {
 			return recalledMemories{}, err
 		}
 		found, err := s.recall(ctx, memory.Query{
-			Text:   in.Query,
-			Filter: memory.Filter{CharacterID: c.ID, UserID: in.User, ChannelID: in.Channel, Kind: store.MemoryKind(in.Kind)},
-			Limit:  in.Limit,
+			Text: in.Query,
+			Filter: memory.Filter{CharacterID: c.ID, UserID: in.User, ChannelID: in.Channel, Kind: store.MemoryKind(in.Kind),
+				After: after, Before: before},
+			Limit: in.Limit,
 		})
 		return recalledMemories{Memories: found}, err
 	})
 
 	addTool(s, toolInfo{
 		name: "list_memories",
-		description: "List a character's memories, newest first, optionally filtered by user, channel or kind. " +
+		description: "List a character's memories, the latest to have happened first, optionally filtered by user, channel, kind or time. " +
 			"Use this to review or page through memories (for example to find one to update or forget); use recall to search by meaning.",
 		readOnly: true,
 		rules: []schemaRule{memoryKindRule, between("limit", 1, maxListLimit), byDefault("limit", defaultListLimit),
-			between("offset", 0, 1e9)},
+			between("offset", 0, 1e9), dateTime("after"), dateTime("before")},
 	}, func(ctx context.Context, in listMemoriesInput) (memoryList, error) {
+		after, before, err := timeRange(in.After, in.Before)
+		if err != nil {
+			return memoryList{}, err
+		}
 		c, err := s.resolveCharacter(ctx, in.Character)
 		if err != nil {
 			return memoryList{}, err
 		}
 		ms, err := s.store.ListMemories(ctx, store.MemoryFilter{
 			CharacterID: c.ID, UserID: in.User, ChannelID: in.Channel, Kind: store.MemoryKind(in.Kind),
-			Limit: in.Limit, Offset: in.Offset,
+			After: after, Before: before, Limit: in.Limit, Offset: in.Offset,
 		})
 		return memoryList{Memories: ms}, err
 	})
 
 	addTool(s, toolInfo{
 		name: "update_memory",
-		description: "Correct a memory by its ID: its text, kind, importance or tags. Only the arguments you pass change. " +
+		description: "Correct a memory by its ID: its text, kind, importance, tags or when it happened. Only the arguments you pass change. " +
 			"Use this when a remembered fact turns out wrong or changes.",
-		rules: []schemaRule{memoryKindRule, between("importance", 1, 10)},
+		rules: []schemaRule{memoryKindRule, between("importance", 1, 10), dateTime("occurred_at")},
 	}, func(ctx context.Context, in updateMemoryInput) (store.Memory, error) {
 		patch := store.MemoryPatch{Text: in.Text, Importance: in.Importance, Tags: in.Tags}
 		if in.Kind != nil {
 			kind := store.MemoryKind(*in.Kind)
 			patch.Kind = &kind
 		}
+		if in.OccurredAt != nil {
+			// Unlike remember's, an empty time here is a mistake, not "now".
+			if *in.OccurredAt == "" {
+				return store.Memory{}, badArgument("occurred_at", "must be an RFC 3339 time such as 2025-03-14T15:09:26Z, got \"\"")
+			}
+			occurred, err := timeArgument("occurred_at", *in.OccurredAt)
+			if err != nil {
+				return store.Memory{}, err
+			}
+			patch.OccurredAt = &occurred
+		}
 		if patch == (store.MemoryPatch{}) {
-			return store.Memory{}, nothingToChange("text", "kind", "importance", "tags")
+			return store.Memory{}, nothingToChange("text", "kind", "importance", "tags", "occurred_at")
 		}
 		id := strings.TrimSpace(in.MemoryID)
 		m, err := s.memory.Update(ctx, id, patch)
