@@ -248,7 +248,7 @@ func benchSuite(ctx context.Context, o options, binary, backend, mode string, s 
 		"DATABASE_URL=" + databaseURL,
 		"EMBEDDING_PROVIDER=builtin", // at its default dimension
 		"LOG_LEVEL=warn",
-	}, modeVars...)
+	}, append(passedRecallVars(), modeVars...)...)
 	srv, err := startServer(ctx, binary, env, filepath.Join(dataDir, "server.log"))
 	if err != nil {
 		return r, err
@@ -314,4 +314,18 @@ func benchSuite(ctx context.Context, o options, binary, backend, mode string, s 
 	}
 	r.ask = time.Since(start)
 	return r, nil
+}
+
+// passedRecallVars are the RECALL_* variables of the benchmark's own
+// environment, passed to every server (the mode's own settings win), so
+// that fusion constants can be compared without a rebuild:
+// RECALL_FUSION_K=20 make bench-recall.
+func passedRecallVars() []string {
+	var vars []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "RECALL_") {
+			vars = append(vars, kv)
+		}
+	}
+	return vars
 }

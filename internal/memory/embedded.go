@@ -176,6 +176,21 @@ func (e *EmbeddedStore) SearchText(_ context.Context, query string, f Filter, li
 	return e.idx.searchText(query, f, limit), nil
 }
 
+// TermWeights returns the IDF of each term among the memories of
+// f.CharacterID, or nil when it has none (see BuiltinEmbedder.EmbedTokens).
+func (e *EmbeddedStore) TermWeights(f Filter, terms []string) []float64 {
+	e.mu.RLock()
+	defer e.mu.RUnlock()
+	if e.idx == nil || f.CharacterID == "" {
+		return nil
+	}
+	character, ok := e.idx.symbols.lookup(f.CharacterID)
+	if !ok {
+		return nil
+	}
+	return e.idx.lex.termWeights(character, terms)
+}
+
 // Delete removes the vectors of these memories; unknown IDs are ignored.
 func (e *EmbeddedStore) Delete(ctx context.Context, memoryIDs []string) error {
 	if len(memoryIDs) == 0 {

@@ -63,25 +63,39 @@ func (e *BuiltinEmbedder) Embed(ctx context.Context, texts []string) ([][]float3
 func (e *BuiltinEmbedder) Version() string { return builtinVersion }
 
 func (e *BuiltinEmbedder) embed(text string) []float32 {
+	return e.EmbedTokens(Tokenize(text), nil)
+}
+
+// EmbedTokens embeds tokenized text, each token's features scaled by its
+// weight (all 1 when weights is nil). Recall weighs a query's tokens by
+// their IDF among the character's memories (see Service.queryVector): the
+// stored vectors stay plain, and the query then counts a rare shared word,
+// or the character trigrams of a word no memory has, for more than a
+// common one.
+func (e *BuiltinEmbedder) EmbedTokens(tokens []Token, weights []float64) []float32 {
 	v := make([]float32, e.dim)
 	prevWord := ""
-	for _, t := range Tokenize(text) {
+	for i, t := range tokens {
+		w := float32(1)
+		if weights != nil {
+			w = float32(weights[i])
+		}
 		switch t.Kind {
 		case TokenWord:
-			e.add(v, "w:"+t.Text, unigramWeight)
+			e.add(v, "w:"+t.Text, w*unigramWeight)
 			if prevWord != "" {
-				e.add(v, "b:"+prevWord+" "+t.Text, bigramWeight)
+				e.add(v, "b:"+prevWord+" "+t.Text, w*bigramWeight)
 			}
 			r := []rune("^" + t.Text + "$")
 			for j := 0; j+3 <= len(r); j++ {
-				e.add(v, "c:"+string(r[j:j+3]), trigramWeight)
+				e.add(v, "c:"+string(r[j:j+3]), w*trigramWeight)
 			}
 			prevWord = t.Text
 			continue
 		case TokenCJK:
-			e.add(v, "w:"+t.Text, cjkCharWeight)
+			e.add(v, "w:"+t.Text, w*cjkCharWeight)
 		default: // CJK pairs and symbols are whole terms
-			e.add(v, "w:"+t.Text, unigramWeight)
+			e.add(v, "w:"+t.Text, w*unigramWeight)
 		}
 		prevWord = ""
 	}

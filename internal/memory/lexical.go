@@ -173,6 +173,29 @@ func (x *lexicalIndex) remove(id string) {
 	}
 }
 
+// idf is BM25's inverse document frequency of term among the character's
+// documents; a term none of them has gets the highest, that of df = 0.
+func (p *lexPartition) idf(df int) float64 {
+	n := float64(p.live)
+	return math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
+}
+
+// termWeights returns the IDF of each term among the character's
+// documents, or nil when the character has none.
+func (x *lexicalIndex) termWeights(character symbol, terms []string) []float64 {
+	p := x.partitions[character]
+	if p == nil {
+		return nil
+	}
+	out := make([]float64, len(terms))
+	for i, t := range terms {
+		if id, ok := x.terms[t]; ok && len(p.postings[id]) > 0 {
+			out[i] = p.idf(len(p.postings[id]))
+		}
+	}
+	return out
+}
+
 // scratch is a search's score accumulator, reused across searches.
 type scratch struct {
 	scores  []float64
@@ -203,16 +226,13 @@ func (x *lexicalIndex) search(query string, character symbol, f *metaFilter, lim
 		s.scores = make([]float64, len(p.docs))
 	}
 	s.touched = s.touched[:0]
-	n := float64(p.live)
-	avgLen := float64(p.totalLen) / n
+	avgLen := float64(p.totalLen) / float64(p.live)
 	for term, qtf := range queryTF {
 		list := p.postings[term]
 		if len(list) == 0 {
 			continue
 		}
-		df := float64(len(list))
-		idf := math.Log(1 + (n-df+0.5)/(df+0.5))
-		weight := idf * qtf * (bm25K3 + 1) / (bm25K3 + qtf)
+		weight := p.idf(len(list)) * qtf * (bm25K3 + 1) / (bm25K3 + qtf)
 		for _, e := range list {
 			if s.scores[e.doc] == 0 {
 				s.touched = append(s.touched, e.doc)

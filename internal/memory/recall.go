@@ -56,7 +56,7 @@ func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 	}
 	var vectorHits []Hit
 	if fusion.usesVectors() {
-		vector, err := s.embedOne(ctx, text)
+		vector, err := s.queryVector(ctx, text, q.Filter)
 		if err != nil {
 			return nil, err
 		}
@@ -121,4 +121,32 @@ func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 	// At the store's precision, so the time applied before the write equals the stored one.
 	s.access.record(recalled, now.UTC().Truncate(time.Microsecond))
 	return out, nil
+}
+
+// termWeigher is a vector store that knows the IDF of terms per character
+// (the embedded store, through its lexical index).
+type termWeigher interface {
+	TermWeights(f Filter, terms []string) []float64
+}
+
+// queryVector embeds the query. With the builtin embedder and the embedded
+// store, the query's tokens are weighed by their IDF among the character's
+// memories: the builtin embedder's features have no notion of how common a
+// word is, and without this, shared common words dominate the cosine.
+func (s *Service) queryVector(ctx context.Context, text string, f Filter) ([]float32, error) {
+	builtin, ok := s.emb.(*BuiltinEmbedder)
+	weigher, weighs := s.vs.(termWeigher)
+	if !ok || !weighs {
+		return s.embedOne(ctx, text)
+	}
+	tokens := Tokenize(text)
+	terms := make([]string, len(tokens))
+	for i, t := range tokens {
+		terms[i] = t.Text
+	}
+	weights := weigher.TermWeights(f, terms)
+	if weights == nil {
+		return s.embedOne(ctx, text)
+	}
+	return builtin.EmbedTokens(tokens, weights), nil
 }
