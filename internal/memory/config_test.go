@@ -133,6 +133,13 @@ func TestLoadConfigNamesInvalidVariables(t *testing.T) {
 		{map[string]string{"RECALL_WEIGHT_RELEVANCE": "0", "RECALL_WEIGHT_RECENCY": "0", "RECALL_WEIGHT_IMPORTANCE": "0"}, "at least one must be positive"},
 		{map[string]string{"RECALL_HALF_LIFE": "-5h"}, "RECALL_HALF_LIFE"},
 		{map[string]string{"RECALL_HALF_LIFE": "a week"}, "RECALL_HALF_LIFE"},
+		{map[string]string{"RECALL_FUSION": "borda"}, "RECALL_FUSION"},
+		{map[string]string{"RECALL_FUSION_K": "-1"}, "RECALL_FUSION_K"},
+		{map[string]string{"RECALL_FUSION_K": "sixty"}, "RECALL_FUSION_K"},
+		{map[string]string{"RECALL_FUSION_LEXICAL_WEIGHT": "-0.5"}, "RECALL_FUSION_LEXICAL_WEIGHT"},
+		{map[string]string{"RECALL_FUSION_VECTOR_WEIGHT": "Inf"}, "RECALL_FUSION_VECTOR_WEIGHT"},
+		{map[string]string{"RECALL_FUSION_LEXICAL_WEIGHT": "0", "RECALL_FUSION_VECTOR_WEIGHT": "0"}, "RECALL_FUSION_LEXICAL_WEIGHT"},
+		{map[string]string{"RECALL_ACCESS_REFRESH": "1.5"}, "RECALL_ACCESS_REFRESH"},
 	} {
 		_, err := load(tc.env)
 		if err == nil || !strings.Contains(err.Error(), tc.name) {

@@ -140,6 +140,10 @@ func (e *EmbeddedStore) CreateMemory(ctx context.Context, m store.Memory, vector
 	if err != nil {
 		return store.Memory{}, err
 	}
+	if created.Deduplicated {
+		// The existing row keeps its vector, which the index already holds.
+		return created, nil
+	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	idx.put(vectorOf(created, unit))

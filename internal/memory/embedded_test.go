@@ -46,6 +46,25 @@ func TestEmbeddedContractPostgres(t *testing.T) {
 	})
 }
 
+func TestRecallContractSQLite(t *testing.T) {
+	memorytest.RunRecall(t, func(t *testing.T) (store.Store, memory.VectorStore) {
+		st := openSQLite(t, t.TempDir())
+		return st, memory.NewEmbeddedStore(st)
+	})
+}
+
+func TestRecallContractPostgres(t *testing.T) {
+	server := testsvc.PostgresURL(t)
+	memorytest.RunRecall(t, func(t *testing.T) (store.Store, memory.VectorStore) {
+		st, err := store.Open(t.Context(), testsvc.NewDatabase(t, server), "")
+		if err != nil {
+			t.Fatalf("open PostgreSQL store: %v", err)
+		}
+		t.Cleanup(func() { st.Close() })
+		return st, memory.NewEmbeddedStore(st)
+	})
+}
+
 // Two processes on one database (say, the HTTP server and the stdio server
 // a desktop client starts): what one writes, the other's index finds within
 // a few seconds, including deletions and moves between characters.
@@ -127,11 +146,45 @@ func testFollowsOtherProcesses(t *testing.T, open func() store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := writer.CreateMemory(ctx, store.Memory{CharacterID: aria.ID, Kind: store.KindEpisodic, Text: "x", Importance: 1}, []float32{1, 0})
+	m, err := writer.CreateMemory(ctx, store.Memory{CharacterID: aria.ID, Kind: store.KindEpisodic, Text: "The lighthouse keeper waved", Importance: 1}, []float32{1, 0})
 	if err != nil {
 		t.Fatal(err)
 	}
 	expect("a memory created with its vector", aria.ID, m.ID)
+	// The lexical index follows the same log: the other process finds the
+	// memory by its words, then by its new words only once it is re-upserted
+	// with another text.
+	foundText := func(query string) []string {
+		hits, err := reader.SearchText(ctx, query, memory.Filter{CharacterID: aria.ID}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make([]string, len(hits))
+		for i, h := range hits {
+			ids[i] = h.MemoryID
+		}
+		return ids
+	}
+	expectText := func(what, query string, want ...string) {
+		t.Helper()
+		deadline := time.Now().Add(15 * time.Second)
+		for got := foundText(query); !slices.Equal(got, want); got = foundText(query) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: the other index finds %v for %q, want %v", what, got, query, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	expectText("a memory created with its vector", "lighthouse", m.ID)
+	newText := "The keeper rowed to the island"
+	if _, err := writerStore.UpdateMemory(ctx, m.ID, store.MemoryPatch{Text: &newText}); err != nil {
+		t.Fatal(err)
+	}
+	if err := writer.Upsert(ctx, []store.MemoryVector{{MemoryID: m.ID, CharacterID: aria.ID, Kind: store.KindEpisodic, Text: newText, Vector: []float32{1, 0}}}); err != nil {
+		t.Fatal(err)
+	}
+	expectText("a memory whose text changed", "island", m.ID)
+	expectText("a memory whose text changed", "lighthouse")
 	if err := writerStore.DeleteMemory(ctx, m.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -72,6 +72,13 @@ func TestQdrantContract(t *testing.T) {
 	memorytest.RunVectorStore(t, func(t *testing.T) memory.VectorStore { return newQdrantStore(t) })
 }
 
+func TestQdrantRecallContract(t *testing.T) {
+	requireQdrant(t)
+	memorytest.RunRecall(t, func(t *testing.T) (store.Store, memory.VectorStore) {
+		return openSQLite(t, t.TempDir()), newQdrantStore(t)
+	})
+}
+
 // TestServiceWithQdrant runs the Service's remote path against a real Qdrant:
 // rows in SQLite, vectors in Qdrant.
 func TestServiceWithQdrant(t *testing.T) {
