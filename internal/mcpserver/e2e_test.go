@@ -143,6 +143,18 @@ func testEndToEnd(t *testing.T, cfg Config) {
 		if len(recalled.Memories) == 0 || recalled.Memories[0].ID != rememberedIDs[0] {
 			t.Fatalf("recall ranked %v first, want the pilot memory", texts(recalled.Memories))
 		}
+		if recalled.Memories[0].Breakdown != nil {
+			t.Errorf("recall without explain returned a breakdown")
+		}
+		explained := call[recalledMemories](t, s, "recall", map[string]any{"character": "Aria", "query": "what does Mia do, is she a pilot?", "explain": true})
+		if len(explained.Memories) == 0 || explained.Memories[0].Breakdown == nil {
+			t.Fatalf("recall with explain returned no breakdown: %+v", explained.Memories)
+		}
+		top := explained.Memories[0]
+		if b := top.Breakdown; b.LexicalRank != 1 || b.Lexical <= 0 || b.VectorRank != 1 || b.Vector <= 0 ||
+			b.Relevance != top.Relevance || b.Recency != top.Recency || b.Importance != top.ImportanceScore || b.Final != top.Score {
+			t.Errorf("breakdown %+v of %+v: want the pilot memory first in both rankings, and the scores it was ranked by", *b, top)
+		}
 		onlySam := call[recalledMemories](t, s, "recall", map[string]any{"character": "Aria", "query": "harbour rain", "user": "sam"})
 		if len(onlySam.Memories) != 1 || onlySam.Memories[0].UserID != "sam" {
 			t.Errorf("recall filtered by user = %v", texts(onlySam.Memories))

@@ -38,6 +38,7 @@ type recallInput struct {
 	After   string `json:"after,omitempty" jsonschema:"Only memories that happened at or after this RFC 3339 time, e.g. 2025-03-14T00:00:00Z."`
 	Before  string `json:"before,omitempty" jsonschema:"Only memories that happened at or before this RFC 3339 time."`
 	Limit   int    `json:"limit,omitempty" jsonschema:"How many memories to return at most."`
+	Explain bool   `json:"explain,omitempty" jsonschema:"Also return each result's ranking breakdown (lexical and vector scores and ranks, fused relevance, recency, importance, final score), for debugging."`
 }
 
 type listMemoriesInput struct {
@@ -78,10 +79,28 @@ type recalledMemory struct {
 	Relevance       float64 `json:"relevance"`
 	Recency         float64 `json:"recency"`
 	ImportanceScore float64 `json:"importance_score"`
+	// Breakdown is there when the caller asked recall to explain.
+	Breakdown *recallBreakdown `json:"breakdown,omitempty"`
 }
 
-// recall runs a recall and converts its results for output.
-func (s *Server) recall(ctx context.Context, q memory.Query) ([]recalledMemory, error) {
+// recallBreakdown is every step of a result's ranking (see memory.Recall):
+// the two rankings' scores and places (0 when the memory was not among
+// that ranking's candidates), their fusion, the two priors and the final
+// score with the configured weights.
+type recallBreakdown struct {
+	Lexical     float64 `json:"lexical" jsonschema:"BM25 score of the query's terms."`
+	LexicalRank int     `json:"lexical_rank" jsonschema:"Place in the lexical ranking, 1 is best, 0 if not in it."`
+	Vector      float64 `json:"vector" jsonschema:"Cosine similarity of the query's and the memory's vectors."`
+	VectorRank  int     `json:"vector_rank" jsonschema:"Place in the vector ranking, 1 is best, 0 if not in it."`
+	Relevance   float64 `json:"relevance" jsonschema:"The fused relevance, 0 to 1."`
+	Recency     float64 `json:"recency" jsonschema:"Recency, 0 to 1, from when the memory happened and was last recalled."`
+	Importance  float64 `json:"importance" jsonschema:"Importance, 0 to 1."`
+	Final       float64 `json:"final" jsonschema:"The weighted sum the results are sorted by."`
+}
+
+// recall runs a recall and converts its results for output, with their
+// breakdown when explain is set.
+func (s *Server) recall(ctx context.Context, q memory.Query, explain bool) ([]recalledMemory, error) {
 	found, err := s.memory.Recall(ctx, q)
 	if err != nil {
 		return nil, err
@@ -89,6 +108,13 @@ func (s *Server) recall(ctx context.Context, q memory.Query) ([]recalledMemory, 
 	out := make([]recalledMemory, len(found))
 	for i, r := range found {
 		out[i] = recalledMemory{Memory: r.Memory, Score: r.Score, Relevance: r.Relevance, Recency: r.Recency, ImportanceScore: r.Importance}
+		if explain {
+			b := r.Breakdown
+			out[i].Breakdown = &recallBreakdown{
+				Lexical: b.Lexical, LexicalRank: b.LexicalRank, Vector: b.Vector, VectorRank: b.VectorRank,
+				Relevance: b.Relevance, Recency: r.Recency, Importance: r.Importance, Final: r.Score,
+			}
+		}
 	}
 	return out, nil
 }
@@ -196,7 +222,7 @@ func (s *Server) registerMemoryTools() {
 			Filter: memory.Filter{CharacterID: c.ID, UserID: in.User, ChannelID: in.Channel, Kind: store.MemoryKind(in.Kind),
 				After: after, Before: before},
 			Limit: in.Limit,
-		})
+		}, in.Explain)
 		return recalledMemories{Memories: found}, err
 	})
 

@@ -79,7 +79,7 @@ func (s *Server) roleplayContext(ctx context.Context, req contextRequest) (rolep
 			Text:   query,
 			Filter: memory.Filter{CharacterID: c.ID},
 			Limit:  cmp.Or(req.MemoryLimit, memory.DefaultRecallLimit),
-		}); err != nil {
+		}, false); err != nil {
 			return roleplayContext{}, err
 		}
 	}
