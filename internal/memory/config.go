@@ -85,8 +85,8 @@ func LoadConfig(lookup func(string) (string, bool)) (Config, error) {
 		Embedding: r.embedding(),
 		Qdrant:    r.qdrant(),
 		Weights:   r.weights(),
-		Fusion:    r.fusion(),
 	}
+	cfg.Fusion = r.fusion(DefaultFusionFor(cfg.Embedding.Provider))
 	if err := cfg.Weights.Validate(); err != nil {
 		r.errs = append(r.errs, err)
 	}
@@ -253,15 +253,17 @@ func (r *envReader) weights() Weights {
 	}
 }
 
-func (r *envReader) fusion() Fusion {
-	mode := strings.ToLower(r.str("RECALL_FUSION", DefaultFusion.Mode))
+// fusion reads the fusion settings; unset ones keep def's, the default for
+// the embedder.
+func (r *envReader) fusion(def Fusion) Fusion {
+	mode := strings.ToLower(r.str("RECALL_FUSION", def.Mode))
 	if mode == "off" {
 		mode = FusionVector
 	}
 	return Fusion{
 		Mode:          mode,
-		K:             r.weight("RECALL_FUSION_K", DefaultFusion.K),
-		LexicalWeight: r.weight("RECALL_FUSION_LEXICAL_WEIGHT", DefaultFusion.LexicalWeight),
-		VectorWeight:  r.weight("RECALL_FUSION_VECTOR_WEIGHT", DefaultFusion.VectorWeight),
+		K:             r.weight("RECALL_FUSION_K", def.K),
+		LexicalWeight: r.weight("RECALL_FUSION_LEXICAL_WEIGHT", def.LexicalWeight),
+		VectorWeight:  r.weight("RECALL_FUSION_VECTOR_WEIGHT", def.VectorWeight),
 	}
 }

@@ -33,6 +33,19 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if cfg.Weights != memory.DefaultWeights {
 		t.Errorf("weights = %+v, want %+v", cfg.Weights, memory.DefaultWeights)
 	}
+	if cfg.Fusion != memory.DefaultFusion {
+		t.Errorf("fusion = %+v, want %+v (the builtin embedder's)", cfg.Fusion, memory.DefaultFusion)
+	}
+	// An embedding model gets RRF by default; a variable set overrides one field.
+	cfg, err = load(map[string]string{"EMBEDDING_PROVIDER": "openai", "EMBEDDING_MODEL": "m", "RECALL_FUSION_K": "20"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := memory.ModelFusion
+	want.K = 20
+	if cfg.Fusion != want {
+		t.Errorf("fusion with a model = %+v, want %+v", cfg.Fusion, want)
+	}
 }
 
 func TestLoadConfigFull(t *testing.T) {

@@ -21,9 +21,9 @@ const (
 // builtinVersion numbers the builtin embedder's features. Vectors embedded
 // by another version are not comparable: a change here makes every server
 // re-embed its memories at start (see reembed.go). Version 1 split text on
-// non-letters only; version 2 uses the shared tokenizer (CJK unigrams and
-// bigrams, folded accents, emoji).
-const builtinVersion = "2"
+// non-letters only; version 2 used the shared tokenizer (CJK unigrams and
+// bigrams, folded accents, emoji); version 3 adds its English stemming.
+const builtinVersion = "3"
 
 // BuiltinEmbedder is an offline, deterministic embedder: feature hashing of
 // word unigrams, word bigrams and character trigrams into a signed vector,

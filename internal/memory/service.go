@@ -44,7 +44,8 @@ type Service struct {
 // Option configures a Service.
 type Option func(*Service)
 
-// WithFusion sets how lexical and vector ranking combine (default DefaultFusion).
+// WithFusion sets how lexical and vector ranking combine (default
+// DefaultFusionFor the embedder's provider).
 func WithFusion(f Fusion) Option { return func(s *Service) { s.fusion = f } }
 
 // WithLogger sets the logger of background work (re-embedding).
@@ -64,7 +65,7 @@ type rowWriter interface {
 // When the stored vectors were made by another embedder (see reembed.go),
 // it starts embedding them again in the background.
 func NewService(ctx context.Context, st store.Store, vs VectorStore, emb Embedder, w Weights, opts ...Option) (*Service, error) {
-	s := &Service{st: st, vs: vs, emb: emb, w: w, fusion: DefaultFusion, log: slog.New(slog.DiscardHandler), reembed: &reembedder{}}
+	s := &Service{st: st, vs: vs, emb: emb, w: w, fusion: DefaultFusionFor(providerOf(emb)), log: slog.New(slog.DiscardHandler), reembed: &reembedder{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -301,4 +302,11 @@ func (s *Service) memoryIDs(ctx context.Context, f store.MemoryFilter) ([]string
 		ids[i] = m.ID
 	}
 	return ids, nil
+}
+
+// providerOf is the provider of an embedder, from its name ("builtin",
+// "openai:model").
+func providerOf(emb Embedder) string {
+	provider, _, _ := strings.Cut(emb.Name(), ":")
+	return provider
 }
