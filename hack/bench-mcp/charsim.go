@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -58,7 +59,7 @@ func benchCharsim(ctx context.Context, o options, binary, backend string, n int,
 
 	log("preloading %d memories in bulk through the store", n)
 	start := time.Now()
-	characters, err := preload(ctx, databaseURL, dataDir, n, o.characters)
+	characters, err := preload(ctx, env, databaseURL, dataDir, n, o.characters)
 	if err != nil {
 		return result, err
 	}
@@ -138,8 +139,24 @@ func benchCharsim(ctx context.Context, o options, binary, backend string, n int,
 			return result, err
 		}
 	}
-	result.memory, err = readProcessMemory(srv.pid())
-	return result, err
+	if result.memory, err = readProcessMemory(srv.pid()); err != nil {
+		return result, err
+	}
+	return result, checkNotReembedded(filepath.Join(dataDir, "server.log"))
+}
+
+// checkNotReembedded fails when the server's log says it re-embedded the
+// preloaded memories: its recalls were then BM25 alone and the figures
+// measure something else (recordEmbedder should prevent it).
+func checkNotReembedded(logPath string) error {
+	b, err := os.ReadFile(logPath)
+	if err != nil {
+		return fmt.Errorf("read the server log: %w", err)
+	}
+	if strings.Contains(string(b), "re-embedding") {
+		return fmt.Errorf("the server re-embedded the preloaded memories, so recall was BM25 alone; log:\n%s", tail(logPath))
+	}
+	return nil
 }
 
 // recallOverStdio starts a second server process on the same store with
@@ -162,13 +179,18 @@ func recallOverStdio(ctx context.Context, binary string, env []string, measure f
 }
 
 // preload creates the characters and n memories with their vectors directly
-// in the store, in bulk, and returns the characters' names.
-func preload(ctx context.Context, databaseURL, dataDir string, n, characters int) ([]string, error) {
+// in the store, in bulk, and returns the characters' names. It records the
+// embedder that the server started with env will use as the one that made
+// the vectors (see recordEmbedder).
+func preload(ctx context.Context, env []string, databaseURL, dataDir string, n, characters int) ([]string, error) {
 	st, err := store.Open(ctx, databaseURL, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("open the store: %w", err)
 	}
 	defer st.Close()
+	if err := recordEmbedder(ctx, st, env); err != nil {
+		return nil, err
+	}
 	emb, err := memory.NewBuiltinEmbedder(memory.DefaultBuiltinDimension)
 	if err != nil {
 		return nil, err
@@ -237,4 +259,43 @@ func closeAll(sessions []*mcp.ClientSession) {
 	for _, s := range sessions {
 		_ = s.Close() // the benchmark is over; nothing to recover
 	}
+}
+
+// recordEmbedder writes, as the server does when it stores vectors itself,
+// which embedder made the stored vectors: the one that the memory
+// configuration in env selects. Without the record a server that finds
+// memories re-embeds all of them in the background at start, and recalls
+// by BM25 alone meanwhile (internal/memory/reembed.go), which would be
+// measured instead of the vector search. The key is the server's
+// "vectors.embedder.<vector store>".
+func recordEmbedder(ctx context.Context, st store.Store, env []string) error {
+	cfg, err := serverConfig(env)
+	if err != nil {
+		return err
+	}
+	// With EMBEDDING_DIMENSIONS set, this makes no request.
+	emb, err := memory.NewEmbedder(ctx, cfg.Embedding)
+	if err != nil {
+		return err
+	}
+	vs, err := memory.OpenVectorStore(cfg, st)
+	if err != nil {
+		return err
+	}
+	defer vs.Close()
+	if err := st.SetMeta(ctx, "vectors.embedder."+vs.Name(), memory.Fingerprint(emb)); err != nil {
+		return fmt.Errorf("record the embedder of the preloaded vectors: %w", err)
+	}
+	return nil
+}
+
+// serverConfig is the memory configuration a server started with env reads.
+func serverConfig(env []string) (memory.Config, error) {
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			vars[k] = v
+		}
+	}
+	return memory.LoadConfig(func(k string) (string, bool) { v, ok := vars[k]; return v, ok })
 }
