@@ -25,15 +25,21 @@ const preloadBatch = 2000
 type runResult struct {
 	system  string
 	n       int
+	dim     int           // of charsim's builtin vectors; 0 for the npm server
 	preload time.Duration // bulk load before the server starts
 	startup time.Duration // process start until ready (charsim loads its vector index)
 	phases  []stats
 	memory  processMemory
 }
 
-// benchCharsim measures cmd/mcp-server on backend with n preloaded memories.
-func benchCharsim(ctx context.Context, o options, binary, backend string, n int, pg *postgresServer, log logf) (runResult, error) {
-	result := runResult{system: "charsim " + backend, n: n}
+// benchCharsim measures cmd/mcp-server on backend with n preloaded memories
+// whose builtin vectors have dim dimensions: every phase when full is set,
+// else recall with one client over HTTP only (for the server's RSS).
+func benchCharsim(ctx context.Context, o options, binary, backend string, n, dim int, full bool, pg *postgresServer, log logf) (runResult, error) {
+	result := runResult{system: "charsim " + backend, n: n, dim: dim}
+	if dim != memory.DefaultBuiltinDimension {
+		result.system += fmt.Sprintf(", %d-d", dim)
+	}
 	dataDir, err := os.MkdirTemp(o.dir, "charsim-"+backend+"-")
 	if err != nil {
 		return result, fmt.Errorf("create a data directory: %w", err)
@@ -43,7 +49,7 @@ func benchCharsim(ctx context.Context, o options, binary, backend string, n int,
 		"PATH=" + os.Getenv("PATH"),
 		"CHARACTER_DATA_DIR=" + dataDir,
 		"EMBEDDING_PROVIDER=" + memory.ProviderBuiltin,
-		"EMBEDDING_DIMENSIONS=" + strconv.Itoa(memory.DefaultBuiltinDimension),
+		"EMBEDDING_DIMENSIONS=" + strconv.Itoa(dim),
 		"LOG_LEVEL=warn",
 	}
 	databaseURL := ""
@@ -59,7 +65,7 @@ func benchCharsim(ctx context.Context, o options, binary, backend string, n int,
 
 	log("preloading %d memories in bulk through the store", n)
 	start := time.Now()
-	characters, err := preload(ctx, env, databaseURL, dataDir, n, o.characters)
+	characters, err := preload(ctx, env, databaseURL, dataDir, n, dim, o.characters)
 	if err != nil {
 		return result, err
 	}
@@ -118,13 +124,17 @@ func benchCharsim(ctx context.Context, o options, binary, backend string, n int,
 	}
 	// Recall first, so that it searches exactly n memories; over stdio too,
 	// the npm server's only transport.
-	for _, p := range []phase{
-		{op: "recall", transport: "http", sessions: sessions[:1], ops: o.ops, call: recall(0)},
-		{op: "recall", transport: "http", sessions: sessions, ops: o.ops, call: recall(o.ops)},
-	} {
-		if err := run(p); err != nil {
+	if err := run(phase{op: "recall", transport: "http", sessions: sessions[:1], ops: o.ops, call: recall(0)}); err != nil {
+		return result, err
+	}
+	if !full {
+		if result.memory, err = readProcessMemory(srv.pid()); err != nil {
 			return result, err
 		}
+		return result, checkNotReembedded(filepath.Join(dataDir, "server.log"))
+	}
+	if err := run(phase{op: "recall", transport: "http", sessions: sessions, ops: o.ops, call: recall(o.ops)}); err != nil {
+		return result, err
 	}
 	if err := recallOverStdio(ctx, binary, env, func(s *mcp.ClientSession) error {
 		return run(phase{op: "recall", transport: "stdio", sessions: []*mcp.ClientSession{s}, ops: o.ops, call: recall(2 * o.ops)})
@@ -182,7 +192,7 @@ func recallOverStdio(ctx context.Context, binary string, env []string, measure f
 // in the store, in bulk, and returns the characters' names. It records the
 // embedder that the server started with env will use as the one that made
 // the vectors (see recordEmbedder).
-func preload(ctx context.Context, env []string, databaseURL, dataDir string, n, characters int) ([]string, error) {
+func preload(ctx context.Context, env []string, databaseURL, dataDir string, n, dim, characters int) ([]string, error) {
 	st, err := store.Open(ctx, databaseURL, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("open the store: %w", err)
@@ -191,7 +201,7 @@ func preload(ctx context.Context, env []string, databaseURL, dataDir string, n, 
 	if err := recordEmbedder(ctx, st, env); err != nil {
 		return nil, err
 	}
-	emb, err := memory.NewBuiltinEmbedder(memory.DefaultBuiltinDimension)
+	emb, err := memory.NewBuiltinEmbedder(dim)
 	if err != nil {
 		return nil, err
 	}

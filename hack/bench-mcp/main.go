@@ -8,6 +8,9 @@
 // @modelcontextprotocol/server-memory from npm, drives the equivalent
 // workload over stdio (its only transport), and prints the throughput ratios.
 //
+// At the largest N it also measures the server's RSS with builtin vectors
+// of -rss-dim (384) dimensions, on the first backend.
+//
 //	go run ./hack/bench-mcp                       # everything (≈10 min on 2 cores)
 //	go run ./hack/bench-mcp -n 10000 -backends sqlite -ops 300
 //
@@ -28,6 +31,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/mojin/charsim/internal/memory"
 )
 
 // options are the command-line flags.
@@ -39,8 +44,10 @@ type options struct {
 	characters int
 	peer       bool
 	peerOps    int
-	dir        string
-	timeout    time.Duration
+	// rssDim is the dimension of the extra RSS measurement (0: none).
+	rssDim  int
+	dir     string
+	timeout time.Duration
 	// loadAtStart is the load average when the run began, for the report.
 	loadAtStart string
 }
@@ -78,6 +85,7 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.IntVar(&o.characters, "characters", 1, "characters the memories are spread over (recall searches one character's memories)")
 	fs.BoolVar(&o.peer, "peer", true, "also measure @modelcontextprotocol/server-memory (npm) at the smallest -n")
 	fs.IntVar(&o.peerOps, "peer-ops", 200, "tool calls per measured phase of the npm server")
+	fs.IntVar(&o.rssDim, "rss-dim", 384, "also measure the server's RSS (and recall, 1 client) with builtin vectors of this many dimensions, at the largest -n on the first backend; 0 skips it")
 	fs.StringVar(&o.dir, "dir", ".local/bench", "working directory (server binary, npm package, databases)")
 	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
@@ -112,6 +120,9 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 			errs = append(errs, fmt.Errorf("%s: must be at least 1, got %d", f.name, f.value))
 		}
 	}
+	if o.rssDim < 0 {
+		errs = append(errs, fmt.Errorf("-rss-dim: must not be negative, got %d", o.rssDim))
+	}
 	if o.timeout <= 0 {
 		errs = append(errs, fmt.Errorf("-timeout: must be positive, got %s", o.timeout))
 	}
@@ -142,12 +153,23 @@ func run(ctx context.Context, o options, stdout, progress io.Writer) error {
 	for _, backend := range o.backends {
 		for _, n := range o.sizes {
 			log("charsim on %s with %d memories", backend, n)
-			r, err := benchCharsim(ctx, o, binary, backend, n, pg, log)
+			r, err := benchCharsim(ctx, o, binary, backend, n, memory.DefaultBuiltinDimension, true, pg, log)
 			if err != nil {
 				return fmt.Errorf("charsim on %s with %d memories: %w", backend, n, err)
 			}
 			results = append(results, r)
 		}
+	}
+	if o.rssDim > 0 && o.rssDim != memory.DefaultBuiltinDimension {
+		// The server's RSS with vectors of another size, at the largest N on
+		// the first backend: recall only, to load and use the index.
+		backend, n := o.backends[0], o.sizes[len(o.sizes)-1]
+		log("charsim on %s with %d memories of %d dimensions (for its RSS)", backend, n, o.rssDim)
+		r, err := benchCharsim(ctx, o, binary, backend, n, o.rssDim, false, pg, log)
+		if err != nil {
+			return fmt.Errorf("charsim on %s with %d memories of %d dimensions: %w", backend, n, o.rssDim, err)
+		}
+		results = append(results, r)
 	}
 	var peer *runResult
 	if o.peer {

@@ -26,8 +26,16 @@ func report(w io.Writer, o options, results []runResult, peer *runResult) {
 	fmt.Fprintf(w, "Memories are preloaded in bulk through the store, not over MCP, before the server starts; every\n"+
 		"measured call is a real MCP tool call: over HTTP on 127.0.0.1 to cmd/mcp-server, over stdio to the npm server.\n"+
 		"charsim: builtin embedder (%d dimensions), embedded vector store, memories spread over %d character(s);\n"+
-		"latency is per call as the client sees it; RSS is the server process's (now, and its peak).\n\n",
+		"latency is per call as the client sees it; RSS is the server process's at the end (now, and its peak).\n",
 		memory.DefaultBuiltinDimension, o.characters)
+	for _, r := range results {
+		if r.dim != memory.DefaultBuiltinDimension {
+			fmt.Fprintf(w, "The %d-d row has builtin vectors of %d dimensions, and measures recall with one client only, for the\n"+
+				"server's RSS with them (-rss-dim).\n", r.dim, r.dim)
+			break
+		}
+	}
+	fmt.Fprintln(w)
 
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "server\tN\tpreload\tstartup\top\ttransport\tclients\tops/s\tp50\tp99\tRSS\tpeak RSS\t")
@@ -48,7 +56,7 @@ func report(w io.Writer, o options, results []runResult, peer *runResult) {
 	fmt.Fprintln(w, "\nTargets:")
 	largest := o.sizes[len(o.sizes)-1]
 	for _, r := range results {
-		if r.n != largest {
+		if r.n != largest || r.dim != memory.DefaultBuiltinDimension {
 			continue
 		}
 		if s, ok := phaseOf(r, "recall", "http", 1); ok {
@@ -56,11 +64,19 @@ func report(w io.Writer, o options, results []runResult, peer *runResult) {
 				r.n, r.system, roundLatency(s.p99), targetRecallP99, verdict(float64(targetRecallP99)/float64(s.p99)))
 		}
 	}
+	for _, r := range results {
+		if r.n != largest {
+			continue
+		}
+		raw := float64(r.n*r.dim*4) / (1 << 20)
+		fmt.Fprintf(w, "  server RSS at %d × %d (builtin embedder), %s: %s, peak %s (the float32 vectors alone: %.0f MiB)\n",
+			r.n, r.dim, r.system, mebibytes(r.memory.rssKB), mebibytes(r.memory.peakKB), raw)
+	}
 	if peer == nil {
 		return
 	}
 	for _, r := range results {
-		if r.n != peer.n {
+		if r.n != peer.n || r.dim != memory.DefaultBuiltinDimension {
 			continue
 		}
 		for _, pair := range [][2]string{{"remember", "store"}, {"recall", "search"}} {
