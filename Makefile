@@ -158,7 +158,7 @@ bench-operator: k8s-binaries ## Reconcile N=100 and N=500 simulations on envtest
 	KUBEBUILDER_ASSETS=$$(hack/k8s-binaries.sh) go run ./hack/bench-operator
 
 .PHONY: bench-mcp
-bench-mcp: ## MCP server over HTTP at 10k and 100k memories (SQLite, PostgreSQL) against the npm server-memory.
+bench-mcp: ## MCP server over HTTP at 10k and 100k memories (SQLite, PostgreSQL) against the npm server-memory; dense 768-d recall against LanceDB.
 	go run ./hack/bench-mcp $(BENCH_FLAGS)
 
 .PHONY: bench-recall

@@ -65,7 +65,12 @@ func benchCharsim(ctx context.Context, o options, binary, backend string, n, dim
 
 	log("preloading %d memories in bulk through the store", n)
 	start := time.Now()
-	characters, err := preload(ctx, env, databaseURL, dataDir, n, dim, o.characters)
+	emb, err := memory.NewBuiltinEmbedder(dim)
+	if err != nil {
+		return result, err
+	}
+	characters, err := preload(ctx, env, databaseURL, dataDir, n, o.characters, memoryText,
+		func(_ int, texts []string) ([][]float32, error) { return emb.Embed(ctx, texts) })
 	if err != nil {
 		return result, err
 	}
@@ -189,20 +194,19 @@ func recallOverStdio(ctx context.Context, binary string, env []string, measure f
 }
 
 // preload creates the characters and n memories with their vectors directly
-// in the store, in bulk, and returns the characters' names. It records the
-// embedder that the server started with env will use as the one that made
-// the vectors (see recordEmbedder).
-func preload(ctx context.Context, env []string, databaseURL, dataDir string, n, dim, characters int) ([]string, error) {
+// in the store, in bulk, and returns the characters' names. Memory i's text
+// is text(i); embed returns the vectors of the memories lo, lo+1, ... whose
+// texts are given. Memory i belongs to character i % characters. It records
+// the embedder that the server started with env will use as the one that
+// made the vectors (see recordEmbedder).
+func preload(ctx context.Context, env []string, databaseURL, dataDir string, n, characters int,
+	text func(i int) string, embed func(lo int, texts []string) ([][]float32, error)) ([]string, error) {
 	st, err := store.Open(ctx, databaseURL, dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("open the store: %w", err)
 	}
 	defer st.Close()
 	if err := recordEmbedder(ctx, st, env); err != nil {
-		return nil, err
-	}
-	emb, err := memory.NewBuiltinEmbedder(dim)
-	if err != nil {
 		return nil, err
 	}
 	names := make([]string, characters)
@@ -219,9 +223,9 @@ func preload(ctx context.Context, env []string, databaseURL, dataDir string, n, 
 		hi := min(lo+preloadBatch, n)
 		texts := make([]string, 0, hi-lo)
 		for i := lo; i < hi; i++ {
-			texts = append(texts, memoryText(i))
+			texts = append(texts, text(i))
 		}
-		vectors, err := emb.Embed(ctx, texts)
+		vectors, err := embed(lo, texts)
 		if err != nil {
 			return nil, err
 		}

@@ -11,8 +11,16 @@
 // At the largest N it also measures the server's RSS with builtin vectors
 // of -rss-dim (384) dimensions, on the first backend.
 //
-//	go run ./hack/bench-mcp                       # everything (≈10 min on 2 cores)
+// The dense mode (dense.go) measures recall with dense 768-dimensional
+// vectors, served to the server by a local OpenAI-compatible /v1/embeddings
+// endpoint that the benchmark runs, and compares it with the embedded vector
+// database @lancedb/lancedb (npm) on the same vectors, flat and indexed,
+// with recall@10 against the exact top 10 computed by brute force.
+//
+//	go run ./hack/bench-mcp                       # everything (the dense mode not yet timed at 100k)
 //	go run ./hack/bench-mcp -n 10000 -backends sqlite -ops 300
+//	go run ./hack/bench-mcp -dense -n 10000 -backends sqlite -ops 300   # the dense mode only
+//	go run ./hack/bench-mcp -dense=false          # without the dense mode
 //
 // PostgreSQL comes from CHARSIM_TEST_POSTGRES_URL, .local/test-services.env,
 // or hack/test-services.sh start (stopped again afterwards).
@@ -44,6 +52,13 @@ type options struct {
 	characters int
 	peer       bool
 	peerOps    int
+	// dense selects the modes: denseAlso (the default), denseOnly (-dense)
+	// or denseNever (-dense=false).
+	dense denseMode
+	// lancedb runs LanceDB in the dense mode.
+	lancedb bool
+	// lanceIndexes also measures LanceDB's indexes, not only flat search.
+	lanceIndexes bool
 	// rssDim is the dimension of the extra RSS measurement (0: none).
 	rssDim  int
 	dir     string
@@ -85,9 +100,12 @@ func parseFlags(args []string, output io.Writer) (options, error) {
 	fs.IntVar(&o.characters, "characters", 1, "characters the memories are spread over (recall searches one character's memories)")
 	fs.BoolVar(&o.peer, "peer", true, "also measure @modelcontextprotocol/server-memory (npm) at the smallest -n")
 	fs.IntVar(&o.peerOps, "peer-ops", 200, "tool calls per measured phase of the npm server")
+	fs.Var(&o.dense, "dense", "only the dense-vector mode (768 dimensions, against LanceDB); -dense=false skips it; by default both modes run")
+	fs.BoolVar(&o.lancedb, "lancedb", true, "in the dense mode, also measure "+lancePackage+"@"+lanceVersion+" (npm)")
+	fs.BoolVar(&o.lanceIndexes, "lancedb-indexes", true, "measure LanceDB's indexes (IVF_PQ, HNSW_SQ) too, not only its flat search; building them takes minutes at 100k")
 	fs.IntVar(&o.rssDim, "rss-dim", 384, "also measure the server's RSS (and recall, 1 client) with builtin vectors of this many dimensions, at the largest -n on the first backend; 0 skips it")
 	fs.StringVar(&o.dir, "dir", ".local/bench", "working directory (server binary, npm package, databases)")
-	fs.DurationVar(&o.timeout, "timeout", 20*time.Minute, "give up after this long")
+	fs.DurationVar(&o.timeout, "timeout", 90*time.Minute, "give up after this long")
 	if err := fs.Parse(args); err != nil {
 		return options{}, err
 	}
@@ -151,6 +169,9 @@ func run(ctx context.Context, o options, stdout, progress io.Writer) error {
 
 	var results []runResult
 	for _, backend := range o.backends {
+		if o.dense == denseOnly {
+			break
+		}
 		for _, n := range o.sizes {
 			log("charsim on %s with %d memories", backend, n)
 			r, err := benchCharsim(ctx, o, binary, backend, n, memory.DefaultBuiltinDimension, true, pg, log)
@@ -160,7 +181,7 @@ func run(ctx context.Context, o options, stdout, progress io.Writer) error {
 			results = append(results, r)
 		}
 	}
-	if o.rssDim > 0 && o.rssDim != memory.DefaultBuiltinDimension {
+	if o.rssDim > 0 && o.rssDim != memory.DefaultBuiltinDimension && o.dense != denseOnly {
 		// The server's RSS with vectors of another size, at the largest N on
 		// the first backend: recall only, to load and use the index.
 		backend, n := o.backends[0], o.sizes[len(o.sizes)-1]
@@ -172,7 +193,7 @@ func run(ctx context.Context, o options, stdout, progress io.Writer) error {
 		results = append(results, r)
 	}
 	var peer *runResult
-	if o.peer {
+	if o.peer && o.dense != denseOnly {
 		n := o.sizes[0]
 		log("npm %s@%s with %d items", peerPackage, peerVersion, n)
 		r, err := benchPeer(ctx, o, n, log)
@@ -181,6 +202,75 @@ func run(ctx context.Context, o options, stdout, progress io.Writer) error {
 		}
 		peer = &r
 	}
-	report(stdout, o, results, peer)
+	var dense []denseResult
+	if o.dense != denseNever {
+		if dense, err = runDense(ctx, o, binary, pg, log); err != nil {
+			return err
+		}
+	}
+	if o.dense != denseOnly {
+		report(stdout, o, results, peer)
+	}
+	if dense != nil {
+		reportDense(stdout, o, dense)
+	}
 	return nil
 }
+
+// runDense runs the dense mode at every size, with one embeddings endpoint.
+func runDense(ctx context.Context, o options, binary string, pg *postgresServer, log logf) ([]denseResult, error) {
+	emb, err := startEmbeddingsServer()
+	if err != nil {
+		return nil, err
+	}
+	defer emb.close()
+	lancePrefix := ""
+	if o.lancedb {
+		log("installing %s@%s with npm i -E", lancePackage, lanceVersion)
+		if lancePrefix, err = installLance(ctx, o.dir); err != nil {
+			return nil, err
+		}
+	}
+	var out []denseResult
+	for _, n := range o.sizes {
+		r, err := benchDense(ctx, o, binary, n, pg, emb, lancePrefix, log)
+		if err != nil {
+			return nil, fmt.Errorf("dense mode with %d memories: %w", n, err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// denseMode is the -dense flag: unset, true or false.
+type denseMode int
+
+const (
+	denseAlso denseMode = iota
+	denseOnly
+	denseNever
+)
+
+func (m *denseMode) String() string {
+	switch *m {
+	case denseOnly:
+		return "true"
+	case denseNever:
+		return "false"
+	}
+	return ""
+}
+
+func (m *denseMode) Set(s string) error {
+	v, err := strconv.ParseBool(s)
+	if err != nil {
+		return errors.New("want true or false")
+	}
+	*m = denseNever
+	if v {
+		*m = denseOnly
+	}
+	return nil
+}
+
+func (m *denseMode) IsBoolFlag() bool { return true }

@@ -139,3 +139,163 @@ func loadAverage() string {
 	}
 	return strings.Join(f[:3], " ")
 }
+
+// reportDense prints the dense mode's table: charsim over MCP and LanceDB in
+// its own process, on the same vectors, with recall@10 against the exact top
+// 10, the ratios to LanceDB's flat search, and the goal.
+func reportDense(w io.Writer, o options, dense []denseResult) {
+	fmt.Fprintf(w, "\ncharsim MCP benchmark, dense mode: %d CPUs, %s, %s; load average at the start %s, at the end %s.\n",
+		runtime.NumCPU(), runtime.Version(), time.Now().Format(time.DateTime), o.loadAtStart, loadAverage())
+	fmt.Fprintf(w, "Vectors: %d dimensions, unit length, every component non-zero (the shape of an embedding model's),\n"+
+		"generated: memory i is a Gaussian vector around one of %d cluster centres, a pure function of i. Query q\n"+
+		"is a noisy copy of one memory (cosine ≈ 0.94), so its exact top %d is that memory and 9 of its cluster mates\n"+
+		"(cosine ≈ 0.47), ranked by small differences. The exact top %d is computed by brute force in Go.\n"+
+		"charsim: cmd/mcp-server with EMBEDDING_PROVIDER=openai, EMBEDDING_BASE_URL at a local OpenAI-compatible\n"+
+		"/v1/embeddings endpoint that the benchmark runs (model %q, %d dimensions; it answers the vector\n"+
+		"of each text, the tag at the end of the text saying which); the memories' vectors are preloaded through\n"+
+		"the store before the server starts, and every query is embedded through the endpoint, one request per recall.\n"+
+		"Latency is the whole recall tool call (limit %d) over HTTP with one client, as it sees it, the embeddings\n"+
+		"request included (\"embed\": the endpoint's own time per request).\n"+
+		"  vector only: RECALL_FUSION=vector, RECALL_WEIGHT_RECENCY=0, RECALL_WEIGHT_IMPORTANCE=0: ranked by cosine\n"+
+		"    alone. Its recall@%d is the one the goal is about.\n"+
+		"  default: the server's defaults for an embedding model (RECALL_FUSION unset: here %s, BM25 and vector\n"+
+		"    rankings fused; recency and importance priors), a second server on the same store. Fusion reorders the\n"+
+		"    vector ranking on purpose (the query words match memories' words), so its recall@%d against the exact\n"+
+		"    vector top %d is shown, not aimed at.\n"+
+		"%s@%s: the same query vectors in its own node process (no MCP, no HTTP, no embedding), from\n"+
+		"a table on disk (cached), top %d, timed around each awaited search; indexes with their default build\n"+
+		"parameters, queried with their default settings and with one setting that trades speed for recall.\n"+
+		"Memories are spread over %d character(s); recall searches one character's, LanceDB filters on it when\n"+
+		"there are several. \"÷ flat\" is the ratio to LanceDB flat's p50 and p99 at the same N.\n\n",
+		denseDim, denseClusters, denseK, denseK, denseModel, denseDim, denseK, denseK, defaultFusion(dense), denseK, denseK,
+		lancePackage, lanceVersion, denseK, o.characters)
+
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "system\tN\tqueries\tp50\tp99\trecall@10\t÷ flat p50\t÷ flat p99\tembed p50 / p99\tRSS\tpeak RSS\tsetup\t")
+	for _, d := range dense {
+		flatP50, flatP99 := time.Duration(0), time.Duration(0)
+		if flat, ok := d.lanceRun("flat"); ok {
+			flatP50, flatP99 = latencyStats(flat.Latencies)
+		}
+		ratio := func(x, flat time.Duration) string {
+			if flat == 0 {
+				return "-"
+			}
+			return fmt.Sprintf("%.2f", float64(x)/float64(flat))
+		}
+		for _, c := range d.charsim {
+			for i, r := range c.runs {
+				setup := fmt.Sprintf("startup %s", r.startup.Round(10*time.Millisecond))
+				if i == 0 {
+					setup = fmt.Sprintf("preload %s, %s", c.preload.Round(100*time.Millisecond), setup)
+				}
+				fmt.Fprintf(tw, "charsim %s, %s\t%d\t%d\t%s\t%s\t%.4f\t%s\t%s\t%s / %s\t%s\t%s\t%s\t\n",
+					c.backend, r.label(), d.n, r.recall.ops, roundLatency(r.recall.p50), roundLatency(r.recall.p99), r.recallK,
+					ratio(r.recall.p50, flatP50), ratio(r.recall.p99, flatP99),
+					roundLatency(r.embedP50), roundLatency(r.embedP99), mebibytes(r.memory.rssKB), mebibytes(r.memory.peakKB), setup)
+			}
+		}
+		if d.lance == nil {
+			continue
+		}
+		for i, r := range d.lance.Runs {
+			p50, p99 := latencyStats(r.Latencies)
+			setup := fmt.Sprintf("load %s", (time.Duration(d.lance.LoadMs) * time.Millisecond).Round(100*time.Millisecond))
+			if i > 0 {
+				setup = fmt.Sprintf("index build %s", (time.Duration(r.BuildMs) * time.Millisecond).Round(100*time.Millisecond))
+			}
+			rss, peak := "", ""
+			if i == len(d.lance.Runs)-1 {
+				rss, peak = mebibytes(d.lance.RSSKB), mebibytes(d.lance.PeakKB)
+			}
+			fmt.Fprintf(tw, "LanceDB %s (%s)\t%d\t%d\t%s\t%s\t%.4f\t%s\t%s\t-\t%s\t%s\t%s\t\n",
+				r.Name, lanceDistance(r.Name), d.n, len(r.Latencies), roundLatency(p50), roundLatency(p99), d.lanceRecall[r.Name],
+				ratio(p50, flatP50), ratio(p99, flatP99), rss, peak, setup)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "(LanceDB's RSS is its node process's after the last configuration, table and indexes loaded. "+
+		"Brute-force top %d in Go: %s.)\n", denseK, exactTimes(dense))
+	for _, d := range dense {
+		if d.lance == nil {
+			continue
+		}
+		for _, r := range d.lance.Runs {
+			if r.Name != "flat" && !strings.Contains(r.Name, " ") {
+				fmt.Fprintf(w, "(LanceDB %s at %d: %s.)\n", r.Name, d.n, r.Params)
+			}
+		}
+	}
+
+	fmt.Fprintln(w, "\nGoal: charsim (vector only) recall p99 ≤ LanceDB flat p99, at recall@10 = 1.0:")
+	for _, d := range dense {
+		flat, ok := d.lanceRun("flat")
+		for _, c := range d.charsim {
+			r := c.runs[0]
+			if !ok {
+				fmt.Fprintf(w, "  %d, charsim %s: p99 %s, recall@10 %.4f (LanceDB not measured)\n", d.n, c.backend, roundLatency(r.recall.p99), r.recallK)
+				continue
+			}
+			_, flatP99 := latencyStats(flat.Latencies)
+			var missed []string
+			if r.recall.p99 > flatP99 {
+				missed = append(missed, fmt.Sprintf("p99 %.2fx LanceDB flat's", float64(r.recall.p99)/float64(flatP99)))
+			}
+			if r.recallK < 1 {
+				missed = append(missed, "recall@10 below 1.0")
+			}
+			status := "met"
+			if missed != nil {
+				status = "MISSED (" + strings.Join(missed, ", ") + ")"
+			}
+			fmt.Fprintf(w, "  %d, charsim %s: p99 %s vs LanceDB flat %s (%.2fx), recall@10 %.4f vs %.4f: %s\n",
+				d.n, c.backend, roundLatency(r.recall.p99), roundLatency(flatP99), float64(r.recall.p99)/float64(flatP99),
+				r.recallK, d.lanceRecall["flat"], status)
+		}
+	}
+}
+
+// lanceDistance is the distance type of a LanceDB configuration.
+func lanceDistance(name string) string {
+	for _, c := range lanceConfigs {
+		if c.Name == name {
+			return c.Distance
+		}
+	}
+	return "?"
+}
+
+// lanceRun finds a LanceDB run by name.
+func (d denseResult) lanceRun(name string) (lanceRun, bool) {
+	if d.lance == nil {
+		return lanceRun{}, false
+	}
+	for _, r := range d.lance.Runs {
+		if r.Name == name {
+			return r, true
+		}
+	}
+	return lanceRun{}, false
+}
+
+func exactTimes(dense []denseResult) string {
+	parts := make([]string, len(dense))
+	for i, d := range dense {
+		parts[i] = fmt.Sprintf("%s at %d", d.exact.Round(time.Millisecond), d.n)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// defaultFusion is the fusion mode of the dense runs with the default settings.
+func defaultFusion(dense []denseResult) string {
+	for _, d := range dense {
+		for _, c := range d.charsim {
+			for _, r := range c.runs {
+				if len(r.setting.env) == 0 {
+					return r.fusion
+				}
+			}
+		}
+	}
+	return "?"
+}
