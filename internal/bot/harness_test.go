@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +20,7 @@ import (
 	"github.com/mojin/charsim/internal/mcpserver"
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/secret"
+	"github.com/mojin/charsim/internal/testsvc"
 )
 
 // testToken is the Discord token of the tests; no log line may contain it.
@@ -158,24 +158,6 @@ func echoMemories(r chatRequest) (string, time.Duration) {
 	return "I remember this:\n" + memories, 0
 }
 
-// syncBuffer is a log destination that tests read while the bot writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // harness is a bot connected to a Discord emulator, a real MCP server and a
 // fake LLM.
 type harness struct {
@@ -183,7 +165,7 @@ type harness struct {
 	discord *discordfake.Server
 	mcp     *mcpServer
 	llm     *fakeLLM
-	logs    *syncBuffer
+	logs    *testsvc.LogBuffer
 	guild   string
 	channel string
 	user    *discordgo.User
@@ -205,7 +187,7 @@ func testConfig(mcpURL, llmURL string) Config {
 // before it runs; either may be nil.
 func startBot(t *testing.T, configure func(*Config), prepare func(*Bot)) *harness {
 	t.Helper()
-	h := &harness{discord: discordfake.New(testToken), mcp: startMCP(t), llm: startLLM(t), logs: &syncBuffer{}}
+	h := &harness{discord: discordfake.New(testToken), mcp: startMCP(t), llm: startLLM(t), logs: &testsvc.LogBuffer{}}
 	t.Cleanup(h.discord.Close)
 	h.guild, h.channel = h.discord.NewID(), h.discord.NewID()
 	h.user = &discordgo.User{ID: h.discord.NewID(), Username: "sam", GlobalName: "Sam"}

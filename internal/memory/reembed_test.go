@@ -1,17 +1,16 @@
 package memory_test
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/store"
+	"github.com/mojin/charsim/internal/testsvc"
 )
 
 // oldBuiltin stands for the builtin embedder of an earlier feature version:
@@ -45,25 +44,6 @@ func (e gatedBuiltin) Embed(ctx context.Context, texts []string) ([][]float32, e
 		}
 	}
 	return e.BuiltinEmbedder.Embed(ctx, texts)
-}
-
-// syncBuffer is a log sink that the re-embedding goroutine writes to while
-// the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // Vectors written by an older embedder version are detected at start and
@@ -107,7 +87,7 @@ func TestReembedsVectorsOfAnOlderEmbedder(t *testing.T) {
 	}
 
 	// A new server with the current embedder.
-	var logs syncBuffer
+	var logs testsvc.LogBuffer
 	gated := gatedBuiltin{current, make(chan struct{})}
 	after, err := memory.NewService(ctx, st, memory.NewEmbeddedStore(st), gated, memory.DefaultWeights,
 		memory.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
@@ -180,7 +160,7 @@ func TestReembedsVectorsOfAnOlderEmbedder(t *testing.T) {
 	}
 
 	// The next start finds the current embedder recorded and re-embeds nothing.
-	var againLogs syncBuffer
+	var againLogs testsvc.LogBuffer
 	again, err := memory.NewService(ctx, st, memory.NewEmbeddedStore(st), current, memory.DefaultWeights,
 		memory.WithLogger(slog.New(slog.NewTextHandler(&againLogs, nil))))
 	if err != nil {
