@@ -1,5 +1,7 @@
 package memory
 
+import "slices"
+
 // partition holds the vectors of one character, because nearly every recall
 // is about one character: position i has its unit vector at
 // vectors[i*dim:(i+1)*dim], its codes in block i/blockSize of codes (see
@@ -39,6 +41,16 @@ func (p *partition) add(v []float32, m vectorMeta) int32 {
 	p.meta = append(p.meta, m)
 	p.set(i, v, m)
 	return i
+}
+
+// compact reallocates the partition's arrays to their length. Appending
+// grows an array by up to twice what it holds; after the bulk load at start
+// the spare capacity of every partition would stay resident.
+func (p *partition) compact() {
+	p.vectors = slices.Clone(p.vectors)
+	p.codes = slices.Clone(p.codes)
+	p.scales = slices.Clone(p.scales)
+	p.meta = slices.Clone(p.meta)
 }
 
 // set replaces the vector at position i with the unit vector v.
