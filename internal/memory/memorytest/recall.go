@@ -115,24 +115,33 @@ func testRareWordBeatsCommonWords(t *testing.T, backend Backend) {
 }
 
 // Chinese has no spaces: a query of two characters must still find the one
-// memory that contains them, and a question must find its answer through
-// the phrase they share, not through 住在 ("lives in"), which three share.
+// memory that contains them, and each question must find its answer through
+// the phrase they share (a place, a name), not through common words such
+// as 住在 ("lives in"), which several memories share.
 func testChineseQueries(t *testing.T, backend Backend) {
 	f := newFixture(t, backend, memory.DefaultWeights)
-	answer := f.remember(t, "黛玉最喜欢在潇湘馆的竹林里读书。")
-	for _, text := range []string{
-		"宝玉住在怡红院，每天和丫鬟们说笑。",
-		"宝钗住在蘅芜苑，屋里陈设十分朴素。",
-		"探春住在秋爽斋，喜欢书法。",
-		"王熙凤管着荣国府的大小事务。",
-		"湘云醉卧在芍药花下。",
-	} {
-		f.remember(t, text)
+	probes := []struct{ answer, question string }{
+		{"黛玉最喜欢在潇湘馆的竹林里读书。", "谁住在潇湘馆？"},
+		{"宝玉住在怡红院，每天和丫鬟们说笑。", "怡红院里住着谁？"},
+		{"宝钗住在蘅芜苑，屋里陈设十分朴素。", "蘅芜苑是什么样子的？"},
+		{"探春住在秋爽斋，喜欢书法。", "秋爽斋的主人喜欢什么？"},
+		{"王熙凤管着荣国府的大小事务。", "谁管荣国府的事？"},
+		{"湘云醉卧在芍药花下。", "谁在芍药花下睡着了？"},
+		{"刘姥姥第一次进大观园，看什么都新鲜。", "刘姥姥去了哪里？"},
+		{"妙玉在栊翠庵里用梅花上的雪煮茶。", "栊翠庵里的茶是用什么水煮的？"},
 	}
-	for _, query := range []string{"潇湘", "谁住在潇湘馆？", "竹林"} {
-		got := f.recall(t, query, memory.Filter{})
-		if len(got) == 0 || got[0].ID != answer.ID {
-			t.Errorf("recall(%q) ranks %q, want %q first", query, texts(got), answer.Text)
+	ids := map[string]string{}
+	for _, p := range probes {
+		ids[p.answer] = f.remember(t, p.answer).ID
+	}
+	queries := []struct{ query, answer string }{{"潇湘", probes[0].answer}, {"竹林", probes[0].answer}, {"芍药", probes[5].answer}}
+	for _, p := range probes {
+		queries = append(queries, struct{ query, answer string }{p.question, p.answer})
+	}
+	for _, q := range queries {
+		got := f.recall(t, q.query, memory.Filter{})
+		if len(got) == 0 || got[0].ID != ids[q.answer] {
+			t.Errorf("recall(%q) ranks %q, want %q first", q.query, texts(got), q.answer)
 		}
 	}
 }
