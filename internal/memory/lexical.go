@@ -47,7 +47,10 @@ type lexicalIndex struct {
 // document's slot is reused; its postings are removed at once, so a
 // posting list's length is the term's document frequency.
 type lexPartition struct {
-	docs     []lexDoc
+	docs []lexDoc
+	// lengths mirrors docs[i].length, densely: scoring reads one length per
+	// posting, and a lexDoc is too large to stream through the cache.
+	lengths  []float32
 	free     []int32
 	postings map[uint32][]posting
 	live     int
@@ -119,6 +122,7 @@ func (x *lexicalIndex) put(m vectorMeta, text string) {
 	} else {
 		slot = int32(len(p.docs))
 		p.docs = append(p.docs, lexDoc{})
+		p.lengths = append(p.lengths, 0)
 	}
 	d := lexDoc{meta: m, length: length, hash: hash, terms: make([]uint32, 0, len(counts))}
 	for term, tf := range counts {
@@ -126,6 +130,7 @@ func (x *lexicalIndex) put(m vectorMeta, text string) {
 		p.postings[term] = append(p.postings[term], posting{doc: slot, tf: tf})
 	}
 	p.docs[slot] = d
+	p.lengths[slot] = float32(length)
 	p.live++
 	p.totalLen += int64(length)
 	x.places[m.id] = lexPlace{character: m.character, doc: slot}
@@ -165,6 +170,7 @@ func (x *lexicalIndex) remove(id string) {
 		}
 	}
 	p.docs[at.doc] = lexDoc{}
+	p.lengths[at.doc] = 0
 	p.free = append(p.free, at.doc)
 	p.live--
 	p.totalLen -= int64(d.length)
@@ -226,7 +232,9 @@ func (x *lexicalIndex) search(query string, character symbol, f *metaFilter, lim
 		s.scores = make([]float64, len(p.docs))
 	}
 	s.touched = s.touched[:0]
+	// BM25's length normalisation k1·(1 − b + b·len/avgLen) = base + perLen·len.
 	avgLen := float64(p.totalLen) / float64(p.live)
+	base, perLen := bm25K1*(1-bm25B), bm25K1*bm25B/avgLen
 	for term, qtf := range queryTF {
 		list := p.postings[term]
 		if len(list) == 0 {
@@ -238,7 +246,7 @@ func (x *lexicalIndex) search(query string, character symbol, f *metaFilter, lim
 				s.touched = append(s.touched, e.doc)
 			}
 			tf := float64(e.tf)
-			norm := bm25K1 * (1 - bm25B + bm25B*float64(p.docs[e.doc].length)/avgLen)
+			norm := base + perLen*float64(p.lengths[e.doc])
 			s.scores[e.doc] += weight * tf * (bm25K1 + 1) / (tf + norm)
 		}
 	}
@@ -252,6 +260,9 @@ func (x *lexicalIndex) search(query string, character symbol, f *metaFilter, lim
 	for _, doc := range s.touched {
 		score := s.scores[doc]
 		s.scores[doc] = 0
+		if len(hits) == limit && score < hits[limit-1].Score {
+			continue // decided without touching the document's (large) record
+		}
 		d := &p.docs[doc]
 		if f.filters() && !d.meta.matches(f) {
 			continue
