@@ -52,15 +52,13 @@ func benchCharsim(ctx context.Context, o options, binary, backend string, n, dim
 		"EMBEDDING_DIMENSIONS=" + strconv.Itoa(dim),
 		"LOG_LEVEL=warn",
 	}
-	databaseURL := ""
-	if backend == "postgres" {
-		url, drop, err := pg.createDatabase(ctx, fmt.Sprintf("charsim_bench_%d", n))
-		if err != nil {
-			return result, err
-		}
-		defer drop()
-		databaseURL = url
-		env = append(env, "DATABASE_URL="+url)
+	databaseURL, drop, err := databaseFor(ctx, backend, pg, fmt.Sprintf("charsim_bench_%d", n))
+	if err != nil {
+		return result, err
+	}
+	defer drop()
+	if databaseURL != "" {
+		env = append(env, "DATABASE_URL="+databaseURL)
 	}
 
 	log("preloading %d memories in bulk through the store", n)

@@ -183,15 +183,13 @@ func benchDenseCharsim(ctx context.Context, o options, binary, backend string, n
 		"EMBEDDING_DIMENSIONS=" + strconv.Itoa(denseDim),
 		"LOG_LEVEL=warn",
 	}
-	databaseURL := ""
-	if backend == "postgres" {
-		url, drop, err := pg.createDatabase(ctx, fmt.Sprintf("charsim_bench_dense_%d", n))
-		if err != nil {
-			return result, err
-		}
-		defer drop()
-		databaseURL = url
-		env = append(env, "DATABASE_URL="+url)
+	databaseURL, drop, err := databaseFor(ctx, backend, pg, fmt.Sprintf("charsim_bench_dense_%d", n))
+	if err != nil {
+		return result, err
+	}
+	defer drop()
+	if databaseURL != "" {
+		env = append(env, "DATABASE_URL="+databaseURL)
 	}
 
 	log("preloading %d dense memories in bulk through the store", n)
