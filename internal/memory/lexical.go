@@ -187,7 +187,11 @@ func (p *lexPartition) idf(df int) float64 {
 }
 
 // termWeights returns the IDF of each term among the character's
-// documents, or nil when the character has none.
+// documents, or nil when the character has none. A term no document has
+// weighs 0, not the highest IDF: long conversational queries are full of
+// such words, and giving their trigrams the most weight made the vector
+// ranking chase near spellings of them (bench-recall, vectors alone:
+// MADial-Bench R@10 0.578 → 0.407 in English, 0.549 → 0.382 in Chinese).
 func (x *lexicalIndex) termWeights(character symbol, terms []string) []float64 {
 	p := x.partitions[character]
 	if p == nil {
