@@ -208,6 +208,11 @@ type MCPServerSpec struct {
 	// +optional
 	Embedding EmbeddingSpec `json:"embedding"`
 
+	// Recall tunes how recall ranks memories (see the README, "How recall
+	// ranks"). Unset fields keep the server's defaults.
+	// +optional
+	Recall *RecallSpec `json:"recall,omitempty"`
+
 	// AuthTokenSecretRef selects a Secret key holding the bearer token clients
 	// must send. When empty the operator generates one in <name>-mcp-auth.
 	// +optional
@@ -219,6 +224,29 @@ type MCPServerSpec struct {
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 
 	PodScheduling `json:",inline"`
+}
+
+// RecallSpec tunes the fusion of the lexical (BM25) and the vector ranking.
+// Weights are decimal strings, because CRDs carry no floating-point type.
+// +kubebuilder:validation:XValidation:rule="!has(self.lexicalWeight) || !has(self.vectorWeight) || double(self.lexicalWeight) + double(self.vectorWeight) > 0.0",message="recall.lexicalWeight and recall.vectorWeight cannot both be 0"
+type RecallSpec struct {
+	// Fusion is weighted, rrf, lexical (BM25 alone) or vector (vectors
+	// alone). Empty: weighted with the builtin embedder, rrf with openai.
+	// +kubebuilder:validation:Enum=weighted;rrf;lexical;vector
+	// +optional
+	Fusion string `json:"fusion,omitempty"`
+
+	// LexicalWeight weighs the BM25 ranking: a decimal ≥ 0 such as "0.8"
+	// (default 0.8 with the builtin embedder, 1 with openai).
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,6}(\.[0-9]{1,6})?$`
+	// +optional
+	LexicalWeight string `json:"lexicalWeight,omitempty"`
+
+	// VectorWeight weighs the vector ranking: a decimal ≥ 0 such as "0.2"
+	// (default 0.2 with the builtin embedder, 1 with openai).
+	// +kubebuilder:validation:Pattern=`^[0-9]{1,6}(\.[0-9]{1,6})?$`
+	// +optional
+	VectorWeight string `json:"vectorWeight,omitempty"`
 }
 
 // EmbeddingProvider names an embedder.

@@ -157,6 +157,12 @@ mcpServer:
     openai: {baseURL: "http://ollama:11434/v1", model: nomic-embed-text, dimensions: 3}`, "spec.mcpServer.embedding.openai.dimensions"},
 		{"unknown embedding provider", "", `
 mcpServer: {embedding: {provider: magic}}`, "spec.mcpServer.embedding.provider"},
+		{"unknown fusion", "", `
+mcpServer: {recall: {fusion: borda}}`, "spec.mcpServer.recall.fusion"},
+		{"weight not a decimal", "", `
+mcpServer: {recall: {lexicalWeight: "-1"}}`, "spec.mcpServer.recall.lexicalWeight"},
+		{"both weights 0", "", `
+mcpServer: {recall: {lexicalWeight: "0", vectorWeight: "0.0"}}`, "recall.lexicalWeight and recall.vectorWeight cannot both be 0"},
 		{"discord bot without token", "", `
 discordBot:
   llm: {baseURL: "http://ollama:11434/v1", model: llama3.1}`, "spec.discordBot.tokenSecretRef"},

@@ -14,6 +14,9 @@ const (
 	EnvEmbeddingModel      = "EMBEDDING_MODEL"
 	EnvEmbeddingDimensions = "EMBEDDING_DIMENSIONS"
 	EnvEmbeddingAPIKey     = "EMBEDDING_API_KEY"
+	EnvRecallFusion        = "RECALL_FUSION"
+	EnvRecallLexicalWeight = "RECALL_FUSION_LEXICAL_WEIGHT"
+	EnvRecallVectorWeight  = "RECALL_FUSION_VECTOR_WEIGHT"
 
 	EnvDiscordToken    = "DISCORD_TOKEN"
 	EnvDiscordGuildIDs = "DISCORD_GUILD_IDS"
@@ -27,6 +30,7 @@ const (
 var MCPServerEnv = []string{
 	EnvDatabaseURL, EnvQdrantURL, EnvQdrantAPIKey, EnvRedisURL, EnvMCPAuthToken, EnvMCPListenAddr,
 	EnvEmbeddingProvider, EnvEmbeddingBaseURL, EnvEmbeddingModel, EnvEmbeddingDimensions, EnvEmbeddingAPIKey,
+	EnvRecallFusion, EnvRecallLexicalWeight, EnvRecallVectorWeight,
 }
 
 // DiscordBotEnv lists every variable the operator may set on the Discord bot.

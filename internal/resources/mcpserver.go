@@ -100,6 +100,17 @@ func mcpServerEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConf
 			env = append(env, envSecretRef(EnvEmbeddingAPIKey, *openai.APIKeySecretRef))
 		}
 	}
+	if recall := spec.MCPServer.Recall; recall != nil {
+		for _, v := range []struct{ name, value string }{
+			{EnvRecallFusion, recall.Fusion},
+			{EnvRecallLexicalWeight, recall.LexicalWeight},
+			{EnvRecallVectorWeight, recall.VectorWeight},
+		} {
+			if v.value != "" {
+				env = append(env, envValue(v.name, v.value))
+			}
+		}
+	}
 	return env
 }
 

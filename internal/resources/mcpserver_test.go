@@ -27,7 +27,8 @@ func TestMCPServerEnv(t *testing.T) {
 				wantSecretRef(t, env, "REDIS_URL", "tavern-redis-credentials", "url")
 				wantSecretRef(t, env, "MCP_AUTH_TOKEN", "tavern-mcp-auth", "token")
 				wantValue(t, env, "EMBEDDING_PROVIDER", "builtin")
-				for _, n := range []string{"EMBEDDING_BASE_URL", "EMBEDDING_MODEL", "EMBEDDING_DIMENSIONS", "EMBEDDING_API_KEY"} {
+				for _, n := range []string{"EMBEDDING_BASE_URL", "EMBEDDING_MODEL", "EMBEDDING_DIMENSIONS", "EMBEDDING_API_KEY",
+					"RECALL_FUSION", "RECALL_FUSION_LEXICAL_WEIGHT", "RECALL_FUSION_VECTOR_WEIGHT"} {
 					wantAbsent(t, env, n)
 				}
 			},
@@ -65,6 +66,19 @@ func TestMCPServerEnv(t *testing.T) {
 			}(),
 			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
 				wantSecretRef(t, env, "MCP_AUTH_TOKEN", "my-token", "bearer")
+			},
+		},
+		{
+			name: "recall tuning, only the fields set",
+			sim: func() *v1alpha1.CharacterSimulation {
+				s := sample()
+				s.Spec.MCPServer.Recall = &v1alpha1.RecallSpec{Fusion: "rrf", LexicalWeight: "2"}
+				return s
+			}(),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
+				wantValue(t, env, "RECALL_FUSION", "rrf")
+				wantValue(t, env, "RECALL_FUSION_LEXICAL_WEIGHT", "2")
+				wantAbsent(t, env, "RECALL_FUSION_VECTOR_WEIGHT")
 			},
 		},
 		{
