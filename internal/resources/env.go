@@ -17,6 +17,7 @@ const (
 	EnvRecallFusion        = "RECALL_FUSION"
 	EnvRecallLexicalWeight = "RECALL_FUSION_LEXICAL_WEIGHT"
 	EnvRecallVectorWeight  = "RECALL_FUSION_VECTOR_WEIGHT"
+	EnvGoMemLimit          = "GOMEMLIMIT"
 
 	EnvDiscordToken    = "DISCORD_TOKEN"
 	EnvDiscordGuildIDs = "DISCORD_GUILD_IDS"
@@ -30,7 +31,7 @@ const (
 var MCPServerEnv = []string{
 	EnvDatabaseURL, EnvQdrantURL, EnvQdrantAPIKey, EnvRedisURL, EnvMCPAuthToken, EnvMCPListenAddr,
 	EnvEmbeddingProvider, EnvEmbeddingBaseURL, EnvEmbeddingModel, EnvEmbeddingDimensions, EnvEmbeddingAPIKey,
-	EnvRecallFusion, EnvRecallLexicalWeight, EnvRecallVectorWeight,
+	EnvRecallFusion, EnvRecallLexicalWeight, EnvRecallVectorWeight, EnvGoMemLimit,
 }
 
 // DiscordBotEnv lists every variable the operator may set on the Discord bot.

@@ -88,6 +88,12 @@ func mcpServerEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConf
 		env = append(env, redis)
 	}
 	env = append(env, mcpAuthTokenEnv(sim))
+	// The Go runtime then collects harder near the container's memory limit
+	// instead of being OOM-killed: loading the vector index at start briefly
+	// needs up to twice what it keeps (bench-mcp at 100k memories: 619 MiB
+	// peak, 475 MiB after, against the default 512Mi limit).
+	env = append(env, corev1ac.EnvVar().WithName(EnvGoMemLimit).WithValueFrom(
+		corev1ac.EnvVarSource().WithResourceFieldRef(corev1ac.ResourceFieldSelector().WithResource("limits.memory"))))
 
 	embedding := spec.MCPServer.Embedding
 	env = append(env, envValue(EnvEmbeddingProvider, string(embedding.Provider)))

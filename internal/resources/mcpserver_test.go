@@ -27,6 +27,9 @@ func TestMCPServerEnv(t *testing.T) {
 				wantSecretRef(t, env, "REDIS_URL", "tavern-redis-credentials", "url")
 				wantSecretRef(t, env, "MCP_AUTH_TOKEN", "tavern-mcp-auth", "token")
 				wantValue(t, env, "EMBEDDING_PROVIDER", "builtin")
+				if ref := env["GOMEMLIMIT"].ValueFrom; ref == nil || ref.ResourceFieldRef == nil || ref.ResourceFieldRef.Resource != "limits.memory" {
+					t.Errorf("GOMEMLIMIT = %+v, want the container's memory limit", env["GOMEMLIMIT"])
+				}
 				for _, n := range []string{"EMBEDDING_BASE_URL", "EMBEDDING_MODEL", "EMBEDDING_DIMENSIONS", "EMBEDDING_API_KEY",
 					"RECALL_FUSION", "RECALL_FUSION_LEXICAL_WEIGHT", "RECALL_FUSION_VECTOR_WEIGHT"} {
 					wantAbsent(t, env, n)
