@@ -40,26 +40,13 @@ func benchCharsim(ctx context.Context, o options, binary, backend string, n, dim
 	if dim != memory.DefaultBuiltinDimension {
 		result.system += fmt.Sprintf(", %d-d", dim)
 	}
-	dataDir, err := os.MkdirTemp(o.dir, "charsim-"+backend+"-")
-	if err != nil {
-		return result, fmt.Errorf("create a data directory: %w", err)
-	}
-	defer os.RemoveAll(dataDir)
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"CHARACTER_DATA_DIR=" + dataDir,
-		"EMBEDDING_PROVIDER=" + memory.ProviderBuiltin,
-		"EMBEDDING_DIMENSIONS=" + strconv.Itoa(dim),
-		"LOG_LEVEL=warn",
-	}
-	databaseURL, drop, err := databaseFor(ctx, backend, pg, fmt.Sprintf("charsim_bench_%d", n))
+	ss, err := newServerStore(ctx, o, "charsim", backend, n, pg,
+		"EMBEDDING_PROVIDER="+memory.ProviderBuiltin, "EMBEDDING_DIMENSIONS="+strconv.Itoa(dim))
 	if err != nil {
 		return result, err
 	}
-	defer drop()
-	if databaseURL != "" {
-		env = append(env, "DATABASE_URL="+databaseURL)
-	}
+	defer ss.cleanup()
+	env, databaseURL, dataDir := ss.env, ss.databaseURL, ss.dataDir
 
 	log("preloading %d memories in bulk through the store", n)
 	start := time.Now()

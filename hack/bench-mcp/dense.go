@@ -9,7 +9,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -169,28 +168,14 @@ func benchDense(ctx context.Context, o options, binary string, n int, pg *postgr
 // embedded through emb.
 func benchDenseCharsim(ctx context.Context, o options, binary, backend string, n int, pg *postgresServer, emb *embeddingsServer, data *denseData, log logf) (denseCharsim, error) {
 	result := denseCharsim{backend: backend}
-	dataDir, err := os.MkdirTemp(o.dir, "charsim-dense-"+backend+"-")
-	if err != nil {
-		return result, fmt.Errorf("create a data directory: %w", err)
-	}
-	defer os.RemoveAll(dataDir)
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"CHARACTER_DATA_DIR=" + dataDir,
-		"EMBEDDING_PROVIDER=" + memory.ProviderOpenAI,
-		"EMBEDDING_BASE_URL=" + emb.baseURL,
-		"EMBEDDING_MODEL=" + denseModel,
-		"EMBEDDING_DIMENSIONS=" + strconv.Itoa(denseDim),
-		"LOG_LEVEL=warn",
-	}
-	databaseURL, drop, err := databaseFor(ctx, backend, pg, fmt.Sprintf("charsim_bench_dense_%d", n))
+	ss, err := newServerStore(ctx, o, "charsim-dense", backend, n, pg,
+		"EMBEDDING_PROVIDER="+memory.ProviderOpenAI, "EMBEDDING_BASE_URL="+emb.baseURL,
+		"EMBEDDING_MODEL="+denseModel, "EMBEDDING_DIMENSIONS="+strconv.Itoa(denseDim))
 	if err != nil {
 		return result, err
 	}
-	defer drop()
-	if databaseURL != "" {
-		env = append(env, "DATABASE_URL="+databaseURL)
-	}
+	defer ss.cleanup()
+	env, databaseURL, dataDir := ss.env, ss.databaseURL, ss.dataDir
 
 	log("preloading %d dense memories in bulk through the store", n)
 	start := time.Now()

@@ -135,13 +135,3 @@ func moduleRoot(ctx context.Context) (string, error) {
 	}
 	return filepath.Dir(strings.TrimSpace(string(out))), nil
 }
-
-// databaseFor returns the DATABASE_URL of a fresh database for the postgres
-// backend, dropped by the returned function, or "" for SQLite (the server's
-// data directory).
-func databaseFor(ctx context.Context, backend string, pg *postgresServer, prefix string) (string, func(), error) {
-	if backend != "postgres" {
-		return "", func() {}, nil
-	}
-	return pg.createDatabase(ctx, prefix)
-}
