@@ -119,15 +119,20 @@ func testFollowsOtherProcesses(t *testing.T, open func() store.Store) {
 		slices.Sort(ids)
 		return ids
 	}
-	expect := func(what, character string, want ...string) {
+	// eventually waits until find returns want: the reader follows the log.
+	eventually := func(what string, find func() []string, want []string) {
 		t.Helper()
 		deadline := time.Now().Add(15 * time.Second)
-		for got := found(character); !slices.Equal(got, want); got = found(character) {
+		for got := find(); !slices.Equal(got, want); got = find() {
 			if time.Now().After(deadline) {
-				t.Fatalf("%s: the other index finds %v for %s, want %v", what, got, character, want)
+				t.Fatalf("%s: the other index finds %v, want %v", what, got, want)
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
+	}
+	expect := func(what, character string, want ...string) {
+		t.Helper()
+		eventually(what+", searching "+character, func() []string { return found(character) }, want)
 	}
 	expect("written before it started", "c1", "early")
 
@@ -167,13 +172,7 @@ func testFollowsOtherProcesses(t *testing.T, open func() store.Store) {
 	}
 	expectText := func(what, query string, want ...string) {
 		t.Helper()
-		deadline := time.Now().Add(15 * time.Second)
-		for got := foundText(query); !slices.Equal(got, want); got = foundText(query) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: the other index finds %v for %q, want %v", what, got, query, want)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
+		eventually(what+", searching "+query, func() []string { return foundText(query) }, want)
 	}
 	expectText("a memory created with its vector", "lighthouse", m.ID)
 	newText := "The keeper rowed to the island"
