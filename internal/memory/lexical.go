@@ -48,8 +48,9 @@ type lexicalIndex struct {
 // posting list's length is the term's document frequency.
 type lexPartition struct {
 	docs []lexDoc
-	// lengths mirrors docs[i].length, densely: scoring reads one length per
-	// posting, and a lexDoc is too large to stream through the cache.
+	// lengths holds each document's length in terms, apart from docs:
+	// scoring reads one per posting, and a lexDoc is too large to stream
+	// through the cache.
 	lengths  []float32
 	free     []int32
 	postings map[uint32][]posting
@@ -58,10 +59,9 @@ type lexPartition struct {
 }
 
 type lexDoc struct {
-	meta   vectorMeta
-	length int32
-	hash   uint64   // of the text, to skip re-indexing an unchanged text
-	terms  []uint32 // distinct terms, to remove the postings
+	meta  vectorMeta
+	hash  uint64   // of the text, to skip re-indexing an unchanged text
+	terms []uint32 // distinct terms, to remove the postings
 }
 
 type posting struct {
@@ -124,7 +124,7 @@ func (x *lexicalIndex) put(m vectorMeta, text string) {
 		p.docs = append(p.docs, lexDoc{})
 		p.lengths = append(p.lengths, 0)
 	}
-	d := lexDoc{meta: m, length: length, hash: hash, terms: make([]uint32, 0, len(counts))}
+	d := lexDoc{meta: m, hash: hash, terms: make([]uint32, 0, len(counts))}
 	for term, tf := range counts {
 		d.terms = append(d.terms, term)
 		p.postings[term] = append(p.postings[term], posting{doc: slot, tf: tf})
@@ -170,17 +170,17 @@ func (x *lexicalIndex) remove(id string) {
 		}
 	}
 	p.docs[at.doc] = lexDoc{}
+	p.totalLen -= int64(p.lengths[at.doc])
 	p.lengths[at.doc] = 0
 	p.free = append(p.free, at.doc)
 	p.live--
-	p.totalLen -= int64(d.length)
 	if p.live == 0 {
 		delete(x.partitions, at.character)
 	}
 }
 
-// idf is BM25's inverse document frequency of term among the character's
-// documents; a term none of them has gets the highest, that of df = 0.
+// idf is BM25's inverse document frequency of a term that df of the
+// character's documents have.
 func (p *lexPartition) idf(df int) float64 {
 	n := float64(p.live)
 	return math.Log(1 + (n-float64(df)+0.5)/(float64(df)+0.5))
