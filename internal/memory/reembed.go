@@ -36,7 +36,12 @@ func Fingerprint(emb Embedder) string {
 	return fmt.Sprintf("%s/%d", emb.Name(), emb.Dimension())
 }
 
-func fingerprintKey(vs VectorStore) string { return "vectors.embedder." + vs.Name() }
+// EmbedderMetaKey is the store meta key under which the fingerprint of the
+// embedder that made the vectors of the named vector store ("embedded" or
+// "qdrant") is recorded.
+func EmbedderMetaKey(vectorStoreName string) string { return "vectors.embedder." + vectorStoreName }
+
+func fingerprintKey(vs VectorStore) string { return EmbedderMetaKey(vs.Name()) }
 
 // reembedder runs the background re-embedding of one Service.
 type reembedder struct {
