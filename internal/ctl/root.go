@@ -1,6 +1,8 @@
 // Package ctl is charsimctl, the administration command of charsim: moving a
 // host-only SQLite install into PostgreSQL (migrate), rebuilding the vector
-// memory after a change of embedder (reindex), and triggering backups.
+// memory after a change of embedder (reindex), writing a store into a
+// portable archive and loading one into any store (export, import), and
+// triggering backups.
 //
 // Each subcommand lives in its own file and is registered in subcommands;
 // Run is the whole program, so tests drive it in-process.
@@ -20,6 +22,8 @@ import (
 var subcommands = []func() *cobra.Command{
 	newMigrateCommand,
 	newReindexCommand,
+	newExportCommand,
+	newImportCommand,
 	newBackupCommand,
 }
 
@@ -36,7 +40,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:     "charsimctl",
-		Short:   "Administer charsim: migrate stores, reindex vector memory, run backups",
+		Short:   "Administer charsim: migrate stores, reindex vector memory, export and import archives, run backups",
 		Version: version.Version,
 		// main prints the error once; usage is only shown on request, so a
 		// failure deep in a migration does not end in a screen of flags.

@@ -73,7 +73,7 @@ func Run(ctx context.Context, src, dst store.Store, opts Options) (Report, error
 			return report, fmt.Errorf("copy %s: %w", t.name, err)
 		}
 	}
-	report.Target, err = verify(ctx, data, dst)
+	report.Target, err = Verify(ctx, data, dst)
 	if err != nil {
 		return report, err
 	}
@@ -101,9 +101,10 @@ func copyTable(ctx context.Context, t table, data *store.Dataset, dst store.Stor
 	return inserted, nil
 }
 
-// verify checks that dst has, per table, at least as many rows as the
-// source data and every one of its keys, and returns dst's counts.
-func verify(ctx context.Context, data *store.Dataset, dst store.Store) (store.Counts, error) {
+// Verify checks that dst has, per table, at least as many rows as data and
+// every one of its keys, and returns dst's counts. An import of an archive
+// verifies its target with it too.
+func Verify(ctx context.Context, data *store.Dataset, dst store.Store) (store.Counts, error) {
 	counts, err := dst.Count(ctx)
 	if err != nil {
 		return store.Counts{}, fmt.Errorf("verify: count the target: %w", err)
