@@ -20,6 +20,12 @@ want="k8s=$k8s_version etcd=$etcd_version kwok=$kwok_version rev=$build_rev"
 
 log() { echo "k8s-binaries: $*" >&2; }
 
+# Two runs at once (make test beside an envtest run) would both build and
+# race on the same files: the second waits for the first, then finds the pins.
+mkdir -p "$root/bin"
+exec 9>"$root/bin/.k8s-binaries.lock"
+flock 9
+
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
   for b in etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok; do
     [[ -x "$out/$b" ]] || { rm -f "$stamp"; break; }
