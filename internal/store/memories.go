@@ -65,12 +65,24 @@ func memoryError(err error, m Memory) error {
 // importMemory inserts m unless its ID is present (n == 0). It never drops a
 // row for being a duplicate: when another memory holds m's dedup key, m is
 // stored without one (NULL keys never collide).
+//
+// It tries the insert with the key first, letting either unique index refuse
+// it, and only then without the key. A single statement that looked for the
+// key's holder in a subquery was planned by PostgreSQL, on the statistics of a
+// table still empty inside a long import transaction, as a scan of every
+// memory of the character: importing 20,000 memories of one character took
+// 67 s instead of a few.
 func importMemory(ctx context.Context, q querier, m Memory) (int64, error) {
-	n, err := q.exec(ctx, `INSERT INTO memories (`+memoryColumns+`, dedup_key)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,
-			CASE WHEN EXISTS (SELECT 1 FROM memories WHERE character_id = $2 AND dedup_key = $12 AND id <> $1)
-			THEN NULL ELSE $12 END)`+onConflictDoNothing("id", true),
-		memoryArgs(m)...)
+	args := memoryArgs(m)
+	n, err := q.exec(ctx, `INSERT INTO memories (`+memoryColumns+`, dedup_key) VALUES (`+memoryValues+`)
+		ON CONFLICT DO NOTHING`, args...)
+	if err != nil || n > 0 {
+		return n, memoryError(err, m)
+	}
+	// The ID is present (nothing to do), or another memory holds the key.
+	n, err = q.exec(ctx, `INSERT INTO memories (`+memoryColumns+`, dedup_key)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL)`+onConflictDoNothing("id", true),
+		args[:11]...)
 	return n, memoryError(err, m)
 }
 
