@@ -15,7 +15,8 @@ type CharacterSimulationSpec struct {
 	// +optional
 	Postgres PostgresSpec `json:"postgres"`
 
-	// Qdrant holds the vector memory. Managed by default.
+	// Qdrant holds the vector memory. Managed by default; with mode Disabled
+	// the vectors live in PostgreSQL instead.
 	// +kubebuilder:default={}
 	// +optional
 	Qdrant QdrantSpec `json:"qdrant"`
@@ -108,9 +109,45 @@ type ExternalPostgres struct {
 	URLSecretRef SecretKeyRef `json:"urlSecretRef"`
 }
 
-// QdrantSpec is either managed (a StatefulSet with a volume) or external.
+// QdrantMode says who runs Qdrant, or that there is none.
+// +kubebuilder:validation:Enum=Managed;External;Disabled
+type QdrantMode string
+
+// Qdrant modes.
+const (
+	// QdrantManaged runs Qdrant as a StatefulSet with a volume.
+	QdrantManaged QdrantMode = "Managed"
+	// QdrantExternal uses an existing Qdrant given by spec.qdrant.external.
+	QdrantExternal QdrantMode = "External"
+	// QdrantDisabled runs no Qdrant: the MCP server keeps the vectors in
+	// PostgreSQL (its embedded vector store), with an in-process index on
+	// every replica that follows the database's change log.
+	QdrantDisabled QdrantMode = "Disabled"
+)
+
+// QdrantSpec is managed (a StatefulSet with a volume), external or disabled,
+// like RedisSpec.
+//
+// Unlike redis.mode, qdrant.mode has no API default, because it came after
+// specs that say "external" by setting spec.qdrant.external alone. A default
+// of Managed would be applied to those stored objects too (the API server
+// defaults on every read), turning them into the contradiction
+// "mode: Managed with external" that the rules below refuse. So an unset
+// mode is inferred instead (see QdrantSpec.ModeOrInferred): External when
+// external is set, otherwise Managed, which is what such specs meant before
+// mode existed, and both "qdrant: {}" and "qdrant: {external: ...}" stay
+// valid. A mode that is set must agree with the other fields.
 // +kubebuilder:validation:XValidation:rule="!(has(self.storage) && has(self.external))",message="qdrant.storage and qdrant.external are mutually exclusive: a managed Qdrant has storage, an external one a URL"
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode != 'External' || has(self.external)",message="qdrant.external is required when qdrant.mode is External"
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode == 'External' || !has(self.external)",message="qdrant.external is only allowed when qdrant.mode is External (or unset)"
+// +kubebuilder:validation:XValidation:rule="!has(self.mode) || self.mode == 'Managed' || !has(self.storage)",message="qdrant.storage is only allowed when qdrant.mode is Managed (or unset)"
 type QdrantSpec struct {
+	// Mode is Managed, External or Disabled. When unset it is External if
+	// external is set, and Managed otherwise. Disabled runs no Qdrant: the
+	// MCP server keeps the vectors in PostgreSQL.
+	// +optional
+	Mode QdrantMode `json:"mode,omitempty"`
+
 	// Image of the managed Qdrant server. Must run as a non-root user.
 	// +kubebuilder:default="docker.io/qdrant/qdrant:v1.15.4-unprivileged"
 	// +optional
@@ -130,6 +167,18 @@ type QdrantSpec struct {
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 
 	PodScheduling `json:",inline"`
+}
+
+// ModeOrInferred is the mode the spec means: Mode when set, otherwise
+// External when External is set and Managed when not (see QdrantSpec).
+func (q *QdrantSpec) ModeOrInferred() QdrantMode {
+	switch {
+	case q.Mode != "":
+		return q.Mode
+	case q.External != nil:
+		return QdrantExternal
+	}
+	return QdrantManaged
 }
 
 // ExternalQdrant points at an existing Qdrant.
