@@ -23,6 +23,7 @@ var goldenCases = []struct {
 }{
 	{name: "default"},
 	{name: "external-stores", mutate: []func(*v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation{withExternalStores}},
+	{name: "qdrant-disabled", mutate: []func(*v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation{withQdrantDisabled}},
 	{name: "redis-disabled", mutate: []func(*v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation{withRedisDisabled}},
 	{name: "suspended", mutate: []func(*v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation{withSuspend}},
 	{name: "mcp-replicas-3", mutate: []func(*v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation{withMCPReplicas(3)}},

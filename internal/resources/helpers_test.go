@@ -85,6 +85,19 @@ func withExternalStores(sim *v1alpha1.CharacterSimulation) *v1alpha1.CharacterSi
 	return sim
 }
 
+// withQdrantDisabled runs no Qdrant: the MCP server keeps the vectors in
+// PostgreSQL.
+func withQdrantDisabled(sim *v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation {
+	sim.Spec.Qdrant.Mode = v1alpha1.QdrantDisabled
+	return sim
+}
+
+// withExternalPostgres points at an existing PostgreSQL only.
+func withExternalPostgres(sim *v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation {
+	sim.Spec.Postgres.External = &v1alpha1.ExternalPostgres{URLSecretRef: v1alpha1.SecretKeyRef{Name: "shared-db", Key: "dsn"}}
+	return sim
+}
+
 func withRedisDisabled(sim *v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation {
 	sim.Spec.Redis.Mode = v1alpha1.RedisDisabled
 	return sim

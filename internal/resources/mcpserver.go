@@ -73,16 +73,7 @@ func mcpServerEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConf
 		env = append(env, envSecret(EnvDatabaseURL, PostgresCredentialsName(sim.Name), KeyURL))
 	}
 
-	if ext := spec.Qdrant.External; ext != nil {
-		env = append(env, envSecretRef(EnvQdrantURL, ext.URLSecretRef))
-		if ext.APIKeySecretRef != nil {
-			env = append(env, envSecretRef(EnvQdrantAPIKey, *ext.APIKeySecretRef))
-		}
-	} else {
-		env = append(env,
-			envValue(EnvQdrantURL, QdrantURL(sim.Name)),
-			envSecret(EnvQdrantAPIKey, QdrantCredentialsName(sim.Name), KeyAPIKey))
-	}
+	env = append(env, qdrantEnv(sim)...)
 
 	if redis := redisURLEnv(sim); redis != nil {
 		env = append(env, redis)
@@ -118,6 +109,29 @@ func mcpServerEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConf
 		}
 	}
 	return env
+}
+
+// qdrantEnv is QDRANT_URL and QDRANT_API_KEY for the managed or external
+// Qdrant. With Qdrant disabled it is nothing: an empty QDRANT_URL is what
+// makes the server keep the vectors in its SQL store (PostgreSQL).
+func qdrantEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConfiguration {
+	spec := sim.Spec.Qdrant
+	switch spec.ModeOrInferred() {
+	case v1alpha1.QdrantManaged:
+		return []*corev1ac.EnvVarApplyConfiguration{
+			envValue(EnvQdrantURL, QdrantURL(sim.Name)),
+			envSecret(EnvQdrantAPIKey, QdrantCredentialsName(sim.Name), KeyAPIKey),
+		}
+	case v1alpha1.QdrantExternal:
+		if ext := spec.External; ext != nil {
+			env := []*corev1ac.EnvVarApplyConfiguration{envSecretRef(EnvQdrantURL, ext.URLSecretRef)}
+			if ext.APIKeySecretRef != nil {
+				env = append(env, envSecretRef(EnvQdrantAPIKey, *ext.APIKeySecretRef))
+			}
+			return env
+		}
+	}
+	return nil
 }
 
 // mcpAuthTokenEnv is MCP_AUTH_TOKEN from the user's Secret or the generated one.

@@ -56,6 +56,41 @@ func TestMCPServerEnv(t *testing.T) {
 			expect: func(t *testing.T, env map[string]corev1.EnvVar) { wantAbsent(t, env, "QDRANT_API_KEY") },
 		},
 		{
+			name: "qdrant mode External, as explicit as an external without mode",
+			sim: func() *v1alpha1.CharacterSimulation {
+				s := withExternalStores(sample())
+				s.Spec.Qdrant.Mode = v1alpha1.QdrantExternal
+				return s
+			}(),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
+				wantSecretRef(t, env, "QDRANT_URL", "shared-qdrant", "url")
+				wantSecretRef(t, env, "QDRANT_API_KEY", "shared-qdrant", "api-key")
+			},
+		},
+		{
+			name: "qdrant mode Managed, as explicit as an empty qdrant",
+			sim: func() *v1alpha1.CharacterSimulation {
+				s := sample()
+				s.Spec.Qdrant.Mode = v1alpha1.QdrantManaged
+				return s
+			}(),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
+				wantValue(t, env, "QDRANT_URL", "http://tavern-qdrant:6334")
+				wantSecretRef(t, env, "QDRANT_API_KEY", "tavern-qdrant-credentials", "api-key")
+			},
+		},
+		{
+			// No QDRANT_URL is what makes the server keep the vectors in
+			// PostgreSQL (the embedded vector store).
+			name: "qdrant disabled",
+			sim:  withQdrantDisabled(sample()),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
+				wantAbsent(t, env, "QDRANT_URL")
+				wantAbsent(t, env, "QDRANT_API_KEY")
+				wantSecretRef(t, env, "DATABASE_URL", "tavern-postgres-credentials", "url")
+			},
+		},
+		{
 			name:   "redis disabled",
 			sim:    withRedisDisabled(sample()),
 			expect: func(t *testing.T, env map[string]corev1.EnvVar) { wantAbsent(t, env, "REDIS_URL") },

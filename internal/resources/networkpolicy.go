@@ -21,7 +21,7 @@ func networkPolicies(sim *v1alpha1.CharacterSimulation) ([]Object, error) {
 	if sim.Spec.Postgres.External == nil {
 		objs = append(objs, storePolicy(sim, ComponentPostgres, PostgresName(sim.Name), []int32{PostgresPort}))
 	}
-	if sim.Spec.Qdrant.External == nil {
+	if qdrantManaged(sim) {
 		objs = append(objs, storePolicy(sim, ComponentQdrant, QdrantName(sim.Name), []int32{QdrantHTTPPort, QdrantGRPCPort}))
 	}
 	if sim.Spec.Redis.Mode == v1alpha1.RedisManaged {
@@ -85,7 +85,7 @@ func mcpServerPolicy(sim *v1alpha1.CharacterSimulation) (*networkingv1ac.Network
 	if sim.Spec.Postgres.External == nil {
 		egress = append(egress, egressToComponent(sim, ComponentPostgres, PostgresPort))
 	}
-	if sim.Spec.Qdrant.External == nil {
+	if qdrantManaged(sim) {
 		egress = append(egress, egressToComponent(sim, ComponentQdrant, QdrantHTTPPort, QdrantGRPCPort))
 	}
 	if sim.Spec.Redis.Mode == v1alpha1.RedisManaged {
@@ -141,7 +141,7 @@ func discordBotPolicy(sim *v1alpha1.CharacterSimulation) (*networkingv1ac.Networ
 // hasExternalStore reports whether the MCP server connects to a store whose
 // address is only known from a user Secret the operator does not read.
 func hasExternalStore(sim *v1alpha1.CharacterSimulation) bool {
-	return sim.Spec.Postgres.External != nil || sim.Spec.Qdrant.External != nil ||
+	return sim.Spec.Postgres.External != nil || sim.Spec.Qdrant.ModeOrInferred() == v1alpha1.QdrantExternal ||
 		sim.Spec.Redis.Mode == v1alpha1.RedisExternal
 }
 

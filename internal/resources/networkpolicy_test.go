@@ -118,6 +118,27 @@ func TestNetworkPolicies(t *testing.T) {
 			},
 		},
 		{
+			name:     "qdrant disabled drops its policy and the MCP server's egress to it",
+			sim:      withQdrantDisabled(sample()),
+			policies: []string{"tavern-default-deny", "tavern-postgres", "tavern-redis", "tavern-mcp-server", "tavern-discord-bot"},
+			ingress: map[string][]string{
+				"tavern-postgres":   {"mcp-server:TCP/5432"},
+				"tavern-mcp-server": sorted("mcp-client:TCP/8000", "discord-bot:TCP/8000"),
+			},
+			egress: map[string][]string{
+				// No "any:*" either: a disabled Qdrant is not an external one.
+				"tavern-mcp-server": sorted(append([]string{"postgres:TCP/5432", "redis:TCP/6379"}, dns...)...),
+			},
+		},
+		{
+			name:     "qdrant disabled, postgres external",
+			sim:      withoutDiscordBot(withQdrantDisabled(withRedisDisabled(withExternalPostgres(sample())))),
+			policies: []string{"tavern-default-deny", "tavern-mcp-server"},
+			egress: map[string][]string{
+				"tavern-mcp-server": sorted(append([]string{"any:*"}, dns...)...),
+			},
+		},
+		{
 			name: "external redis, LLM on https",
 			sim: func() *v1alpha1.CharacterSimulation {
 				s := withRedisExternal(sample())

@@ -27,10 +27,16 @@ func QdrantURL(sim string) string {
 	return fmt.Sprintf("http://%s:%d", QdrantName(sim), QdrantGRPCPort)
 }
 
-// qdrantObjects runs the managed Qdrant; an external one needs none.
+// qdrantManaged reports whether the operator runs Qdrant for the simulation.
+func qdrantManaged(sim *v1alpha1.CharacterSimulation) bool {
+	return sim.Spec.Qdrant.ModeOrInferred() == v1alpha1.QdrantManaged
+}
+
+// qdrantObjects runs the managed Qdrant; an external or disabled one needs
+// none.
 func qdrantObjects(sim *v1alpha1.CharacterSimulation) ([]Object, error) {
 	spec := sim.Spec.Qdrant
-	if spec.External != nil {
+	if !qdrantManaged(sim) {
 		return nil, nil
 	}
 	container := corev1ac.Container().

@@ -1,6 +1,8 @@
 package resources
 
 import (
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -188,5 +190,57 @@ func TestPlanRestoreUsesTheUsersOwnCredentials(t *testing.T) {
 	plan = PlanRestore(restoring(), RestoreInput{Claims: map[string]*corev1.PersistentVolumeClaim{}, Backup: b, Snapshots: snaps, BackupCredentials: backupCredentials, Credentials: same})
 	if plan.Condition.Status != metav1.ConditionTrue || len(plan.Secrets) != 0 {
 		t.Errorf("credentials already holding the backup's password: %+v", plan)
+	}
+}
+
+// TestPlanRestoreWithoutQdrant: a simulation without Qdrant restores the
+// volumes it has (PostgreSQL, whose rows hold the vectors, and Redis), from
+// a backup that has no Qdrant snapshot or from one that has and is ignored;
+// and a simulation that runs Qdrant cannot restore from a Qdrant-less backup.
+func TestPlanRestoreWithoutQdrant(t *testing.T) {
+	qdrantless := func() *v1alpha1.CharacterSimulation { return withQdrantDisabled(restoring()) }
+	full, fullSnaps := completedBackup("1Gi")
+	noQdrant := full.DeepCopy()
+	noQdrant.Status.Snapshots = slices.DeleteFunc(noQdrant.Status.Snapshots, func(s v1alpha1.ComponentSnapshot) bool {
+		return s.Component == ComponentQdrant
+	})
+	noQdrantSnaps := maps.Clone(fullSnaps)
+	delete(noQdrantSnaps, "old-abc12-qdrant")
+
+	cases := []struct {
+		name       string
+		sim        *v1alpha1.CharacterSimulation
+		backup     *v1alpha1.SimulationBackup
+		snaps      map[string]*snapshotv1.VolumeSnapshot
+		wantStatus metav1.ConditionStatus
+		wantClaims []string
+		wantMsg    string
+	}{
+		{"qdrant-less backup into a qdrant-less simulation", qdrantless(), noQdrant, noQdrantSnaps, metav1.ConditionTrue,
+			[]string{"data-tavern-postgres-0", "data-tavern-redis-0"}, "volumes of postgres, redis restored from backup old-abc12"},
+		{"a backup with qdrant into a qdrant-less simulation leaves its snapshot out", qdrantless(), full, fullSnaps, metav1.ConditionTrue,
+			[]string{"data-tavern-postgres-0", "data-tavern-redis-0"}, "volumes of postgres, redis restored"},
+		{"a qdrant-less backup into a simulation with qdrant is refused", restoring(), noQdrant, noQdrantSnaps, metav1.ConditionFalse,
+			nil, "backup old-abc12 has no snapshot of the qdrant volume"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			plan := PlanRestore(tc.sim, RestoreInput{
+				Claims: map[string]*corev1.PersistentVolumeClaim{}, Backup: tc.backup, Snapshots: tc.snaps, BackupCredentials: backupCredentials,
+			})
+			if plan.Condition.Status != tc.wantStatus || !strings.Contains(plan.Condition.Message, tc.wantMsg) {
+				t.Errorf("condition %s %q, want %s containing %q", plan.Condition.Status, plan.Condition.Message, tc.wantStatus, tc.wantMsg)
+			}
+			var claims []string
+			for _, c := range plan.Create {
+				claims = append(claims, c.Name)
+			}
+			if !slices.Equal(claims, tc.wantClaims) {
+				t.Errorf("claims = %v, want %v", claims, tc.wantClaims)
+			}
+			if plan.Hold["tavern-qdrant"] && tc.sim.Spec.Qdrant.Mode == v1alpha1.QdrantDisabled {
+				t.Error("holds a Qdrant StatefulSet the simulation does not have")
+			}
+		})
 	}
 }

@@ -48,7 +48,7 @@ func GeneratedSecrets(sim *v1alpha1.CharacterSimulation) []GeneratedSecret {
 			Build: func(pw string) *corev1.Secret { return PostgresCredentials(sim, pw) },
 		})
 	}
-	if sim.Spec.Qdrant.External == nil {
+	if qdrantManaged(sim) {
 		out = append(out, GeneratedSecret{
 			Name:  QdrantCredentialsName(sim.Name),
 			Build: func(key string) *corev1.Secret { return QdrantCredentials(sim, key) },

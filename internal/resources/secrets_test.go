@@ -17,6 +17,7 @@ func TestGeneratedSecrets(t *testing.T) {
 		{name: "default", sim: sample(), want: []string{"tavern-postgres-credentials", "tavern-qdrant-credentials", "tavern-redis-credentials", "tavern-mcp-auth"}},
 		{name: "external stores", sim: withExternalStores(sample()), want: []string{"tavern-redis-credentials", "tavern-mcp-auth"}},
 		{name: "external redis", sim: withRedisExternal(sample()), want: []string{"tavern-postgres-credentials", "tavern-qdrant-credentials", "tavern-mcp-auth"}},
+		{name: "qdrant disabled", sim: withQdrantDisabled(sample()), want: []string{"tavern-postgres-credentials", "tavern-redis-credentials", "tavern-mcp-auth"}},
 		{name: "redis disabled", sim: withRedisDisabled(sample()), want: []string{"tavern-postgres-credentials", "tavern-qdrant-credentials", "tavern-mcp-auth"}},
 		{
 			name: "user token",

@@ -54,7 +54,11 @@ func ComputeStatus(sim *v1alpha1.CharacterSimulation, obs Observed, now metav1.T
 	status := *sim.Status.DeepCopy()
 	components := []metav1.Condition{
 		storeCondition(sim, v1alpha1.ConditionPostgresReady, sim.Spec.Postgres.External != nil, false, obs.Postgres),
-		storeCondition(sim, v1alpha1.ConditionQdrantReady, sim.Spec.Qdrant.External != nil, false, obs.Qdrant),
+		// A disabled Qdrant is True with reason Disabled, as a disabled
+		// Redis is: the condition list is the same for every simulation,
+		// and Ready needs every component condition True.
+		storeCondition(sim, v1alpha1.ConditionQdrantReady,
+			sim.Spec.Qdrant.ModeOrInferred() == v1alpha1.QdrantExternal, sim.Spec.Qdrant.ModeOrInferred() == v1alpha1.QdrantDisabled, obs.Qdrant),
 		storeCondition(sim, v1alpha1.ConditionRedisReady,
 			sim.Spec.Redis.Mode == v1alpha1.RedisExternal, sim.Spec.Redis.Mode == v1alpha1.RedisDisabled, obs.Redis),
 		deploymentCondition(sim, v1alpha1.ConditionMCPServerReady, false, obs.MCPServer, mcpServerReplicas(sim)),

@@ -91,6 +91,36 @@ func TestComputeStatus(t *testing.T) {
 			},
 		},
 		{
+			// As a disabled Redis: True with reason Disabled, so Ready is
+			// reachable and every simulation has the same conditions.
+			name: "qdrant disabled: ready without it, even while a pruned StatefulSet lingers",
+			sim:  withQdrantDisabled(sample()),
+			obs: func() Observed {
+				o := allReady()
+				o.Qdrant.Status.ReadyReplicas = 0
+				return o
+			},
+			phase: v1alpha1.PhaseReady,
+			want: map[string]string{
+				"PostgresReady": "True/Ready", "QdrantReady": "True/Disabled", "RedisReady": "True/Ready",
+				"MCPServerReady": "True/Ready", "DiscordBotReady": "True/Ready", "Ready": "True/Ready",
+			},
+			msgOf: "QdrantReady", msg: "disabled in the spec",
+		},
+		{
+			name: "qdrant disabled, nothing created yet: not waiting for it", sim: withQdrantDisabled(sample()),
+			obs:   func() Observed { return Observed{} },
+			phase: v1alpha1.PhaseProvisioning,
+			want:  map[string]string{"QdrantReady": "True/Disabled", "Ready": "False/Provisioning"},
+			msgOf: "Ready", msg: "waiting for PostgresReady, RedisReady, MCPServerReady, DiscordBotReady",
+		},
+		{
+			name: "qdrant disabled and suspended", sim: withSuspend(withQdrantDisabled(sample())), prev: v1alpha1.PhaseReady,
+			obs:   func() Observed { return Observed{} },
+			phase: v1alpha1.PhaseSuspended,
+			want:  map[string]string{"QdrantReady": "True/Disabled", "PostgresReady": "False/Suspended", "Ready": "False/Suspended"},
+		},
+		{
 			name: "external redis", sim: withRedisExternal(sample()),
 			obs: func() Observed {
 				o := allReady()

@@ -147,7 +147,7 @@ func DataVolumes(sim *v1alpha1.CharacterSimulation) []DataVolume {
 	if sim.Spec.Postgres.External == nil {
 		out = append(out, DataVolume{ComponentPostgres, PostgresName(sim.Name), storageSize(sim.Spec.Postgres.Storage, defaultPostgresSize)})
 	}
-	if sim.Spec.Qdrant.External == nil {
+	if qdrantManaged(sim) {
 		out = append(out, DataVolume{ComponentQdrant, QdrantName(sim.Name), storageSize(sim.Spec.Qdrant.Storage, defaultQdrantSize)})
 	}
 	if sim.Spec.Redis.Mode == v1alpha1.RedisManaged {

@@ -191,11 +191,47 @@ func TestQdrant(t *testing.T) {
 			t.Errorf("ports = %v, want http 6333 and grpc 6334", ports)
 		}
 	})
-	t.Run("external", func(t *testing.T) {
-		if o := find(build(t, withExternalStores(sample())), "StatefulSet", "tavern-qdrant"); o != nil {
-			t.Error("external qdrant still has a StatefulSet")
-		}
-	})
+	for name, sim := range map[string]*v1alpha1.CharacterSimulation{
+		"external": withExternalStores(sample()),
+		"external, mode explicit": func() *v1alpha1.CharacterSimulation {
+			s := withExternalStores(sample())
+			s.Spec.Qdrant.Mode = v1alpha1.QdrantExternal
+			return s
+		}(),
+		"disabled": withQdrantDisabled(sample()),
+	} {
+		t.Run(name, func(t *testing.T) {
+			for _, o := range build(t, sim) {
+				if n := *o.GetName(); n == "tavern-qdrant" || n == "tavern-qdrant-headless" {
+					t.Errorf("%s qdrant still has %s %s", name, *o.GetKind(), n)
+				}
+			}
+		})
+	}
+}
+
+// TestQdrantMode pins how an unset mode is read: specs written before
+// qdrant.mode existed keep their meaning.
+func TestQdrantMode(t *testing.T) {
+	ext := &v1alpha1.ExternalQdrant{URLSecretRef: v1alpha1.SecretKeyRef{Name: "q", Key: "url"}}
+	cases := []struct {
+		name string
+		spec v1alpha1.QdrantSpec
+		want v1alpha1.QdrantMode
+	}{
+		{"empty means managed", v1alpha1.QdrantSpec{}, v1alpha1.QdrantManaged},
+		{"external alone means external", v1alpha1.QdrantSpec{External: ext}, v1alpha1.QdrantExternal},
+		{"managed", v1alpha1.QdrantSpec{Mode: v1alpha1.QdrantManaged}, v1alpha1.QdrantManaged},
+		{"external", v1alpha1.QdrantSpec{Mode: v1alpha1.QdrantExternal, External: ext}, v1alpha1.QdrantExternal},
+		{"disabled", v1alpha1.QdrantSpec{Mode: v1alpha1.QdrantDisabled}, v1alpha1.QdrantDisabled},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := tc.spec.ModeOrInferred(); got != tc.want {
+				t.Errorf("mode = %s, want %s", got, tc.want)
+			}
+		})
+	}
 }
 
 func TestRedis(t *testing.T) {
@@ -265,6 +301,7 @@ func TestDataVolumes(t *testing.T) {
 	}{
 		{name: "defaults", sim: sample(), want: []string{"postgres tavern-postgres 10Gi", "qdrant tavern-qdrant 20Gi", "redis tavern-redis 1Gi"}},
 		{name: "external postgres, custom qdrant, no redis", sim: custom, want: []string{"qdrant tavern-qdrant 64Gi"}},
+		{name: "qdrant disabled: nothing of it to snapshot", sim: withQdrantDisabled(sample()), want: []string{"postgres tavern-postgres 10Gi", "redis tavern-redis 1Gi"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

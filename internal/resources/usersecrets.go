@@ -28,7 +28,7 @@ func UserSecretNames(sim *v1alpha1.CharacterSimulation) []string {
 	if ext := spec.Postgres.External; ext != nil {
 		refs = append(refs, &ext.URLSecretRef)
 	}
-	if ext := spec.Qdrant.External; ext != nil {
+	if ext := spec.Qdrant.External; ext != nil && spec.Qdrant.ModeOrInferred() == v1alpha1.QdrantExternal {
 		refs = append(refs, &ext.URLSecretRef, ext.APIKeySecretRef)
 	}
 	if ext := spec.Redis.External; ext != nil && spec.Redis.Mode == v1alpha1.RedisExternal {
