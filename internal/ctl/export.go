@@ -41,9 +41,10 @@ server (SQLite in WAL mode, or PostgreSQL). The file is written under a
 temporary name and renamed when complete, readable by its owner only: it
 holds every conversation.
 
---vectors adds the memories' vectors (of a store that keeps them embedded),
-so that an import with the same embedder need not embed again. Without them
-the import embeds every memory with its own embedder.
+--vectors adds the memories' vectors, read from the SQL store or, when
+QDRANT_URL is set as for the MCP server, from Qdrant, so that an import with
+the same embedder need not embed again. Without them the import embeds every
+memory with its own embedder.
 
 The source defaults to the MCP server's store: $DATABASE_URL, or else SQLite
 in $CHARACTER_DATA_DIR.`,
@@ -84,14 +85,11 @@ func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) e
 	if err := o.validate(); err != nil {
 		return err
 	}
+	var cfg memory.Config
 	if o.vectors {
-		cfg, err := memory.ConfigFromEnv()
-		if err != nil {
+		var err error
+		if cfg, err = memory.ConfigFromEnv(); err != nil {
 			return err
-		}
-		if cfg.Qdrant.Enabled() {
-			return errors.New("--vectors: this install keeps its vectors in Qdrant (QDRANT_URL), and export reads vectors only from the SQL store; " +
-				"export without --vectors: the import embeds the memories again")
 		}
 	}
 	source := redact.URL(o.source)
@@ -108,8 +106,8 @@ func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) e
 	}
 	header := archive.Header{Charsim: version.Version, CreatedAt: time.Now().UTC(), Source: st.Backend()}
 	if o.vectors {
-		if header.Vectors, err = describeVectors(ctx, st, data); err != nil {
-			return fmt.Errorf("export %s: %w", source, err)
+		if header.Vectors, err = exportVectors(ctx, cfg, st, data); err != nil {
+			return fmt.Errorf("export %s: --vectors: %w", source, err)
 		}
 		if header.Vectors == nil {
 			fmt.Fprintln(stderr, "note: the source holds no vectors, so the archive has none")
@@ -139,11 +137,30 @@ func runExport(ctx context.Context, o exportOptions, stdout, stderr io.Writer) e
 	return printKindCounts(summary, []string{"records"}, archive.Counts(data))
 }
 
-// describeVectors keeps the vectors whose memory is exported (a vector may
-// outlive its memory by a moment) and describes them for the header: their
-// dimension and the embedder the store recorded for them. It returns nil when
-// there are none.
-func describeVectors(ctx context.Context, st store.Store, data *store.Dataset) (*archive.Vectors, error) {
+// exportVectors puts the vectors of the exported memories into data, from
+// the SQL store or, when QDRANT_URL is set, from Qdrant, and describes them
+// for the header: their dimension and the embedder the store recorded for
+// them. It returns nil when there are none. A vector whose memory is not in
+// the export (deleted a moment ago, or after the snapshot when the vectors
+// are in Qdrant) is left out; a memory without a vector is embedded by the
+// import.
+func exportVectors(ctx context.Context, cfg memory.Config, st store.Store, data *store.Dataset) (*archive.Vectors, error) {
+	vectorStore := "embedded"
+	if cfg.Qdrant.Enabled() {
+		vectorStore = "qdrant"
+		vs, err := memory.NewQdrantStore(cfg.Qdrant)
+		if err != nil {
+			return nil, err
+		}
+		defer vs.Close()
+		data.Vectors = nil
+		if err := vs.ScanVectors(ctx, func(v store.MemoryVector) error {
+			data.Vectors = append(data.Vectors, v)
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("read the vectors from Qdrant: %w", err)
+		}
+	}
 	memories := make(map[string]bool, len(data.Memories))
 	for _, m := range data.Memories {
 		memories[m.ID] = true
@@ -164,7 +181,7 @@ func describeVectors(ctx context.Context, st store.Store, data *store.Dataset) (
 			return nil, fmt.Errorf("the stored vectors have %d and %d dimensions: run charsimctl reindex first", dim, len(v.Vector))
 		}
 	}
-	fingerprint, _, err := st.GetMeta(ctx, memory.EmbedderMetaKey("embedded"))
+	fingerprint, _, err := st.GetMeta(ctx, memory.EmbedderMetaKey(vectorStore))
 	if err != nil {
 		return nil, fmt.Errorf("read the embedder of the stored vectors: %w", err)
 	}

@@ -34,6 +34,7 @@ func RunVectorStore(t *testing.T, newStore func(t *testing.T) memory.VectorStore
 	t.Run("Reset", func(t *testing.T) { testReset(t, ensured(t, newStore)) })
 	t.Run("RejectsInvalidInput", func(t *testing.T) { testRejectsInvalidInput(t, ensured(t, newStore)) })
 	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, ensured(t, newStore)) })
+	t.Run("ScanVectors", func(t *testing.T) { testScanVectors(t, ensured(t, newStore)) })
 	t.Run("RequiresEnsureCollection", func(t *testing.T) {
 		vs := newStore(t)
 		if _, err := vs.Search(t.Context(), []float32{1, 0, 0, 0}, memory.Filter{}, 1); err == nil {
@@ -316,5 +317,60 @@ func testConcurrent(t *testing.T, vs memory.VectorStore) {
 	got := ids(search(t, vs, []float32{1, 1, 1, 0}, memory.Filter{CharacterID: c}, writers*perWriter))
 	if !sameSet(got, kept) {
 		t.Fatalf("after concurrent writes the store holds %d vectors, want %d", len(got), len(kept))
+	}
+}
+
+// testScanVectors: an export reads every vector back, normalised, with its
+// filter fields, wherever the vectors live.
+func testScanVectors(t *testing.T, vs memory.VectorStore) {
+	scanner, ok := vs.(memory.VectorScanner)
+	if !ok {
+		t.Fatalf("%s vector store does not implement memory.VectorScanner", vs.Name())
+	}
+	c := uuid.NewString()
+	want := map[string]store.MemoryVector{}
+	for i := range 300 { // more than one page of a Qdrant scroll
+		v := store.MemoryVector{MemoryID: uuid.NewString(), CharacterID: c, UserID: fmt.Sprintf("u%d", i%3), ChannelID: "ch",
+			Kind: store.KindSemantic, Vector: []float32{float32(i + 1), 0, 3, 4}}
+		want[v.MemoryID] = v
+	}
+	records := make([]store.MemoryVector, 0, len(want))
+	for _, v := range want {
+		records = append(records, v)
+	}
+	upsert(t, vs, records...)
+
+	seen := map[string]bool{}
+	err := scanner.ScanVectors(t.Context(), func(got store.MemoryVector) error {
+		w, ok := want[got.MemoryID]
+		if !ok {
+			return fmt.Errorf("scanned unknown memory %s", got.MemoryID)
+		}
+		if seen[got.MemoryID] {
+			return fmt.Errorf("scanned memory %s twice", got.MemoryID)
+		}
+		seen[got.MemoryID] = true
+		if got.CharacterID != w.CharacterID || got.UserID != w.UserID || got.ChannelID != w.ChannelID || got.Kind != w.Kind {
+			return fmt.Errorf("memory %s scanned with fields %+v, want %+v", got.MemoryID, got, w)
+		}
+		norm := float32(math.Sqrt(float64(w.Vector[0]*w.Vector[0] + 9 + 16)))
+		for i := range w.Vector {
+			if len(got.Vector) != dim || !near(got.Vector[i], w.Vector[i]/norm) {
+				return fmt.Errorf("memory %s scanned with vector %v, want %v normalised", got.MemoryID, got.Vector, w.Vector)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("ScanVectors: %v", err)
+	}
+	if len(seen) != len(want) {
+		t.Fatalf("ScanVectors returned %d vectors, want %d", len(seen), len(want))
+	}
+
+	stop := errors.New("stop")
+	calls := 0
+	if err := scanner.ScanVectors(t.Context(), func(store.MemoryVector) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("ScanVectors after fn failed: %v after %d calls, want fn's error after 1", err, calls)
 	}
 }
