@@ -233,10 +233,13 @@ func writeImport(ctx context.Context, o importOptions, a *archive.Archive, plan 
 		rows.Vectors = records
 	}
 	fmt.Fprintf(stderr, "importing %s into %s: %d new rows in one transaction\n", name, target, totalRows(rows))
+	began := time.Now()
 	inserted, err := dst.Import(ctx, rows)
 	if err != nil {
 		return nil, fmt.Errorf("import %s into %s: %s; nothing was written", name, target, redact.In(err.Error(), o.target))
 	}
+	// How long the transaction held the write lock, which a running server waits for.
+	fmt.Fprintf(stderr, "committed in %s\n", time.Since(began).Round(time.Millisecond))
 	written := kindCounts(inserted)
 	if qdrant != nil && len(records) > 0 {
 		if err := qdrant.Upsert(ctx, records); err != nil {

@@ -406,41 +406,48 @@ func TestImportNewerMinorVersion(t *testing.T) {
 	}
 }
 
-// A running MCP server keeps its SQLite store open (WAL) with the embedded
-// index following other processes' writes: export reads beside it, and what
-// import adds reaches the server's recall.
+// A running MCP server keeps its store open (SQLite in WAL mode, or
+// PostgreSQL) with the embedded index following other processes' writes:
+// export reads beside it, and what import adds reaches the server's recall.
 func TestExportImportBesideARunningServer(t *testing.T) {
 	setTransferEnv(t, memory.DefaultBuiltinDimension)
-	ctx := t.Context()
-	source := "sqlite://" + newSQLiteSource(t)
-	target := "sqlite://" + filepath.Join(t.TempDir(), "server.db")
-	emb := must(memory.NewBuiltinEmbedder(memory.DefaultBuiltinDimension))(t)
-	open := func(url string) *memory.Service {
-		st := openTestStore(t, url, "")
-		svc := must(memory.NewService(ctx, st, memory.NewEmbeddedStore(st), emb, memory.DefaultWeights))(t)
-		t.Cleanup(func() { svc.Close() })
-		return svc
-	}
-	open(source)
-	server := open(target)
-	targetStore := openTestStore(t, target, "")
-	must(targetStore.CreateCharacter(ctx, store.Character{Name: "Keeper"}))(t)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			ctx := t.Context()
+			source := "sqlite://" + newSQLiteSource(t)
+			target := "sqlite://" + filepath.Join(t.TempDir(), "server.db")
+			if backend == "postgres" {
+				target = testsvc.NewDatabase(t, testsvc.PostgresURL(t))
+			}
+			emb := must(memory.NewBuiltinEmbedder(memory.DefaultBuiltinDimension))(t)
+			open := func(url string) *memory.Service {
+				st := openTestStore(t, url, "")
+				svc := must(memory.NewService(ctx, st, memory.NewEmbeddedStore(st), emb, memory.DefaultWeights))(t)
+				t.Cleanup(func() { svc.Close() })
+				return svc
+			}
+			open(source)
+			server := open(target)
+			targetStore := openTestStore(t, target, "")
+			must(targetStore.CreateCharacter(ctx, store.Character{Name: "Keeper"}))(t)
 
-	file := filepath.Join(t.TempDir(), "live.jsonl.gz")
-	mustRun(t, "export", "--source", source, "--output", file, "--vectors")
-	mustRun(t, "import", file, "--target", target)
+			file := filepath.Join(t.TempDir(), "live.jsonl.gz")
+			mustRun(t, "export", "--source", source, "--output", file, "--vectors")
+			mustRun(t, "import", file, "--target", target)
 
-	aria := must(targetStore.GetCharacterByName(ctx, "Aria"))(t)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		found := must(server.Recall(ctx, memory.Query{Text: "who flies cargo planes?", Filter: memory.Filter{CharacterID: aria.ID}, Limit: 1}))(t)
-		if len(found) == 1 && found[0].Text == memoryTexts[0] && found[0].Breakdown.VectorRank == 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the running server's recall = %+v, want %q found by its vector", found, memoryTexts[0])
-		}
-		time.Sleep(100 * time.Millisecond)
+			aria := must(targetStore.GetCharacterByName(ctx, "Aria"))(t)
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				found := must(server.Recall(ctx, memory.Query{Text: "who flies cargo planes?", Filter: memory.Filter{CharacterID: aria.ID}, Limit: 1}))(t)
+				if len(found) == 1 && found[0].Text == memoryTexts[0] && found[0].Breakdown.VectorRank == 1 {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("the running server's recall = %+v, want %q found by its vector", found, memoryTexts[0])
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		})
 	}
 }
 
