@@ -49,14 +49,16 @@ embedded again with it. Set the EMBEDDING_* and QDRANT_* variables as the MCP
 server has them.
 
 The import may run beside a running MCP server (SQLite in WAL mode, or
-PostgreSQL). --dry-run checks the archive against the target and reports
+PostgreSQL). On SQLite the server's writes wait for the import's transaction
+for up to 10 s, then fail: import a large archive (tens of thousands of
+memories) with the server stopped. --dry-run checks the archive against the target and reports
 what would be added, and writes nothing (it does not create a missing store).
 
 The target defaults to the MCP server's store: $DATABASE_URL, or else SQLite
 in $CHARACTER_DATA_DIR.`,
 		Example: `  charsimctl import charsim-2026-12-07.jsonl.gz --dry-run
   charsimctl import charsim-2026-12-07.jsonl.gz --target postgres://charsim@db:5432/charsim
-  gunzip -c backup.jsonl.gz | gzip | charsimctl import -`,
+  ssh backup-host cat charsim-2026-12-07.jsonl.gz | charsimctl import -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.file = args[0]
