@@ -76,8 +76,9 @@ func Read(r io.Reader, opts ReadOptions) (*Archive, error) {
 		return nil, fmt.Errorf("not a gzip-compressed charsim archive: %w", err)
 	}
 	defer gz.Close()
-	// A concatenation of gzip members would hide a second archive behind the first trailer.
-	gz.Multistream(false)
+	// gzip reads concatenated members as one stream, so whatever follows the
+	// first archive's trailer, a second archive included, is data after the
+	// trailer, and refused.
 	rd := &reader{
 		in:      bufio.NewReaderSize(gz, 1<<16),
 		opts:    opts,
