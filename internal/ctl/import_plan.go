@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/mojin/charsim/internal/archive"
 	"github.com/mojin/charsim/internal/store"
@@ -87,7 +88,15 @@ func keyIndex(d *store.Dataset, kind string) map[string]int {
 
 // sameRow compares two rows in their JSON form, which is what the archive
 // holds: an empty list and a missing one are the same, as are equal instants.
+// A memory's last access is not content: every recall moves it, so a memory
+// recalled since the export is the same memory.
 func sameRow(a, b any) (bool, error) {
+	if ma, ok := a.(store.Memory); ok {
+		if mb, ok := b.(store.Memory); ok {
+			ma.LastAccessedAt, mb.LastAccessedAt = time.Time{}, time.Time{}
+			a, b = ma, mb
+		}
+	}
 	ja, err := json.Marshal(a)
 	if err != nil {
 		return false, err

@@ -358,6 +358,11 @@ func TestImportKeepsAndReportsRowsThatDiffer(t *testing.T) {
 	st := openTestStore(t, target, "")
 	aria := must(st.GetCharacterByName(t.Context(), "Aria"))(t)
 	must(st.UpdateCharacter(t.Context(), aria.ID, store.CharacterPatch{Personality: ptr("cautious")}))(t)
+	// A recall since the export moved a memory's last access: not a difference.
+	recalled := export(t, st).Memories[0].ID
+	if err := st.TouchMemories(t.Context(), map[string]time.Time{recalled: at(999)}); err != nil {
+		t.Fatal(err)
+	}
 	before := export(t, st)
 
 	r := mustRun(t, "import", file, "--target", target)
@@ -368,6 +373,9 @@ func TestImportKeepsAndReportsRowsThatDiffer(t *testing.T) {
 	rows := countTable(t, r.stdout)
 	if rows["characters"]["differ"] != 1 || rows["characters"]["added"] != 0 || rows["characters"]["unchanged"] != 1 {
 		t.Errorf("characters row = %v, want 1 differing, 1 unchanged, none added", rows["characters"])
+	}
+	if rows["memories"]["differ"] != 0 || rows["memories"]["unchanged"] != 4 {
+		t.Errorf("memories row = %v, want all 4 unchanged", rows["memories"])
 	}
 	requireSameData(t, export(t, st), before)
 	if got := must(st.GetCharacter(t.Context(), aria.ID))(t); got.Personality != "cautious" {
