@@ -83,6 +83,32 @@ func TestSampleIsValidAndDefaulted(t *testing.T) {
 	}
 }
 
+// TestQdrantlessSampleIsValid: the Qdrant-less sample is accepted and runs
+// no Qdrant.
+func TestQdrantlessSampleIsValid(t *testing.T) {
+	ctx := context.Background()
+	raw, err := os.ReadFile(filepath.Join(testenv.RepoRoot(), "config", "samples", "charsim_v1alpha1_charactersimulation_qdrantless.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &unstructured.Unstructured{}
+	if err := yaml.Unmarshal(raw, &u.Object); err != nil {
+		t.Fatal(err)
+	}
+	u.SetNamespace("default")
+	if err := k8s.Create(ctx, u); err != nil {
+		t.Fatalf("the Qdrant-less sample must be accepted: %v", err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(ctx, u) })
+	var got charsimv1.CharacterSimulation
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(u), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Spec.Qdrant.ModeOrInferred() != charsimv1.QdrantDisabled {
+		t.Errorf("qdrant = %+v, want mode Disabled", got.Spec.Qdrant)
+	}
+}
+
 func TestEmptySpecIsDefaulted(t *testing.T) {
 	ctx := context.Background()
 	u := simulation(t, "empty", `{}`)
@@ -105,6 +131,64 @@ func TestEmptySpecIsDefaulted(t *testing.T) {
 	}
 }
 
+// TestQdrantModes: every spec written before qdrant.mode existed is still
+// accepted and means what it meant (no mode is stored, and the operator
+// infers it), and the new modes are accepted with their fields.
+func TestQdrantModes(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name, spec string
+		want       charsimv1.QdrantMode
+	}{
+		{"no qdrant at all (managed)", `{}`, charsimv1.QdrantManaged},
+		{"qdrant: {} (managed)", `qdrant: {}`, charsimv1.QdrantManaged},
+		{"old managed with storage", `qdrant: {storage: {size: 20Gi}}`, charsimv1.QdrantManaged},
+		{"old external without mode", `qdrant: {external: {urlSecretRef: {name: q, key: url}}}`, charsimv1.QdrantExternal},
+		{"mode Managed with storage", `qdrant: {mode: Managed, storage: {size: 20Gi}}`, charsimv1.QdrantManaged},
+		{"mode External", `qdrant: {mode: External, external: {urlSecretRef: {name: q, key: url}, apiKeySecretRef: {name: q, key: key}}}`, charsimv1.QdrantExternal},
+		{"mode Disabled", `qdrant: {mode: Disabled}`, charsimv1.QdrantDisabled},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u := simulation(t, fmt.Sprintf("qdrant-mode-%d", i), tc.spec)
+			if err := k8s.Create(ctx, u); err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			t.Cleanup(func() { _ = k8s.Delete(ctx, u) })
+			var got charsimv1.CharacterSimulation
+			if err := k8s.Get(ctx, client.ObjectKeyFromObject(u), &got); err != nil {
+				t.Fatal(err)
+			}
+			if m := got.Spec.Qdrant.ModeOrInferred(); m != tc.want {
+				t.Errorf("stored spec %+v means mode %s, want %s", got.Spec.Qdrant, m, tc.want)
+			}
+			if !strings.Contains(tc.spec, "mode:") && got.Spec.Qdrant.Mode != "" {
+				t.Errorf("the API server set qdrant.mode = %q on a spec without one; it must stay unset", got.Spec.Qdrant.Mode)
+			}
+		})
+	}
+
+	// Switching an existing simulation to Disabled is an ordinary update,
+	// once the fields Disabled forbids are dropped.
+	u := simulation(t, "qdrant-switch", `qdrant: {storage: {size: 20Gi}}`)
+	if err := k8s.Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(ctx, u) })
+	var sim charsimv1.CharacterSimulation
+	if err := k8s.Get(ctx, client.ObjectKeyFromObject(u), &sim); err != nil {
+		t.Fatal(err)
+	}
+	sim.Spec.Qdrant.Mode = charsimv1.QdrantDisabled
+	if err := k8s.Update(ctx, &sim); err == nil || !strings.Contains(err.Error(), "qdrant.storage is only allowed when qdrant.mode is Managed") {
+		t.Fatalf("Disabled with the old storage: err = %v, want it refused naming qdrant.storage", err)
+	}
+	sim.Spec.Qdrant.Storage = nil
+	if err := k8s.Update(ctx, &sim); err != nil {
+		t.Fatalf("switch to Disabled refused: %v", err)
+	}
+}
+
 // TestInvalidSimulationsAreRefused sends invalid objects to the API server and
 // checks each is refused with a message that names the offending field.
 func TestInvalidSimulationsAreRefused(t *testing.T) {
@@ -122,6 +206,27 @@ postgres:
 qdrant:
   storage: {size: 10Gi}
   external: {urlSecretRef: {name: q, key: url}}`, "qdrant.storage and qdrant.external are mutually exclusive"},
+		{"qdrant external without url", "", `
+qdrant: {mode: External}`, "qdrant.external is required when qdrant.mode is External"},
+		{"qdrant disabled with external", "", `
+qdrant:
+  mode: Disabled
+  external: {urlSecretRef: {name: q, key: url}}`, "qdrant.external is only allowed when qdrant.mode is External"},
+		{"qdrant managed with external", "", `
+qdrant:
+  mode: Managed
+  external: {urlSecretRef: {name: q, key: url}}`, "qdrant.external is only allowed when qdrant.mode is External"},
+		{"qdrant disabled with storage", "", `
+qdrant:
+  mode: Disabled
+  storage: {size: 20Gi}`, "qdrant.storage is only allowed when qdrant.mode is Managed"},
+		{"qdrant external with storage", "", `
+qdrant:
+  mode: External
+  external: {urlSecretRef: {name: q, key: url}}
+  storage: {size: 20Gi}`, "qdrant.storage is only allowed when qdrant.mode is Managed"},
+		{"qdrant unknown mode", "", `
+qdrant: {mode: Embedded}`, "spec.qdrant.mode"},
 		{"postgres external without key", "", `
 postgres:
   external: {urlSecretRef: {name: pg}}`, "spec.postgres.external.urlSecretRef.key"},
