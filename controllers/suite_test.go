@@ -268,11 +268,12 @@ func setDeploymentAvailable(t *testing.T, ns, name string, available int32) {
 	}
 }
 
-// markAllReady makes every workload of a default simulation ready.
+// markAllReady makes every workload of the simulation ready: the StatefulSet
+// of each managed store, the MCP server and the bot.
 func markAllReady(t *testing.T, sim *v1alpha1.CharacterSimulation) {
 	t.Helper()
-	for _, name := range []string{resources.PostgresName(sim.Name), resources.QdrantName(sim.Name), resources.RedisName(sim.Name)} {
-		markStatefulSetReady(t, sim.Namespace, name)
+	for _, v := range resources.DataVolumes(sim) {
+		markStatefulSetReady(t, sim.Namespace, v.StatefulSet)
 	}
 	setDeploymentAvailable(t, sim.Namespace, resources.MCPServerName(sim.Name), 1)
 	if sim.Spec.DiscordBot != nil {
