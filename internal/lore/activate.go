@@ -1,0 +1,288 @@
+package lore
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Input is everything Activate needs for one turn.
+type Input struct {
+	// Messages are the recent chat messages, oldest first, newest last.
+	Messages []Message
+	// Books are the books in scope, of any scopes, in any order: Activate
+	// stacks them (scope.go).
+	Books []Book
+	// Tokens counts the cost of an entry; nil means ApproxTokens.
+	Tokens TokenCounter
+	// TokenBudget caps the tokens of all activated entries together, on top
+	// of each book's own TokenBudget. 0 means no overall cap.
+	TokenBudget int
+	// CharName and UserName replace {{char}} and {{user}} in keys and
+	// content. An empty name leaves its macro as written.
+	CharName, UserName string
+	// IncludeNames scans each message as "Name: Text", so a key naming a
+	// speaker matches their messages (SillyTavern's "include names").
+	IncludeNames bool
+}
+
+// entryState is one entry during a scan.
+type entryState struct {
+	ref       EntryRef
+	entry     *Entry
+	book      *bookState
+	order     int // position in stacking order over all books, for stable ties
+	primary   []keyMatcher
+	secondary []keyMatcher // nil unless the entry is selective with secondary keys
+	window    int          // index of the oldest message scanned for this entry
+	content   string       // macros replaced
+	tokens    int
+
+	step         int  // the sweep that activated it
+	hit          bool // a primary key matched
+	trigger      Trigger
+	secondaryHit []bool
+	decided      bool // activated, dropped or out of the scan
+}
+
+type bookState struct {
+	book  *Book
+	used  int
+	full  bool // the budget cut one of its entries: later ones are cut too
+	depth int  // effective scan depth of the book
+}
+
+// Activate scans the messages for the books' keys and returns the entries
+// to insert, within the budgets. It never panics on any input and never
+// modifies the books. See the package documentation for the semantics.
+func Activate(in Input) Result {
+	var res Result
+	counter := in.Tokens
+	if counter == nil {
+		counter = ApproxTokens
+	}
+	mac := macros{char: in.CharName, user: in.UserName}
+
+	stacked, shadowed := stackBooks(in.Books)
+	res.Shadowed = shadowed
+
+	msgs := make([]segment, len(in.Messages))
+	for i, m := range in.Messages {
+		text := m.Text
+		if in.IncludeNames && m.Name != "" {
+			text = m.Name + ": " + text
+		}
+		msgs[i] = segment{text: text, message: i}
+	}
+
+	var entries []*entryState
+	for _, sb := range stacked {
+		bs := &bookState{book: sb.book, depth: clampDepth(sb.book.ScanDepth, DefaultScanDepth)}
+		for i := range sb.book.Entries {
+			e := &sb.book.Entries[i]
+			ref := EntryRef{Scope: sb.book.Scope, Book: sb.book.Name, ID: e.ID, Index: i}
+			if !e.Enabled {
+				continue
+			}
+			st, err := prepare(e, ref, bs, mac, len(msgs))
+			if err != nil {
+				res.Errors = append(res.Errors, EntryError{Ref: ref, Err: err})
+				continue
+			}
+			if st == nil {
+				continue
+			}
+			st.order = len(entries)
+			st.tokens = counter.CountTokens(st.content)
+			entries = append(entries, st)
+		}
+	}
+
+	b := budget{total: in.TokenBudget, byContent: map[string]EntryRef{}}
+	var recursion []segment // content of entries kept in the previous sweep
+	for step := 1; ; step++ {
+		res.Steps = step
+		var found []*entryState
+		for _, st := range entries {
+			if st.decided || !st.eligible(step) {
+				continue
+			}
+			if step == 1 {
+				st.scan(msgs[st.window:], true)
+			} else {
+				st.scan(recursion, false)
+			}
+			if step == 1 && st.entry.DelayUntilRecursion {
+				continue
+			}
+			if st.activates() {
+				found = append(found, st)
+			}
+		}
+		// Entries that can never activate again leave the scan.
+		for _, st := range entries {
+			if !st.decided && !st.canActivateAfter(step) {
+				st.decided = true
+			}
+		}
+		kept := b.admit(found, step, &res)
+		recursion = recursion[:0:0]
+		for _, st := range kept {
+			if !st.entry.PreventRecursion {
+				ref := st.ref
+				recursion = append(recursion, segment{text: st.content, message: -1, entry: &ref})
+			}
+		}
+		if len(recursion) == 0 || b.totalFull || !anyPending(entries) {
+			break
+		}
+	}
+
+	sort.SliceStable(b.kept, func(i, j int) bool { return promptLess(b.kept[i], b.kept[j]) })
+	res.Activated = make([]Activation, len(b.kept))
+	for i, st := range b.kept {
+		res.Activated[i] = st.activation()
+	}
+	res.Tokens = b.used
+	return res
+}
+
+// prepare compiles an entry for the scan. It returns nil, nil for an entry
+// that can never activate: one with nothing to insert, or with no keys
+// that is not constant.
+func prepare(e *Entry, ref EntryRef, bs *bookState, mac macros, nmsgs int) (*entryState, error) {
+	content := strings.TrimSpace(mac.apply(e.Content, nil))
+	if content == "" {
+		return nil, nil // the card spec: empty content adds nothing to the prompt
+	}
+	switch e.Logic {
+	case LogicAndAny, LogicNotAll, LogicNotAny, LogicAndAll:
+	default:
+		return nil, fmt.Errorf("unknown selective logic %d", int(e.Logic))
+	}
+	primary, err := compileKeys(e.Keys, e, mac)
+	if err != nil {
+		return nil, err
+	}
+	secondary, err := compileKeys(e.SecondaryKeys, e, mac)
+	if err != nil {
+		return nil, err
+	}
+	if len(primary) == 0 && !e.Constant {
+		return nil, nil
+	}
+	st := &entryState{ref: ref, entry: e, book: bs, primary: primary, content: content}
+	if e.Selective && len(secondary) > 0 {
+		st.secondary = secondary
+		st.secondaryHit = make([]bool, len(secondary))
+	}
+	depth := clampDepth(e.ScanDepth, bs.depth)
+	st.window = max(nmsgs-depth, 0)
+	return st, nil
+}
+
+func clampDepth(d *int, fallback int) int {
+	if d == nil {
+		return fallback
+	}
+	return min(max(*d, 0), MaxScanDepth)
+}
+
+// eligible reports whether the entry may activate in this sweep.
+func (st *entryState) eligible(step int) bool {
+	e := st.entry
+	if step == 1 {
+		// A delayed entry still has its messages scanned in sweep 1, so
+		// that later sweeps need only scan the new content.
+		return true
+	}
+	if !st.book.book.RecursiveScanning || e.ExcludeRecursion {
+		return false
+	}
+	limit := st.book.book.MaxRecursionSteps
+	return limit <= 0 || step-1 <= limit
+}
+
+// canActivateAfter reports whether a sweep after this one could still
+// activate the entry.
+func (st *entryState) canActivateAfter(step int) bool {
+	return st.eligible(step + 1)
+}
+
+// scan records the keys found in the segments. Keys are tried in the order
+// written; the trigger is the first key that matched, in the newest
+// message holding it.
+func (st *entryState) scan(segs []segment, newestFirst bool) {
+	if !st.hit {
+		for k := range st.primary {
+			if s := findKey(&st.primary[k], segs, newestFirst); s != nil {
+				st.hit = true
+				st.trigger = Trigger{Kind: TriggerKey, Key: st.primary[k].key, Message: s.message, Entry: s.entry}
+				break
+			}
+		}
+	}
+	for k := range st.secondary {
+		if !st.secondaryHit[k] && findKey(&st.secondary[k], segs, newestFirst) != nil {
+			st.secondaryHit[k] = true
+		}
+	}
+}
+
+func findKey(k *keyMatcher, segs []segment, newestFirst bool) *segment {
+	for i := range segs {
+		j := i
+		if newestFirst {
+			j = len(segs) - 1 - i
+		}
+		if k.match(&segs[j]) {
+			return &segs[j]
+		}
+	}
+	return nil
+}
+
+// activates reports whether the entry activates now: it is constant, or a
+// primary key matched and the secondary keys agree under its logic. A
+// delayed entry activates only in a recursive sweep; the caller's
+// eligibility check has already made sure of the rest.
+func (st *entryState) activates() bool {
+	if st.entry.Constant {
+		st.trigger = Trigger{Kind: TriggerConstant, Message: -1}
+		return true
+	}
+	if !st.hit {
+		return false
+	}
+	if st.secondary == nil {
+		return true
+	}
+	anyHit, allHit := false, true
+	for _, h := range st.secondaryHit {
+		anyHit = anyHit || h
+		allHit = allHit && h
+	}
+	switch st.entry.Logic {
+	case LogicNotAll:
+		return !allHit
+	case LogicNotAny:
+		return !anyHit
+	case LogicAndAll:
+		return allHit
+	default:
+		return anyHit
+	}
+}
+
+func anyPending(entries []*entryState) bool {
+	for _, st := range entries {
+		if !st.decided {
+			return true
+		}
+	}
+	return false
+}
+
+func (st *entryState) activation() Activation {
+	return Activation{Ref: st.ref, Entry: st.entry, Content: st.content, Tokens: st.tokens, Step: st.step, Trigger: st.trigger}
+}

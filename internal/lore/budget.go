@@ -1,0 +1,154 @@
+package lore
+
+import "sort"
+
+// The budget.
+//
+// Each sweep's activated entries are ranked, and admitted in rank order
+// while they fit both their book's TokenBudget and Input.TokenBudget. The
+// rank, highest first:
+//
+//  1. Priority, higher first: the card spec's "remove the lowest priority
+//     entries first". A card without priorities leaves them all 0.
+//  2. Constant entries before keyed ones, as SillyTavern inserts them first.
+//  3. Scope, most specific first (scope.go).
+//  4. InsertionOrder, higher first: the card spec's fallback when priority
+//     does not decide, and SillyTavern's meaning of order.
+//  5. Stacking order of the books, then the entries' order in the book.
+//
+// The cut is a strict prefix: once an entry does not fit its book's budget,
+// no lower-ranked entry of that book is admitted, and once one does not
+// fit the total budget, nothing more is admitted and recursion stops. So a
+// dropped entry never outranks a kept one under the same budget: a small
+// low-priority entry does not slip in ahead of a large high-priority one,
+// which is what an author who ranked them expects.
+//
+// Sweeps are budgeted in turn, so entries found directly in the messages
+// (sweep 1) always come before those found in other entries' content, as in
+// SillyTavern, and recursion scans only the content of admitted entries:
+// lore is never pulled in by an entry that is not in the prompt.
+//
+// Constant entries are subject to the budget like any other; give them a
+// high priority to keep them. An entry whose content (trimmed, macros
+// replaced) equals an admitted entry's is dropped as a duplicate and costs
+// nothing.
+
+type budget struct {
+	total     int
+	used      int
+	totalFull bool
+	byContent map[string]EntryRef
+	kept      []*entryState
+}
+
+func rankLess(a, b *entryState) bool {
+	ea, eb := a.entry, b.entry
+	if ea.Priority != eb.Priority {
+		return ea.Priority > eb.Priority
+	}
+	if ea.Constant != eb.Constant {
+		return ea.Constant
+	}
+	if pa, pb := a.ref.Scope.precedence(), b.ref.Scope.precedence(); pa != pb {
+		return pa < pb
+	}
+	if ea.InsertionOrder != eb.InsertionOrder {
+		return ea.InsertionOrder > eb.InsertionOrder
+	}
+	return a.order < b.order
+}
+
+// admit ranks one sweep's activated entries, keeps those the budgets allow
+// and records the rest in res.Dropped. It returns the kept entries.
+func (b *budget) admit(found []*entryState, step int, res *Result) []*entryState {
+	sort.SliceStable(found, func(i, j int) bool { return rankLess(found[i], found[j]) })
+	var kept []*entryState
+	for _, st := range found {
+		st.decided = true
+		st.step = step
+		if ref, dup := b.byContent[st.content]; dup {
+			r := ref
+			res.Dropped = append(res.Dropped, Dropped{Activation: st.activation(), Reason: DroppedDuplicate, DuplicateOf: &r})
+			continue
+		}
+		bs := st.book
+		switch {
+		case b.totalFull:
+			res.Dropped = append(res.Dropped, Dropped{Activation: st.activation(), Reason: DroppedTotalBudget})
+			continue
+		case bs.full:
+			res.Dropped = append(res.Dropped, Dropped{Activation: st.activation(), Reason: DroppedBookBudget})
+			continue
+		case bs.book.TokenBudget > 0 && bs.used+st.tokens > bs.book.TokenBudget:
+			bs.full = true
+			res.Dropped = append(res.Dropped, Dropped{Activation: st.activation(), Reason: DroppedBookBudget})
+			continue
+		case b.total > 0 && b.used+st.tokens > b.total:
+			b.totalFull = true
+			res.Dropped = append(res.Dropped, Dropped{Activation: st.activation(), Reason: DroppedTotalBudget})
+			continue
+		}
+		bs.used += st.tokens
+		b.used += st.tokens
+		b.byContent[st.content] = st.ref
+		b.kept = append(b.kept, st)
+		kept = append(kept, st)
+	}
+	return kept
+}
+
+// promptLess orders kept entries for the prompt: by place (Result.Groups),
+// then InsertionOrder ascending (the card spec: lower is added earlier),
+// then the least specific scope first, so the most specific canon sits
+// nearest the reply, then stacking order.
+func promptLess(a, b *entryState) bool {
+	ea, eb := a.entry, b.entry
+	if ra, rb := positionRank(ea.Position), positionRank(eb.Position); ra != rb {
+		return ra < rb
+	}
+	if ea.Position != eb.Position {
+		return ea.Position < eb.Position // unknown positions, by value
+	}
+	switch ea.Position {
+	case PositionAtDepth:
+		if ea.Depth != eb.Depth {
+			return ea.Depth > eb.Depth // deeper is earlier in the chat
+		}
+		if ea.Role != eb.Role {
+			return ea.Role < eb.Role
+		}
+	case PositionOutlet:
+		if ea.Outlet != eb.Outlet {
+			return ea.Outlet < eb.Outlet
+		}
+	}
+	if ea.InsertionOrder != eb.InsertionOrder {
+		return ea.InsertionOrder < eb.InsertionOrder
+	}
+	if pa, pb := a.ref.Scope.precedence(), b.ref.Scope.precedence(); pa != pb {
+		return pa > pb
+	}
+	return a.order < b.order
+}
+
+func positionRank(p Position) int {
+	switch p {
+	case PositionBeforeChar:
+		return 0
+	case PositionAfterChar:
+		return 1
+	case PositionBeforeExamples:
+		return 2
+	case PositionAfterExamples:
+		return 3
+	case PositionAuthorNoteTop:
+		return 4
+	case PositionAuthorNoteBottom:
+		return 5
+	case PositionAtDepth:
+		return 6
+	case PositionOutlet:
+		return 7
+	}
+	return 8
+}

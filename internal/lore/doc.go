@@ -1,0 +1,89 @@
+// Package lore is the lorebook (world info) engine: given the recent chat
+// messages and the books in scope, Activate decides which entries go into
+// the prompt, where, and within what token budget. It is pure: no storage,
+// no I/O, no clock, no randomness, and the same input always gives the same
+// Result.
+//
+// Lore is authored canon, inserted when its keywords come up; it is not
+// memory, which records what happened. get_context returns both.
+//
+// The semantics follow the Character Card V2/V3 character_book and
+// SillyTavern's World Info, where they agree; where they leave a choice,
+// it is written down here and in the file that makes it.
+//
+// # Scanning
+//
+// A sweep scans the most recent ScanDepth messages (the entry's override,
+// else the book's, else DefaultScanDepth = 2; 0 scans none). Every message
+// is a separate segment, and so is every entry's content in recursion: a
+// key never matches across two of them.
+//
+// Keys are tried in the order written. A key is:
+//
+//   - plain: a substring, case-insensitive (Unicode lower-casing, not full
+//     case folding) unless Entry.CaseSensitive. With Entry.WholeWords it
+//     must also sit on word boundaries, by a rule that does not break
+//     scripts written without spaces: beside a Han, kana, Hangul, Thai, Lao,
+//     Khmer, Myanmar, Tibetan or Yi character there is always a boundary.
+//     So "東京" matches in "私は東京に行った" and "king" in "kingです",
+//     while "king" does not match in "liking". Keys with spaces inside are
+//     held to the same rule at both ends.
+//   - a regular expression, written /pattern/flags as SillyTavern does, in
+//     any entry; or any key of an entry with UseRegex (slashes optional).
+//     Flags i, m and s apply; g, y, u, d and v are accepted and mean
+//     nothing here. A regex key ignores CaseSensitive and WholeWords, except
+//     that a bare pattern under UseRegex is case-insensitive unless
+//     CaseSensitive. Go's regexp is RE2: JavaScript lookahead, lookbehind
+//     and backreferences are not supported, and an entry using them is
+//     reported in Result.Errors rather than silently never matching.
+//     Patterns are compiled once and cached.
+//
+// {{char}} and {{user}} (and <BOT>, <CHAR>, <USER>) are replaced by
+// Input.CharName and Input.UserName in keys (quoted inside patterns) and
+// content; the stored entries are never changed. Empty keys never match.
+//
+// An entry activates when it is Enabled and either Constant, or one of its
+// primary keys matched and, if it is Selective with secondary keys, they
+// agree under its Logic: AND ANY (at least one matched), AND ALL (all
+// matched), NOT ANY (none matched), NOT ALL (not all matched). An entry
+// with a key that does not compile, or an unknown Logic, is reported in
+// Result.Errors and takes no part at all, constant or not: an author's
+// mistake should show, not half-work. An entry whose content is empty adds
+// nothing and is ignored, as the card spec says. Each entry activates at
+// most once.
+//
+// # Recursion
+//
+// With Book.RecursiveScanning, sweep 2 scans the content of the entries
+// kept in sweep 1 (together with the messages already scanned, so
+// secondary keys may be satisfied by either), sweep 3 the content kept in
+// sweep 2, and so on, until a sweep keeps nothing new, the total budget is
+// spent, or the book's MaxRecursionSteps recursive sweeps have run. Since
+// an entry activates at most once, cycles (A mentions B, B mentions A) end.
+// Per entry: ExcludeRecursion entries are only activated by messages,
+// PreventRecursion entries' content activates nothing, DelayUntilRecursion
+// entries are only activated in recursive sweeps. Result records for each
+// entry the sweep, the key and the message or entry that held it.
+//
+// # Scopes and budget
+//
+// Books stack channel, character, world, most specific first; scope.go
+// says how duplicate books and duplicate content are resolved. budget.go
+// defines the rank: priority, then constant, then scope, then insertion
+// order; the budget cuts the lowest-ranked first, as a strict prefix, per
+// book (Book.TokenBudget) and overall (Input.TokenBudget). Token costs
+// come from Input.Tokens (ApproxTokens by default).
+//
+// # Output
+//
+// Result.Activated is in prompt order: grouped by position (before_char,
+// after_char, before/after examples, author's note top/bottom, at depth,
+// outlets), by insertion order ascending within a group. Result.Groups
+// splits it. Result.Dropped lists what the budget or deduplication left
+// out and why.
+//
+// Not supported (SillyTavern features outside the card spec): probability,
+// inclusion groups, timed effects (sticky, cooldown, delay), character
+// filters, generation-type triggers, min activations, vector matching and
+// the @@ decorators of V3 content.
+package lore
