@@ -107,9 +107,9 @@ func parseJSON(b []byte) (*Card, *parsed, error) {
 		// The top-level V1 mirrors: read them only to fill a missing name.
 		mirrors := map[string]json.RawMessage{}
 		for _, k := range v1Fields {
-			if v, ok := top[k]; ok {
+			if v, ok := t.m[k]; ok {
 				mirrors[k] = v
-				delete(top, k)
+				delete(t.m, k)
 			}
 		}
 		d := newFields(data, "data.")
