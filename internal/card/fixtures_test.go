@@ -10,6 +10,7 @@ import (
 	"hash/crc32"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
 	"reflect"
 	"testing"
@@ -390,4 +391,14 @@ func sameCard(t testing.TB, a, b *Card) {
 	if !reflect.DeepEqual(a, b) {
 		t.Errorf("cards differ as values:\n%#v\nvs\n%#v", a, b)
 	}
+}
+
+func jpegOf(t testing.TB) []byte {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 4, 4))
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, nil); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
