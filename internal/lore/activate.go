@@ -28,21 +28,52 @@ type Input struct {
 
 // entryState is one entry during a scan.
 type entryState struct {
-	ref       EntryRef
-	entry     *Entry
-	book      *bookState
-	order     int // position in stacking order over all books, for stable ties
-	primary   []keyMatcher
-	secondary []keyMatcher // nil unless the entry is selective with secondary keys
-	window    int          // index of the oldest message scanned for this entry
-	content   string       // macros replaced
-	tokens    int
+	ref     EntryRef
+	entry   *Entry
+	book    *bookState
+	order   int // position in stacking order over all books, for stable ties
+	primary []keyMatcher
+	filters []keyFilter // secondary keys, and the decorators' key conditions
+	window  int         // index of the oldest message scanned for this entry
+	content string      // decorators removed, macros replaced
+	tokens  int
+	place   Placement
+	deco    decorators
 
-	step         int  // the sweep that activated it
-	hit          bool // a primary key matched
-	trigger      Trigger
-	secondaryHit []bool
-	decided      bool // activated, dropped or out of the scan
+	step    int  // the sweep that activated it
+	hit     bool // a primary key matched
+	trigger Trigger
+	decided bool // activated, dropped or out of the scan
+}
+
+// keyFilter is a set of keys that must agree, under logic, with a primary
+// match: the secondary keys, or a decorator's additional or excluded keys.
+type keyFilter struct {
+	keys  []keyMatcher
+	hits  []bool
+	logic Logic
+}
+
+func newFilter(keys []keyMatcher, logic Logic) keyFilter {
+	return keyFilter{keys: keys, hits: make([]bool, len(keys)), logic: logic}
+}
+
+func (f *keyFilter) pass() bool {
+	anyHit, allHit := false, true
+	for _, h := range f.hits {
+		anyHit = anyHit || h
+		allHit = allHit && h
+	}
+	switch f.logic {
+	case LogicNotAll:
+		return !allHit
+	case LogicNotAny:
+		return !anyHit
+	case LogicAndAll:
+		return allHit
+	default:
+		return anyHit
+	}
 }
 
 type bookState struct {
@@ -148,12 +179,16 @@ func Activate(in Input) Result {
 }
 
 // prepare compiles an entry for the scan. It returns nil, nil for an entry
-// that can never activate: one with nothing to insert, or with no keys
-// that is not constant.
+// that can never activate: one with nothing to insert, one with no keys
+// that is not constant, or one with @@dont_activate.
 func prepare(e *Entry, ref EntryRef, bs *bookState, mac macros, nmsgs int) (*entryState, error) {
-	content := strings.TrimSpace(mac.apply(e.Content, nil))
+	deco, body := parseDecorators(e.Content)
+	content := strings.TrimSpace(mac.apply(body, nil))
 	if content == "" {
 		return nil, nil // the card spec: empty content adds nothing to the prompt
+	}
+	if deco.dontActivate && !deco.activate {
+		return nil, nil
 	}
 	switch e.Logic {
 	case LogicAndAny, LogicNotAll, LogicNotAny, LogicAndAll:
@@ -164,22 +199,37 @@ func prepare(e *Entry, ref EntryRef, bs *bookState, mac macros, nmsgs int) (*ent
 	if err != nil {
 		return nil, err
 	}
-	secondary, err := compileKeys(e.SecondaryKeys, e, mac)
-	if err != nil {
-		return nil, err
+	st := &entryState{ref: ref, entry: e, book: bs, primary: primary, content: content, deco: deco, place: deco.placement(e)}
+	for _, f := range []struct {
+		keys  []string
+		logic Logic
+		use   bool
+	}{
+		{e.SecondaryKeys, e.Logic, e.Selective},
+		{deco.additionalKeys, LogicAndAny, true},
+		{deco.excludeKeys, LogicNotAny, true},
+	} {
+		keys, err := compileKeys(f.keys, e, mac)
+		if err != nil {
+			return nil, err
+		}
+		if f.use && len(keys) > 0 {
+			st.filters = append(st.filters, newFilter(keys, f.logic))
+		}
 	}
-	if len(primary) == 0 && !e.Constant {
+	if len(primary) == 0 && !st.constant() {
 		return nil, nil
 	}
-	st := &entryState{ref: ref, entry: e, book: bs, primary: primary, content: content}
-	if e.Selective && len(secondary) > 0 {
-		st.secondary = secondary
-		st.secondaryHit = make([]bool, len(secondary))
-	}
 	depth := clampDepth(e.ScanDepth, bs.depth)
+	if deco.scanDepth != nil {
+		depth = clampDepth(deco.scanDepth, depth)
+	}
 	st.window = max(nmsgs-depth, 0)
 	return st, nil
 }
+
+// constant reports whether the entry activates without keys.
+func (st *entryState) constant() bool { return st.entry.Constant || st.deco.activate }
 
 func clampDepth(d *int, fallback int) int {
 	if d == nil {
@@ -222,9 +272,12 @@ func (st *entryState) scan(segs []segment, newestFirst bool) {
 			}
 		}
 	}
-	for k := range st.secondary {
-		if !st.secondaryHit[k] && findKey(&st.secondary[k], segs, newestFirst) != nil {
-			st.secondaryHit[k] = true
+	for i := range st.filters {
+		f := &st.filters[i]
+		for k := range f.keys {
+			if !f.hits[k] && findKey(&f.keys[k], segs, newestFirst) != nil {
+				f.hits[k] = true
+			}
 		}
 	}
 }
@@ -243,35 +296,22 @@ func findKey(k *keyMatcher, segs []segment, newestFirst bool) *segment {
 }
 
 // activates reports whether the entry activates now: it is constant, or a
-// primary key matched and the secondary keys agree under its logic. A
-// delayed entry activates only in a recursive sweep; the caller's
-// eligibility check has already made sure of the rest.
+// primary key matched and the secondary keys (and the decorators' key
+// conditions) agree. The caller has already checked eligibility.
 func (st *entryState) activates() bool {
-	if st.entry.Constant {
+	if st.constant() {
 		st.trigger = Trigger{Kind: TriggerConstant, Message: -1}
 		return true
 	}
 	if !st.hit {
 		return false
 	}
-	if st.secondary == nil {
-		return true
+	for i := range st.filters {
+		if !st.filters[i].pass() {
+			return false
+		}
 	}
-	anyHit, allHit := false, true
-	for _, h := range st.secondaryHit {
-		anyHit = anyHit || h
-		allHit = allHit && h
-	}
-	switch st.entry.Logic {
-	case LogicNotAll:
-		return !allHit
-	case LogicNotAny:
-		return !anyHit
-	case LogicAndAll:
-		return allHit
-	default:
-		return anyHit
-	}
+	return true
 }
 
 func anyPending(entries []*entryState) bool {
@@ -284,5 +324,5 @@ func anyPending(entries []*entryState) bool {
 }
 
 func (st *entryState) activation() Activation {
-	return Activation{Ref: st.ref, Entry: st.entry, Content: st.content, Tokens: st.tokens, Step: st.step, Trigger: st.trigger}
+	return Activation{Ref: st.ref, Entry: st.entry, Placement: st.place, Content: st.content, Tokens: st.tokens, Step: st.step, Trigger: st.trigger}
 }

@@ -46,8 +46,8 @@ func rankLess(a, b *entryState) bool {
 	if ea.Priority != eb.Priority {
 		return ea.Priority > eb.Priority
 	}
-	if ea.Constant != eb.Constant {
-		return ea.Constant
+	if ca, cb := a.constant(), b.constant(); ca != cb {
+		return ca
 	}
 	if pa, pb := a.ref.Scope.precedence(), b.ref.Scope.precedence(); pa != pb {
 		return pa < pb
@@ -103,24 +103,21 @@ func (b *budget) admit(found []*entryState, step int, res *Result) []*entryState
 // nearest the reply, then stacking order.
 func promptLess(a, b *entryState) bool {
 	ea, eb := a.entry, b.entry
-	if ra, rb := positionRank(ea.Position), positionRank(eb.Position); ra != rb {
+	pa, pb := a.place, b.place
+	if ra, rb := positionRank(pa.Position), positionRank(pb.Position); ra != rb {
 		return ra < rb
 	}
-	if ea.Position != eb.Position {
-		return ea.Position < eb.Position // unknown positions, by value
+	if pa.Position != pb.Position {
+		return pa.Position < pb.Position // unknown positions, by value
 	}
-	switch ea.Position {
-	case PositionAtDepth:
-		if ea.Depth != eb.Depth {
-			return ea.Depth > eb.Depth // deeper is earlier in the chat
-		}
-		if ea.Role != eb.Role {
-			return ea.Role < eb.Role
-		}
-	case PositionOutlet:
-		if ea.Outlet != eb.Outlet {
-			return ea.Outlet < eb.Outlet
-		}
+	if pa.Depth != pb.Depth {
+		return pa.Depth > pb.Depth // deeper is earlier in the chat
+	}
+	if pa.Role != pb.Role {
+		return pa.Role < pb.Role
+	}
+	if pa.Outlet != pb.Outlet {
+		return pa.Outlet < pb.Outlet
 	}
 	if ea.InsertionOrder != eb.InsertionOrder {
 		return ea.InsertionOrder < eb.InsertionOrder

@@ -36,7 +36,8 @@
 //     CaseSensitive. Go's regexp is RE2: JavaScript lookahead, lookbehind
 //     and backreferences are not supported, and an entry using them is
 //     reported in Result.Errors rather than silently never matching.
-//     Patterns are compiled once and cached.
+//     Patterns are compiled once and cached. Under UseRegex the secondary
+//     keys are patterns too.
 //
 // {{char}} and {{user}} (and <BOT>, <CHAR>, <USER>) are replaced by
 // Input.CharName and Input.UserName in keys (quoted inside patterns) and
@@ -82,8 +83,17 @@
 // splits it. Result.Dropped lists what the budget or deduplication left
 // out and why.
 //
+// # Decorators
+//
+// Character Card V3 @@decorators at the top of an entry's content are
+// removed before insertion; @@activate, @@dont_activate, @@scan_depth,
+// @@depth, @@role, @@position (before_desc, after_desc),
+// @@additional_keys and @@exclude_keys are honoured, with @@@ fallbacks
+// (decorators.go). Others are ignored, as the spec allows.
+//
 // Not supported (SillyTavern features outside the card spec): probability,
 // inclusion groups, timed effects (sticky, cooldown, delay), character
-// filters, generation-type triggers, min activations, vector matching and
-// the @@ decorators of V3 content.
+// filters, generation-type triggers, min activations, vector matching, and
+// the decorators that need state across turns (@@activate_only_after,
+// @@activate_only_every, @@keep_activate_after_match, …).
 package lore

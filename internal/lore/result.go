@@ -39,7 +39,11 @@ type Trigger struct {
 type Activation struct {
 	Ref   EntryRef
 	Entry *Entry // the entry as given in Input.Books; never modified
-	// Content is the text to insert: Entry.Content with the macros replaced.
+	// Placement is where Content goes: the entry's position, or its
+	// decorators' (@@depth, @@position, @@role).
+	Placement
+	// Content is the text to insert: Entry.Content without its decorators,
+	// with the macros replaced.
 	Content string
 	Tokens  int // Content's cost by Input.Tokens
 	// Step is the sweep that activated the entry: 1 scans the messages (and
@@ -107,13 +111,18 @@ type Result struct {
 	Steps int
 }
 
-// Group is the activated entries of one place in the prompt.
-type Group struct {
+// Placement is one place in the prompt.
+type Placement struct {
 	Position Position
-	Depth    int    // for PositionAtDepth
+	Depth    int    // for PositionAtDepth: messages from the end (0 = after the last)
 	Role     Role   // for PositionAtDepth
 	Outlet   string // for PositionOutlet
-	Entries  []Activation
+}
+
+// Group is the activated entries of one place in the prompt.
+type Group struct {
+	Placement
+	Entries []Activation
 }
 
 // Groups splits Activated by place in the prompt, in the order of
@@ -123,27 +132,13 @@ type Group struct {
 func (r Result) Groups() []Group {
 	var out []Group
 	for _, a := range r.Activated {
-		g := groupOf(a.Entry)
-		if n := len(out); n > 0 && out[n-1].Position == g.Position && out[n-1].Depth == g.Depth &&
-			out[n-1].Role == g.Role && out[n-1].Outlet == g.Outlet {
+		if n := len(out); n > 0 && out[n-1].Placement == a.Placement {
 			out[n-1].Entries = append(out[n-1].Entries, a)
 			continue
 		}
-		g.Entries = []Activation{a}
-		out = append(out, g)
+		out = append(out, Group{Placement: a.Placement, Entries: []Activation{a}})
 	}
 	return out
-}
-
-func groupOf(e *Entry) Group {
-	g := Group{Position: e.Position}
-	switch e.Position {
-	case PositionAtDepth:
-		g.Depth, g.Role = e.Depth, e.Role
-	case PositionOutlet:
-		g.Outlet = e.Outlet
-	}
-	return g
 }
 
 // Content returns the content of the group's entries joined by newlines,
