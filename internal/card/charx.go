@@ -61,6 +61,9 @@ func decodeCharx(b []byte, lim Limits) (*Result, error) {
 				}
 				return nil, err
 			}
+			if errors.Is(err, zip.ErrFormat) || errors.Is(err, zip.ErrChecksum) {
+				return nil, fmt.Errorf("entry %q inflates to more than its declared size or fails its checksum (%v): %w", f.Name, err, ErrCorruptZip)
+			}
 			return nil, fmt.Errorf("entry %q: %v: %w", f.Name, err, ErrCorruptZip)
 		}
 		inflated += int64(len(data))

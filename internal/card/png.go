@@ -39,7 +39,7 @@ func readChunks(b []byte, lim Limits) ([]chunk, error) {
 	var out []chunk
 	off := len(pngSignature)
 	for {
-		if len(b)-off < 12 {
+		if len(b)-off < 8 {
 			if len(b) == off {
 				return nil, fmt.Errorf("PNG ends at byte %d without an IEND chunk: %w", off, ErrCorruptPNG)
 			}
@@ -61,7 +61,7 @@ func readChunks(b []byte, lim Limits) ([]chunk, error) {
 		}
 		if int64(len(b)-off-12) < n {
 			return nil, fmt.Errorf("chunk %s at byte %d declares %d bytes but the file has %d left (truncated): %w",
-				name, off, n, len(b)-off-12, ErrCorruptPNG)
+				name, off, n, max(0, len(b)-off-12), ErrCorruptPNG)
 		}
 		data := b[off+8 : off+8+int(n)]
 		want := binary.BigEndian.Uint32(b[off+8+int(n):])
@@ -194,7 +194,7 @@ func cardPayload(text []byte, what string, lim Limits) ([]byte, error) {
 		}
 		return trimmed, nil
 	}
-	out, err := decodeBase64(text, what, lim.MaxCardJSON)
+	out, err := decodeBase64(text, what+" card JSON", lim.MaxCardJSON)
 	if err != nil {
 		return nil, err
 	}

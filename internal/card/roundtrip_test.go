@@ -14,7 +14,9 @@ func TestRoundTrip(t *testing.T) {
 	icon := tinyPNG(t, color.NRGBA{R: 7, A: 255})
 	containers := map[string]func(t *testing.T, js string) []byte{
 		"json": func(t *testing.T, js string) []byte { return []byte(js) },
-		"png":  func(t *testing.T, js string) []byte { return pngWith(t, tinyPNG(t, color.White), tEXt("ccv3", b64(js))) },
+		"png": func(t *testing.T, js string) []byte {
+			return pngWith(t, tinyPNG(t, color.White), tEXt("ccv3", b64(js)))
+		},
 		"charx": func(t *testing.T, js string) []byte {
 			return charxFile(t, zipFile{"card.json", []byte(js)}, zipFile{"assets/icon/images/main.png", icon})
 		},
@@ -88,4 +90,3 @@ func TestExtensionsSurvive(t *testing.T) {
 		t.Errorf("raw string not written back as it was:\n%s", out)
 	}
 }
-
