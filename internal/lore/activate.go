@@ -124,12 +124,13 @@ func Activate(in Input) Result {
 				continue
 			}
 			st.order = len(entries)
-			st.tokens = counter.CountTokens(st.content)
 			entries = append(entries, st)
 		}
 	}
 
-	b := budget{total: in.TokenBudget, byContent: map[string]EntryRef{}}
+	// Tokens are counted only for activated entries: a tokenizer is the
+	// costly part, and most entries of a large book do not activate.
+	b := budget{total: in.TokenBudget, counter: counter, byContent: map[string]EntryRef{}}
 	var recursion []segment // content of entries kept in the previous sweep
 	for step := 1; ; step++ {
 		res.Steps = step
@@ -138,9 +139,11 @@ func Activate(in Input) Result {
 			if st.decided || !st.eligible(step) {
 				continue
 			}
-			if step == 1 {
+			switch {
+			case st.constant(): // keys cannot change anything
+			case step == 1:
 				st.scan(msgs[st.window:], true)
-			} else {
+			default:
 				st.scan(recursion, false)
 			}
 			if step == 1 && st.entry.DelayUntilRecursion {

@@ -57,7 +57,11 @@ type Entry struct {
 	WholeWords bool
 
 	Constant bool // activates without any key
-	Enabled  bool // a disabled entry never activates
+	// Enabled must be set for the entry to take part (the zero Entry is
+	// disabled); importers take it from the card's enabled, or from
+	// SillyTavern's disable negated. A disabled entry never activates,
+	// constant or not.
+	Enabled bool
 
 	// InsertionOrder places the entry in the prompt: lower comes earlier.
 	// It also breaks ties between equal priorities when the budget cuts

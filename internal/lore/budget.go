@@ -34,6 +34,7 @@ import "sort"
 // nothing.
 
 type budget struct {
+	counter   TokenCounter
 	total     int
 	used      int
 	totalFull bool
@@ -66,6 +67,7 @@ func (b *budget) admit(found []*entryState, step int, res *Result) []*entryState
 	for _, st := range found {
 		st.decided = true
 		st.step = step
+		st.tokens = max(b.counter.CountTokens(st.content), 0)
 		if ref, dup := b.byContent[st.content]; dup {
 			r := ref
 			res.Dropped = append(res.Dropped, Dropped{Activation: st.activation(), Reason: DroppedDuplicate, DuplicateOf: &r})
