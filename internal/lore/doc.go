@@ -58,22 +58,63 @@
 // With Book.RecursiveScanning, sweep 2 scans the content of the entries
 // kept in sweep 1 (together with the messages already scanned, so
 // secondary keys may be satisfied by either), sweep 3 the content kept in
-// sweep 2, and so on, until a sweep keeps nothing new, the total budget is
-// spent, or the book's MaxRecursionSteps recursive sweeps have run. Since
-// an entry activates at most once, cycles (A mentions B, B mentions A) end.
+// sweep 2, and so on, until a sweep keeps nothing new, an entry overflows
+// the total budget, or the book's MaxRecursionSteps recursive sweeps have
+// run. Recursion is a property of the book being activated: a recursive
+// book's entries may be activated by the content of any kept entry,
+// whatever its book. Since an entry activates at most once, cycles (A
+// mentions B, B mentions A) end.
 // Per entry: ExcludeRecursion entries are only activated by messages,
 // PreventRecursion entries' content activates nothing, DelayUntilRecursion
 // entries are only activated in recursive sweeps. Result records for each
 // entry the sweep, the key and the message or entry that held it.
 //
-// # Scopes and budget
+// # Scopes
 //
-// Books stack channel, character, world, most specific first; scope.go
-// says how duplicate books and duplicate content are resolved. budget.go
-// defines the rank: priority, then constant, then scope, then insertion
-// order; the budget cuts the lowest-ranked first, as a strict prefix, per
-// book (Book.TokenBudget) and overall (Input.TokenBudget). Token costs
-// come from Input.Tokens (ApproxTokens by default).
+// Books stack in this order, most specific first: channel books
+// (ScopeChannel, attached to one Discord channel or console room), the
+// character's own book (ScopeCharacter, usually its card's character_book),
+// world books (ScopeWorld, shared by every character of a simulation).
+// The order resolves conflicts, and nothing else:
+//
+//   - the same book (same non-empty Name) in two scopes is used once, from
+//     the more specific scope; in one scope the first copy wins. The copies
+//     left out are listed in Result.Shadowed;
+//   - two activated entries with the same content (trimmed, macros
+//     replaced) are inserted once: the one ranked first is kept, which at
+//     equal priority is the more specific scope's; the other is in
+//     Result.Dropped as a duplicate and costs no tokens;
+//   - at equal priority the budget keeps the more specific scope first;
+//   - in the prompt, at equal position and insertion order, world entries
+//     come first and channel entries last, so the most specific canon sits
+//     nearest the reply.
+//
+// # Budget
+//
+// Entries activated in one sweep are ranked, highest first, by
+//
+//  1. Priority, higher first (the card spec removes the lowest priority
+//     first; a card without priorities leaves them all 0, so 2–4 decide);
+//  2. constant before keyed (SillyTavern inserts constants first);
+//  3. scope, most specific first;
+//  4. InsertionOrder, higher first (the spec's fallback when there is no
+//     priority, and SillyTavern's meaning of order);
+//  5. stacking order of the books, then order within the book.
+//
+// They are admitted in that order while they fit both their book's
+// TokenBudget and Input.TokenBudget (0 = no cap). The cut is a strict
+// prefix: once an entry does not fit its book's budget, no lower-ranked
+// entry of that book is admitted, and once one does not fit the total,
+// nothing more is admitted and recursion stops. So a dropped entry never
+// outranks a kept one: a small low-priority entry cannot slip in ahead of a
+// large high-priority one. Sweeps are budgeted in turn, so entries found in
+// the messages come before entries found through other entries' content
+// (as in SillyTavern), and recursion only follows content that is in the
+// prompt. Constant entries are budgeted like the others; give them a high
+// priority to keep them.
+//
+// Costs come from Input.Tokens; ApproxTokens, the default, counts one
+// token per CJK character and one per four other non-space characters.
 //
 // # Output
 //
