@@ -90,6 +90,14 @@ func parseJSON(b []byte) (*Card, *parsed, error) {
 		}
 	case "", specV1:
 		p.version = V1
+		// A V2 card that lost its spec: data is an object with a name.
+		var d struct {
+			Name json.RawMessage `json:"name"`
+		}
+		if v := top["data"]; len(v) > 0 && v[0] == '{' && json.Unmarshal(v, &d) == nil && len(d.Name) > 0 && d.Name[0] == '"' {
+			p.version = V2
+			p.warnings = append(p.warnings, "no spec, but a data object with a name: read as V2")
+		}
 	default:
 		s := p.spec
 		if len(s) > 64 {
@@ -128,10 +136,26 @@ func parseJSON(b []byte) (*Card, *parsed, error) {
 	} else {
 		if p.version != V1 {
 			p.warnings = append(p.warnings, fmt.Sprintf("spec %s without data; read the top-level fields", p.spec))
+			delete(t.m, "data") // absent or null
 		}
 		decodeData(t, c)
 		if p.version == V1 {
 			decodeV1Aliases(t, c)
+			// Unknown V1 members whose names the V3 top level uses are kept
+			// inside data, where export can write them.
+			for _, k := range []string{"data", "spec_version"} {
+				v, ok := t.m[k]
+				if k == "spec_version" {
+					v, ok = top[k]
+				}
+				if ok {
+					if c.DataExtra == nil {
+						c.DataExtra = Raw{}
+					}
+					c.DataExtra[k] = compact(v)
+					delete(t.m, k)
+				}
+			}
 		}
 	}
 	if t.err != nil {

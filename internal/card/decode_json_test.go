@@ -198,6 +198,18 @@ func TestDecodeLenient(t *testing.T) {
 					t.Errorf("%v %v", r.SpecVersion, r.Warnings)
 				}
 			}},
+		{"V2 without spec", `{"data":{"name":"Lost spec","tags":["t"]}}`,
+			func(t *testing.T, r *Result) {
+				if r.Version != V2 || r.Card.Name != "Lost spec" || len(r.Warnings) != 1 {
+					t.Errorf("%+v %v", r.Card, r.Warnings)
+				}
+			}},
+		{"V1 with members named like V3's", `{"name":"N","data":"not a card","spec_version":"1.0"}`,
+			func(t *testing.T, r *Result) {
+				if r.Version != V1 || string(r.Card.DataExtra["data"]) != `"not a card"` || string(r.Card.DataExtra["spec_version"]) != `"1.0"` {
+					t.Errorf("%+v", r.Card)
+				}
+			}},
 		{"world-info style selectiveLogic", `{"spec":"chara_card_v2","data":{"name":"N","character_book":{"entries":[{"keys":["a"],"content":"c","selectiveLogic":2}]}}}`,
 			func(t *testing.T, r *Result) {
 				if l := r.Card.CharacterBook.Entries[0].SelectiveLogic; l == nil || *l != NotAny {

@@ -20,20 +20,17 @@ func Placeholder(name string) []byte {
 	sum := h.Sum32()
 	base := hsv(float64(sum%360), 0.55, 0.75)
 	band := hsv(float64(sum%360), 0.35, 0.92)
-	img := image.NewNRGBA(image.Rect(0, 0, PlaceholderSize, PlaceholderSize))
+	img := image.NewPaletted(image.Rect(0, 0, PlaceholderSize, PlaceholderSize), color.Palette{base, band})
 	for y := 0; y < PlaceholderSize; y++ {
 		for x := 0; x < PlaceholderSize; x++ {
-			c := base
 			if d := x + y - PlaceholderSize; d > -PlaceholderSize/6 && d < PlaceholderSize/6 {
-				c = band
+				img.SetColorIndex(x, y, 1)
 			}
-			img.SetNRGBA(x, y, c)
 		}
 	}
 	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.BestCompression}
-	if err := enc.Encode(&buf, img); err != nil {
-		panic(err) // encoding an in-memory NRGBA image does not fail
+	if err := png.Encode(&buf, img); err != nil {
+		panic(err) // encoding an in-memory image does not fail
 	}
 	return buf.Bytes()
 }
