@@ -319,3 +319,57 @@ func TestParseNames(t *testing.T) {
 		}
 	}
 }
+
+func TestActivateLeavesBooksUnchanged(t *testing.T) {
+	mk := func() []Book {
+		a := on("a", "{{char}}")
+		a.Content = "@@depth 2\n{{char}} mentions bee"
+		b := on("b", "bee")
+		bk := book(a, b)
+		bk.RecursiveScanning = true
+		return []Book{bk, {Name: "b", Scope: ScopeWorld, Entries: []Entry{on("x", "/(?=x)/")}}}
+	}
+	books := mk()
+	Activate(Input{Messages: msgs("Aster"), Books: books, CharName: "Aster"})
+	if !reflect.DeepEqual(books, mk()) {
+		t.Error("Activate modified its input")
+	}
+}
+
+func TestPerBookRecursionLimits(t *testing.T) {
+	start := Book{Name: "s", Scope: ScopeCharacter, Entries: []Entry{func() Entry {
+		e := on("s", "go")
+		e.Content = "s mentions key-a and key-x"
+		return e
+	}()}}
+	deep := chain(4, true, 0) // a→b→c→d, unlimited
+	shallow := Book{Name: "shallow", Scope: ScopeWorld, RecursiveScanning: true, MaxRecursionSteps: 1}
+	for _, id := range []string{"x", "y"} {
+		e := on(id, "key-"+id)
+		e.Content = id + " mentions key-y"
+		shallow.Entries = append(shallow.Entries, e)
+	}
+	r := Activate(Input{Messages: msgs("go"), Books: []Book{start, deep, shallow}})
+	got := map[string]int{}
+	for _, a := range r.Activated {
+		got[a.Ref.ID] = a.Step
+	}
+	want := map[string]int{"s": 1, "a": 2, "x": 2, "b": 3, "c": 4, "d": 5}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("steps = %v, want %v (y is 2 recursive sweeps away from the messages, over shallow's limit)", got, want)
+	}
+}
+
+func TestConcurrentActivate(t *testing.T) {
+	in := Input{Messages: msgs("key-a"), Books: []Book{chain(5, true, 0)}}
+	want := Activate(in)
+	done := make(chan Result)
+	for i := 0; i < 8; i++ {
+		go func() { done <- Activate(in) }()
+	}
+	for i := 0; i < 8; i++ {
+		if got := <-done; !reflect.DeepEqual(got, want) {
+			t.Fatal("concurrent result differs")
+		}
+	}
+}
