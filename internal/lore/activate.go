@@ -97,13 +97,16 @@ func Activate(in Input) Result {
 	stacked, shadowed := stackBooks(in.Books)
 	res.Shadowed = shadowed
 
-	msgs := make([]segment, len(in.Messages))
-	for i, m := range in.Messages {
+	// No scan depth reaches past MaxScanDepth, so older messages are not
+	// even looked at: a caller may pass a whole chat log.
+	first := max(len(in.Messages)-MaxScanDepth, 0)
+	msgs := make([]segment, len(in.Messages)-first)
+	for i, m := range in.Messages[first:] {
 		text := m.Text
 		if in.IncludeNames && m.Name != "" {
 			text = m.Name + ": " + text
 		}
-		msgs[i] = segment{text: text, message: i}
+		msgs[i] = segment{text: text, message: first + i}
 	}
 
 	var entries []*entryState

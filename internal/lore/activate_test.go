@@ -373,3 +373,19 @@ func TestConcurrentActivate(t *testing.T) {
 		}
 	}
 }
+
+func TestLongHistory(t *testing.T) {
+	history := make([]Message, 5000)
+	for i := range history {
+		history[i] = Message{Text: "filler"}
+	}
+	history[0].Text = "dragon"            // beyond MaxScanDepth
+	history[len(history)-3].Text = "wyrm" // 3rd from the end
+	e := on("e", "dragon", "wyrm")
+	b := book(e)
+	b.ScanDepth = intp(MaxScanDepth + 10)
+	r := Activate(Input{Messages: history, Books: []Book{b}})
+	if len(r.Activated) != 1 || r.Activated[0].Trigger.Key != "wyrm" || r.Activated[0].Trigger.Message != len(history)-3 {
+		t.Fatalf("activated %+v", r.Activated)
+	}
+}

@@ -3,6 +3,7 @@ package lore
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzActivate checks that Activate never panics, whatever the keys and
@@ -74,5 +75,34 @@ func FuzzActivate(f *testing.F) {
 			seen[d.Ref] = true
 		}
 		_ = r.Groups()
+	})
+}
+
+// FuzzWholeWord checks containsWholeWord against a slow reference that
+// tries every byte offset.
+func FuzzWholeWord(f *testing.F) {
+	for _, s := range [][2]string{{"long live the king", "king"}, {"liking", "king"}, {"私は東京に", "東京"}, {"aaa", "aa"}, {"\xffk\xff", "k"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, hay, needle string) {
+		want := false
+		if needle != "" {
+			first, _ := utf8.DecodeRuneInString(needle)
+			last, _ := utf8.DecodeLastRuneInString(needle)
+			for i := 0; i+len(needle) <= len(hay); i++ {
+				if hay[i:i+len(needle)] != needle {
+					continue
+				}
+				before, _ := utf8.DecodeLastRuneInString(hay[:i])
+				after, _ := utf8.DecodeRuneInString(hay[i+len(needle):])
+				if boundary(before, i > 0, first) && boundary(after, i+len(needle) < len(hay), last) {
+					want = true
+					break
+				}
+			}
+		}
+		if got := containsWholeWord(hay, needle); got != want {
+			t.Fatalf("containsWholeWord(%q, %q) = %v, want %v", hay, needle, got, want)
+		}
 	})
 }
