@@ -110,6 +110,7 @@ func (l Limits) Decode(data []byte) (*Result, error) {
 		return nil, fmt.Errorf("card: %s: %w", format, err)
 	}
 	res.Original = bytes.Clone(data)
+	res.CardJSON = bytes.Clone(res.CardJSON)
 	return res, nil
 }
 

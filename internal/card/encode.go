@@ -53,14 +53,14 @@ func encodeCard(c *Card, v Version) ([]byte, error) {
 	data.put("post_history_instructions", c.PostHistoryInstructions)
 	data.put("alternate_greetings", nonNil(c.AlternateGreetings))
 	if c.CharacterBook != nil {
-		data.putRaw("character_book", encodeBook(c.CharacterBook))
+		data.putObj("character_book", encodeBook(c.CharacterBook))
 	} else {
 		data.known["character_book"] = true
 	}
 	data.put("tags", nonNil(c.Tags))
 	data.put("creator", c.Creator)
 	data.put("character_version", c.CharacterVersion)
-	data.putRaw("extensions", encodeRaw(c.Extensions))
+	data.putObj("extensions", encodeRaw(c.Extensions))
 	if c.Assets != nil {
 		a := newArray()
 		for _, as := range c.Assets {
@@ -70,9 +70,9 @@ func encodeCard(c *Card, v Version) ([]byte, error) {
 			o.put("name", as.Name)
 			o.put("ext", as.Ext)
 			o.extra(as.Extra)
-			a.add(o.bytes())
+			a.add(o)
 		}
-		data.putRaw("assets", a.bytes())
+		data.putArr("assets", a)
 	}
 	data.putOpt("nickname", c.Nickname, c.Nickname != "")
 	data.putOpt("creator_notes_multilingual", c.CreatorNotesMultilingual, c.CreatorNotesMultilingual != nil)
@@ -99,35 +99,32 @@ func encodeCard(c *Card, v Version) ([]byte, error) {
 	top.put("scenario", c.Scenario)
 	top.put("first_mes", c.FirstMes)
 	top.put("mes_example", c.MesExample)
-	top.putRaw("data", data.bytes())
+	top.putObj("data", data)
 	top.extra(c.Extra)
 	if top.err != nil {
 		return nil, fmt.Errorf("encode: %w", top.err)
 	}
-	if data.err != nil {
-		return nil, fmt.Errorf("encode: %w", data.err)
-	}
 	return top.bytes(), nil
 }
 
-func encodeBook(b *Book) json.RawMessage {
+func encodeBook(b *Book) *object {
 	o := newObject()
 	o.putOpt("name", b.Name, b.Name != "")
 	o.putOpt("description", b.Description, b.Description != "")
 	o.putOpt("scan_depth", b.ScanDepth, b.ScanDepth != nil)
 	o.putOpt("token_budget", b.TokenBudget, b.TokenBudget != nil)
 	o.putOpt("recursive_scanning", b.RecursiveScanning, b.RecursiveScanning != nil)
-	o.putRaw("extensions", encodeRaw(b.Extensions))
+	o.putObj("extensions", encodeRaw(b.Extensions))
 	a := newArray()
 	for i := range b.Entries {
 		a.add(encodeEntry(&b.Entries[i]))
 	}
-	o.putRaw("entries", a.bytes())
+	o.putArr("entries", a)
 	o.extra(b.Extra)
-	return o.bytes()
+	return o
 }
 
-func encodeEntry(e *Entry) json.RawMessage {
+func encodeEntry(e *Entry) *object {
 	ext, extra := e.Extensions, e.Extra
 	if !sameLogic(e.SelectiveLogic, selectiveLogicOf(ext, extra)) {
 		ext, extra = clone(ext), clone(extra)
@@ -145,7 +142,7 @@ func encodeEntry(e *Entry) json.RawMessage {
 	o.put("keys", nonNil(e.Keys))
 	o.put("secondary_keys", nonNil(e.SecondaryKeys))
 	o.put("content", e.Content)
-	o.putRaw("extensions", encodeRaw(ext))
+	o.putObj("extensions", encodeRaw(ext))
 	o.put("enabled", e.Enabled)
 	o.put("insertion_order", e.InsertionOrder)
 	o.putOpt("case_sensitive", e.CaseSensitive, e.CaseSensitive != nil)
@@ -165,7 +162,7 @@ func encodeEntry(e *Entry) json.RawMessage {
 	}
 	o.putOpt("position", e.Position, e.Position != "")
 	o.extra(extra)
-	return o.bytes()
+	return o
 }
 
 func sameLogic(a, b *SelectiveLogic) bool {
@@ -193,10 +190,10 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func encodeRaw(r Raw) json.RawMessage {
+func encodeRaw(r Raw) *object {
 	o := newObject()
 	o.extra(r)
-	return o.bytes()
+	return o
 }
 
 // object writes a JSON object with its members in the order put, then the
@@ -232,6 +229,23 @@ func (o *object) putOpt(key string, v any, present bool) {
 	}
 }
 
+// putObj puts a nested object, taking over its error.
+func (o *object) putObj(key string, child *object) {
+	if child.err != nil && o.err == nil {
+		o.err = fmt.Errorf("%s: %w", key, child.err)
+	}
+	o.putRaw(key, child.bytes())
+}
+
+func (o *object) putArr(key string, a *array) {
+	for i, child := range a.items {
+		if child.err != nil && o.err == nil {
+			o.err = fmt.Errorf("%s[%d]: %w", key, i, child.err)
+		}
+	}
+	o.putRaw(key, a.bytes())
+}
+
 func (o *object) putRaw(key string, v json.RawMessage) {
 	o.known[key] = true
 	if o.buf.Len() > 1 {
@@ -250,7 +264,7 @@ func (o *object) extra(r Raw) {
 		v := r[k]
 		if !json.Valid(v) {
 			if o.err == nil {
-				o.err = fmt.Errorf("member %q is not valid JSON", k)
+				o.err = fmt.Errorf("member %q is not valid JSON: %w", k, ErrNotACard)
 			}
 			continue
 		}
@@ -262,19 +276,21 @@ func (o *object) bytes() []byte {
 	return append(bytes.Clone(o.buf.Bytes()), '}')
 }
 
-type array struct{ buf bytes.Buffer }
+type array struct{ items []*object }
 
-func newArray() *array {
-	a := &array{}
-	a.buf.WriteByte('[')
-	return a
-}
+func newArray() *array { return &array{} }
 
-func (a *array) add(v []byte) {
-	if a.buf.Len() > 1 {
-		a.buf.WriteByte(',')
+func (a *array) add(o *object) { a.items = append(a.items, o) }
+
+func (a *array) bytes() []byte {
+	var buf bytes.Buffer
+	buf.WriteByte('[')
+	for i, o := range a.items {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(o.bytes())
 	}
-	a.buf.Write(v)
+	buf.WriteByte(']')
+	return buf.Bytes()
 }
-
-func (a *array) bytes() []byte { return append(bytes.Clone(a.buf.Bytes()), ']') }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/crc32"
@@ -151,6 +152,10 @@ func TestEncodeRefuses(t *testing.T) {
 		t.Errorf("nameless card: %v", err)
 	}
 	c := &Card{Name: "X"}
+	bad := &Card{Name: "X", CharacterBook: &Book{Entries: []Entry{{Extensions: Raw{"x": json.RawMessage("{oops")}}}}}
+	if _, err := EncodeJSON(bad); err == nil || !strings.Contains(err.Error(), `data: character_book: entries[0]: extensions: member "x" is not valid JSON`) {
+		t.Errorf("invalid raw member: %v", err)
+	}
 	if _, err := EncodePNG(c, []byte("not an image")); !errors.Is(err, ErrBadImage) {
 		t.Errorf("bad avatar: %v", err)
 	}
