@@ -321,10 +321,8 @@ func decodePNG(b []byte, lim Limits) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	if res.Avatar == nil {
-		if i := res.Card.MainIcon(); i < 0 || res.Card.Assets[i].URI == "ccdefault:" {
-			res.Avatar, res.AvatarExt = image, "png"
-		}
+	if res.Avatar == nil { // ccdefault:, no assets, or an icon not in the file
+		res.Avatar, res.AvatarExt = image, "png"
 	}
 	return res, nil
 }
