@@ -49,7 +49,8 @@
 //   - V1 exports of Pygmalion (char_name, char_persona, world_scenario,
 //     char_greeting, example_dialogue) and SillyTavern's creatorcomment;
 //   - a V2/V3 card without "data" (its top-level fields are read), or with
-//     an empty data.name (the top-level name is taken);
+//     an empty data.name (the top-level name is taken); a card without
+//     "spec" whose "data" is an object with a name (read as V2);
 //   - a spec_version newer than 3.0 (read as 3.0, with a warning), and the
 //     unofficial spec "chara_card_v1" (read as V1);
 //   - a zip with a self-extracting stub before it; an asset the CHARX
