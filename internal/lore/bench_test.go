@@ -10,9 +10,15 @@ import (
 // benchInput is 500 entries of mixed kinds over 20 messages.
 func benchInput() Input {
 	rng := rand.New(rand.NewPCG(1, 2))
+	// Words of 3 to 9 random letters, so that byte pairs spread as in
+	// prose rather than repeating like numbered names would.
 	vocab := make([]string, 2000)
 	for i := range vocab {
-		vocab[i] = fmt.Sprintf("w%dx", i)
+		w := make([]byte, 3+rng.IntN(7))
+		for j := range w {
+			w[j] = byte('a' + rng.IntN(26))
+		}
+		vocab[i] = string(w)
 	}
 	sentence := func(n int) string {
 		parts := make([]string, n)
@@ -36,7 +42,7 @@ func benchInput() Input {
 		}
 		switch i % 10 {
 		case 3:
-			e.Keys = append(e.Keys, fmt.Sprintf("/w%d\\d*x/i", rng.IntN(200)))
+			e.Keys = append(e.Keys, fmt.Sprintf("/\\b%s\\w*/i", vocab[rng.IntN(len(vocab))][:3]))
 		case 5:
 			e.SecondaryKeys, e.Selective, e.Logic = []string{vocab[rng.IntN(len(vocab))]}, true, Logic(rng.IntN(4))
 		case 7:

@@ -16,6 +16,10 @@ type segment struct {
 	text   string
 	folded string // strings.ToLower(text), made on first use
 	hasFld bool
+	// Byte-pair sets of text and folded, made on first use: most keys are
+	// absent from most messages, and a missing pair proves it faster than
+	// a substring search.
+	pairs, foldedPairs *pairSet
 
 	message int       // index in Input.Messages, or -1
 	entry   *EntryRef // the activated entry whose content this is, or nil
@@ -29,11 +33,63 @@ func (s *segment) lower() string {
 	return s.folded
 }
 
+func (s *segment) pairSet(folded bool) *pairSet {
+	if folded {
+		if s.foldedPairs == nil {
+			s.foldedPairs = newPairSet(s.lower())
+		}
+		return s.foldedPairs
+	}
+	if s.pairs == nil {
+		s.pairs = newPairSet(s.text)
+	}
+	return s.pairs
+}
+
+// pairSet is a Bloom-like set of the adjacent byte pairs of a text. It may
+// say a pair is present when it is not, never the reverse, so it can only
+// rule a key out.
+type pairSet [pairSetBits / 64]uint64
+
+const pairSetBits = 4096
+
+func pairHash(a, b byte) uint16 { return (uint16(a)*131 + uint16(b)) % pairSetBits }
+
+func newPairSet(text string) *pairSet {
+	var p pairSet
+	for i := 0; i+1 < len(text); i++ {
+		h := pairHash(text[i], text[i+1])
+		p[h/64] |= 1 << (h % 64)
+	}
+	return &p
+}
+
+func (p *pairSet) hasAll(hashes []uint16) bool {
+	for _, h := range hashes {
+		if p[h/64]&(1<<(h%64)) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func pairHashes(needle string) []uint16 {
+	if len(needle) < 2 {
+		return nil
+	}
+	out := make([]uint16, 0, len(needle)-1)
+	for i := 0; i+1 < len(needle); i++ {
+		out = append(out, pairHash(needle[i], needle[i+1]))
+	}
+	return out
+}
+
 // keyMatcher is one compiled key.
 type keyMatcher struct {
 	key   string         // the key as written, macros replaced
 	re    *regexp.Regexp // non-nil for a regex key
 	plain string         // the needle of a plain key, lowered unless case-sensitive
+	pairs []uint16       // pairHashes(plain)
 	fold  bool
 	whole bool
 }
@@ -41,6 +97,9 @@ type keyMatcher struct {
 func (k *keyMatcher) match(s *segment) bool {
 	if k.re != nil {
 		return k.re.MatchString(s.text)
+	}
+	if len(k.pairs) > 0 && !s.pairSet(k.fold).hasAll(k.pairs) {
+		return false
 	}
 	hay := s.text
 	if k.fold {
@@ -112,6 +171,7 @@ func compileKey(raw string, e *Entry, m macros) (keyMatcher, bool, error) {
 	if k.fold {
 		k.plain = strings.ToLower(key)
 	}
+	k.pairs = pairHashes(k.plain)
 	return k, true, nil
 }
 
