@@ -104,5 +104,20 @@ func FuzzWholeWord(f *testing.F) {
 		if got := containsWholeWord(hay, needle); got != want {
 			t.Fatalf("containsWholeWord(%q, %q) = %v, want %v", hay, needle, got, want)
 		}
+		// The byte-pair prefilter never hides a match.
+		for _, fold := range []bool{false, true} {
+			e := Entry{CaseSensitive: !fold}
+			k, ok, err := compileKey(needle, &e, macros{})
+			if err != nil || !ok || k.re != nil {
+				continue
+			}
+			hayNorm := hay
+			if fold {
+				hayNorm = strings.ToLower(hay)
+			}
+			if got, want := k.match(&segment{text: hay}), strings.Contains(hayNorm, k.plain); got != want {
+				t.Fatalf("match(%q in %q, fold %v) = %v, want %v", needle, hay, fold, got, want)
+			}
+		}
 	})
 }
