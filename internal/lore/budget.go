@@ -2,36 +2,11 @@ package lore
 
 import "sort"
 
-// The budget.
-//
-// Each sweep's activated entries are ranked, and admitted in rank order
-// while they fit both their book's TokenBudget and Input.TokenBudget. The
-// rank, highest first:
-//
-//  1. Priority, higher first: the card spec's "remove the lowest priority
-//     entries first". A card without priorities leaves them all 0.
-//  2. Constant entries before keyed ones, as SillyTavern inserts them first.
-//  3. Scope, most specific first (scope.go).
-//  4. InsertionOrder, higher first: the card spec's fallback when priority
-//     does not decide, and SillyTavern's meaning of order.
-//  5. Stacking order of the books, then the entries' order in the book.
-//
-// The cut is a strict prefix: once an entry does not fit its book's budget,
-// no lower-ranked entry of that book is admitted, and once one does not
-// fit the total budget, nothing more is admitted and recursion stops. So a
-// dropped entry never outranks a kept one under the same budget: a small
-// low-priority entry does not slip in ahead of a large high-priority one,
-// which is what an author who ranked them expects.
-//
-// Sweeps are budgeted in turn, so entries found directly in the messages
-// (sweep 1) always come before those found in other entries' content, as in
-// SillyTavern, and recursion scans only the content of admitted entries:
-// lore is never pulled in by an entry that is not in the prompt.
-//
-// Constant entries are subject to the budget like any other; give them a
-// high priority to keep them. An entry whose content (trimmed, macros
-// replaced) equals an admitted entry's is dropped as a duplicate and costs
-// nothing.
+// The budget, as the package documentation ("Budget") states it: each
+// sweep's activated entries are ranked by rankLess and admitted while they
+// fit their book's budget and the total, the cut being a strict prefix so
+// that a dropped entry never outranks a kept one. Sweeps are admitted in
+// turn, so recursion only follows content that made it into the prompt.
 
 type budget struct {
 	counter   TokenCounter

@@ -2,30 +2,10 @@ package lore
 
 import "sort"
 
-// Stacking order. The books in scope are stacked most specific first:
-//
-//  1. channel books (ScopeChannel): what this one channel or scene adds;
-//  2. the character's own book (ScopeCharacter), usually its card's
-//     character_book;
-//  3. world books (ScopeWorld), shared by every character of a simulation.
-//
-// The order decides three things, and nothing else:
-//
-//   - A book that appears in two scopes under the same non-empty name (a
-//     world book also attached to a channel, say) is used once, from the
-//     more specific scope; the other copy is reported in Result.Shadowed.
-//     In the same scope the first copy wins.
-//   - When two activated entries carry the same content (after trimming
-//     and the macros), the content is inserted once: the copy the budget
-//     ranks first is kept, so at equal priority the more specific scope's
-//     copy; the other is reported as a duplicate.
-//   - At equal priority, the budget keeps the more specific scope's entry
-//     first (see budget.go).
-//
-// In the prompt, entries are placed by position and insertion order, and
-// only at equal insertion order does scope matter: world entries come
-// first and channel entries last, so the most specific canon sits nearest
-// the reply.
+// Stacking order, as the package documentation ("Scopes") states it:
+// channel, character, world, most specific first. It resolves same-named
+// books (stackBooks), duplicate content (budget.admit), ties in the budget
+// (rankLess) and ties in the prompt (promptLess), and nothing else.
 
 // precedence ranks a scope in the stacking order: lower is more specific.
 // An unknown scope ranks after the world.
