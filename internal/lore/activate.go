@@ -11,7 +11,7 @@ type Input struct {
 	// Messages are the recent chat messages, oldest first, newest last.
 	Messages []Message
 	// Books are the books in scope, of any scopes, in any order: Activate
-	// stacks them (scope.go).
+	// stacks them (see Scopes in the package documentation).
 	Books []Book
 	// Tokens counts the cost of an entry; nil means ApproxTokens.
 	Tokens TokenCounter
