@@ -1,7 +1,10 @@
 # charsim Makefile. `make help` lists the targets.
 
 VERSION ?= $(shell cat VERSION 2>/dev/null || echo dev)
-IMG_REGISTRY ?= ghcr.io/mojin
+# REGISTRY is where `make images push` tags and pushes (IMG_REGISTRY is its
+# older name, still honoured).
+REGISTRY ?= ghcr.io/mojin
+IMG_REGISTRY ?= $(REGISTRY)
 IMG ?= $(IMG_REGISTRY)/charsim-operator:$(VERSION)
 
 SHELL = /usr/bin/env bash -o pipefail
@@ -16,11 +19,13 @@ CONTROLLER_TOOLS_VERSION ?= v0.20.1
 KUSTOMIZE_VERSION ?= v5.7.1
 HELM_VERSION ?= v3.22.0
 KIND_VERSION ?= v0.33.0
+ACTIONLINT_VERSION ?= v1.7.12
 
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= $(LOCALBIN)/kustomize-$(KUSTOMIZE_VERSION)
 HELM ?= $(LOCALBIN)/helm-$(HELM_VERSION)
 KIND ?= $(LOCALBIN)/kind-$(KIND_VERSION)
+ACTIONLINT ?= $(LOCALBIN)/actionlint-$(ACTIONLINT_VERSION)
 
 LDFLAGS ?= -s -w -X github.com/mojin/charsim/internal/version.Version=$(VERSION)
 
@@ -56,8 +61,12 @@ vet: ## go vet.
 k8s-binaries: ## Build the pinned etcd, kube-apiserver, controllers, kubectl and kwok into bin/k8s/.
 	hack/k8s-binaries.sh >/dev/null
 
+.PHONY: lint-workflows
+lint-workflows: $(ACTIONLINT) ## Lint the GitHub workflows (.github/workflows) with actionlint.
+	$(ACTIONLINT) -color=false
+
 .PHONY: test
-test: manifests generate fmt vet k8s-binaries $(HELM) ## Run every test tier: unit, envtest, stack (PostgreSQL, Redis) and e2e-local.
+test: manifests generate fmt vet lint-workflows k8s-binaries $(HELM) ## Run every test tier: unit, envtest, stack (PostgreSQL, Redis) and e2e-local.
 	HELM=$(HELM) LDFLAGS="$(LDFLAGS)" hack/test.sh
 
 .PHONY: test-unit
@@ -121,11 +130,19 @@ test-e2e-kind: $(KIND) $(HELM) ## The e2e suite on kind with real images and csi
 ##@ Images
 
 IMAGE_TOOL ?= podman
-BASE ?= gcr.io/distroless/static:nonroot
+BASE ?= scratch
+# PLATFORMS is a comma-separated list; several make one manifest list per image.
+PLATFORMS ?= linux/$(shell go env GOARCH)
+TLS_VERIFY ?= true
+IMAGES_ENV = IMAGE_TOOL=$(IMAGE_TOOL) BASE=$(BASE) VERSION=$(VERSION) IMG_REGISTRY=$(IMG_REGISTRY) PLATFORMS=$(PLATFORMS) TLS_VERIFY=$(TLS_VERIFY)
 
 .PHONY: images
-images: ## Build the operator, mcp-server and discord-bot images from static binaries and run each --version (here: BASE=scratch).
-	IMAGE_TOOL=$(IMAGE_TOOL) BASE=$(BASE) VERSION=$(VERSION) IMG_REGISTRY=$(IMG_REGISTRY) hack/images.sh
+images: ## Build the operator, mcp-server and discord-bot images for PLATFORMS from cross-compiled static binaries; run each --version (this arch) or check its manifest (others).
+	$(IMAGES_ENV) hack/images.sh
+
+.PHONY: push
+push: ## Push the images built by `make images` (every platform) to REGISTRY, e.g. make images push REGISTRY=registry.example/me.
+	$(IMAGES_ENV) hack/images.sh push
 
 ##@ Local cluster
 
@@ -195,6 +212,10 @@ HELM_LDFLAGS = -X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION) \
 $(HELM): | $(LOCALBIN)
 	GOBIN=$(LOCALBIN) go install -ldflags "$(HELM_LDFLAGS)" helm.sh/helm/v3/cmd/helm@$(HELM_VERSION)
 	mv $(LOCALBIN)/helm $@
+
+$(ACTIONLINT): | $(LOCALBIN)
+	GOBIN=$(LOCALBIN) go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	mv $(LOCALBIN)/actionlint $@
 
 $(KIND): | $(LOCALBIN)
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/kind@$(KIND_VERSION)

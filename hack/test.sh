@@ -8,6 +8,9 @@
 #                   with apt-get when missing
 #   e2e-local       test/e2e on a fresh local cluster (kwok nodes), the operator
 #                   as a local process: hack/e2e-local.sh
+#   images          every image built for linux/amd64 and linux/arm64 with
+#                   podman, this machine's run, all pushed to a throw-away
+#                   registry and read back: hack/test-images.sh
 # The services are stopped on exit, whatever happens.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,3 +36,5 @@ source .local/test-services.env
 go test -count=1 -timeout 40m "$@" ./...
 
 hack/e2e-local.sh
+
+hack/test-images.sh
