@@ -132,7 +132,12 @@ func (s *sqlStore) DeleteCharacter(ctx context.Context, id string) error {
 			WHERE character_id = $1 OR memory_id IN (SELECT id FROM memories WHERE character_id = $1)`, id); err != nil {
 			return err
 		}
-		// Memories, state, relationships and messages cascade.
+		// Its own lore books (owner_id is no foreign key: channels own books
+		// too); their entries cascade.
+		if _, err := q.exec(ctx, `DELETE FROM lore_books WHERE scope = $1 AND owner_id = $2`, LoreScopeCharacter, id); err != nil {
+			return err
+		}
+		// Memories, state, relationships, messages and the card cascade.
 		n, err := q.exec(ctx, `DELETE FROM characters WHERE id = $1`, id)
 		return requireRow(n, err, "character", id)
 	})

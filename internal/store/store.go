@@ -43,9 +43,39 @@ type Store interface {
 	// UpdateCharacter applies the non-nil fields of the patch.
 	UpdateCharacter(ctx context.Context, id string, patch CharacterPatch) (Character, error)
 	// DeleteCharacter removes the character and everything that belongs to it
-	// (memories and their vectors, state, relationships, messages). Timeline
+	// (memories and their vectors, state, relationships, messages, its card
+	// and its own lore books). Timeline
 	// events stay: the story happened.
 	DeleteCharacter(ctx context.Context, id string) error
+
+	// Character cards. PutCharacterCard stores (replaces) the card a
+	// character was imported from; GetCharacterCard is ErrNotFound for a
+	// character that has none. ImportCharacterCard creates the character,
+	// its card and its lorebook (scope character, owned by it) in one
+	// transaction: on any error nothing is stored.
+	PutCharacterCard(ctx context.Context, c CharacterCard) (CharacterCard, error)
+	GetCharacterCard(ctx context.Context, characterID string) (CharacterCard, error)
+	ImportCharacterCard(ctx context.Context, in CardImport) (CardImport, error)
+
+	// Lore books and their entries. A character book's owner must be an
+	// existing character; deleting the character deletes its books, and
+	// deleting a book deletes its entries. Update* run update on the row
+	// read in the transaction and store the result (the ID, and for entries
+	// the book and place, cannot change). Entries are validated with
+	// lore.Entry.Validate: a key that does not compile is ErrInvalid naming
+	// "keys" or "secondary_keys". CreateLoreEntry appends to the book;
+	// ListLoreEntries lists in book order and is ErrNotFound for an unknown book.
+	CreateLoreBook(ctx context.Context, b LoreBook) (LoreBook, error)
+	GetLoreBook(ctx context.Context, id string) (LoreBook, error)
+	// ListLoreBooks lists by scope and owner, oldest first within an owner.
+	ListLoreBooks(ctx context.Context, f LoreBookFilter) ([]LoreBook, error)
+	UpdateLoreBook(ctx context.Context, id string, update func(*LoreBook) error) (LoreBook, error)
+	DeleteLoreBook(ctx context.Context, id string) error
+	CreateLoreEntry(ctx context.Context, e LoreEntry) (LoreEntry, error)
+	GetLoreEntry(ctx context.Context, id string) (LoreEntry, error)
+	ListLoreEntries(ctx context.Context, bookID string) ([]LoreEntry, error)
+	UpdateLoreEntry(ctx context.Context, id string, update func(*LoreEntry) error) (LoreEntry, error)
+	DeleteLoreEntry(ctx context.Context, id string) error
 
 	// Memories (rows only; see internal/memory for vector search).
 	//
