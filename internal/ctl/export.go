@@ -67,13 +67,8 @@ in $CHARACTER_DATA_DIR.`,
 
 func (o exportOptions) validate() error {
 	var errs []error
-	if err := checkStoreURL("--source", o.source); err != nil {
+	if err := checkSourceStore("--source", o.source); err != nil {
 		errs = append(errs, err)
-	} else if path, ok := sqlitePath(o.source); ok {
-		// Opening a mistyped path would create an empty database and export it.
-		if _, err := os.Stat(path); err != nil {
-			errs = append(errs, fmt.Errorf("--source: SQLite database %s: %w", path, err))
-		}
 	}
 	if o.output == "" {
 		errs = append(errs, errors.New("--output: required: the archive file to write, or - for standard output"))

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -59,14 +58,8 @@ leave it out of --target and set PGPASSWORD, or use DATABASE_URL.`,
 
 func (o migrateOptions) validate() error {
 	var errs []error
-	if err := checkStoreURL("--source", o.source); err != nil {
+	if err := checkSourceStore("--source", o.source); err != nil {
 		errs = append(errs, err)
-	} else if path, ok := sqlitePath(o.source); ok {
-		// Opening a mistyped path would create an empty database and
-		// "successfully" migrate nothing.
-		if _, err := os.Stat(path); err != nil {
-			errs = append(errs, fmt.Errorf("--source: SQLite database %s: %w", path, err))
-		}
 	}
 	if o.target == "" {
 		errs = append(errs, errors.New("--target: required (a postgres://… URL), or set DATABASE_URL"))

@@ -49,3 +49,18 @@ func storeExists(ctx context.Context, rawURL string) (bool, error) {
 	}
 	return exists, nil
 }
+
+// checkSourceStore refuses a source store URL that is malformed, or a SQLite
+// source whose file does not exist: opening a mistyped path would create an
+// empty database and "successfully" read nothing from it.
+func checkSourceStore(flag, rawURL string) error {
+	if err := checkStoreURL(flag, rawURL); err != nil {
+		return err
+	}
+	if path, ok := sqlitePath(rawURL); ok {
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("%s: SQLite database %s: %w", flag, path, err)
+		}
+	}
+	return nil
+}
