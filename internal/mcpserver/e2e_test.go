@@ -18,6 +18,8 @@ var allTools = []string{
 	"add_event", "get_timeline", "branch_timeline",
 	"get_character_state", "update_character_state", "update_relationship", "get_relationships",
 	"log_message", "get_context",
+	"import_character_card", "export_character_card",
+	"add_lore_entry", "update_lore_entry", "delete_lore_entry", "list_lore",
 }
 
 // TestEndToEnd drives a real server over streamable HTTP with the SDK client

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 
 	"github.com/google/jsonschema-go/jsonschema"
@@ -38,7 +39,7 @@ func addTool[In, Out any](s *Server, info toolInfo, run func(context.Context, In
 	if err != nil {
 		panic(fmt.Sprintf("input schema of %s: %v", info.name, err))
 	}
-	output, err := jsonschema.For[Out](nil)
+	output, err := jsonschema.For[Out](schemaOptions)
 	if err != nil {
 		panic(fmt.Sprintf("output schema of %s: %v", info.name, err))
 	}
@@ -112,6 +113,13 @@ func errorResult(err error) *mcp.CallToolResult {
 	return &res
 }
 
+// schemaOptions make a json.RawMessage (a card's kept extensions, say) any
+// JSON value, which is what it holds, rather than the array of bytes its
+// Go type would say.
+var schemaOptions = &jsonschema.ForOptions{TypeSchemas: map[reflect.Type]*jsonschema.Schema{
+	reflect.TypeFor[json.RawMessage](): {},
+}}
+
 // schemaRule refines the properties of an inferred input schema.
 type schemaRule func(props map[string]*jsonschema.Schema)
 
@@ -119,7 +127,7 @@ type schemaRule func(props map[string]*jsonschema.Schema)
 // applies the rules. A rule naming an unknown property is a programming
 // error, caught when the tools are registered.
 func inputSchema[In any](rules []schemaRule) *jsonschema.Schema {
-	schema, err := jsonschema.For[In](nil)
+	schema, err := jsonschema.For[In](schemaOptions)
 	if err != nil {
 		panic(fmt.Sprintf("input schema of %T: %v", *new(In), err))
 	}
@@ -191,4 +199,6 @@ func (s *Server) registerTools() {
 	s.registerTimelineTools()
 	s.registerStateTools()
 	s.registerConversationTools()
+	s.registerCardTools()
+	s.registerLoreTools()
 }

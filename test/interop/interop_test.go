@@ -26,10 +26,11 @@ const sdkVersion = "1.32.2"
 
 // allTools are the tools the server must list, each of which the session calls.
 var allTools = []string{
-	"add_event", "branch_timeline", "create_character", "delete_character", "forget", "forget_user",
-	"get_character", "get_character_state", "get_context", "get_relationships", "get_timeline",
-	"list_characters", "list_memories", "log_message", "recall", "remember", "update_character",
-	"update_character_state", "update_memory", "update_relationship",
+	"add_event", "add_lore_entry", "branch_timeline", "create_character", "delete_character", "delete_lore_entry",
+	"export_character_card", "forget", "forget_user", "get_character", "get_character_state", "get_context",
+	"get_relationships", "get_timeline", "import_character_card", "list_characters", "list_lore", "list_memories",
+	"log_message", "recall", "remember", "update_character", "update_character_state", "update_lore_entry",
+	"update_memory", "update_relationship",
 }
 
 // report is what client/session.mjs prints.

@@ -82,6 +82,22 @@ await call("get_relationships", { character: "Aria" });
 await call("log_message", { character: "Aria", channel: "harbour", role: "user", user: "sam", content: "Hi Aria!" });
 await call("get_context", { character: "Aria", channel: "harbour", user: "sam", message: "Is my sister still a pilot?" });
 
+// A card with a lorebook, in and out, and the lore tools.
+const card = {
+  spec: "chara_card_v2", spec_version: "2.0",
+  data: {
+    name: "Seraphina", description: "A guardian of the glade.", personality: "gentle", first_mes: "You're awake.",
+    alternate_greetings: ["Rest now."], extensions: { fav: true },
+    character_book: { name: "Glade", entries: [{ keys: ["glade"], content: "The glade is hidden.", enabled: true, insertion_order: 1, extensions: {} }] },
+  },
+};
+await call("import_character_card", { content: card });
+await call("export_character_card", { character: "Seraphina", format: "png" });
+const entry = await call("add_lore_entry", { scope: "world", content: "The harbour has a lighthouse.", keys: ["harbour"] });
+await call("update_lore_entry", { entry: entry?.id, priority: 3 });
+await call("list_lore", { scope: "character", owner: "Seraphina" });
+await call("delete_lore_entry", { entry: entry?.id });
+
 await call("forget_user", { user: "sam" });
 await call("delete_character", { character: "Bram" });
 
