@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"strconv"
@@ -21,12 +22,18 @@ const (
 
 // Defaults of the configuration.
 const (
-	DefaultBuiltinDimension  = 256
-	DefaultOpenAIBaseURL     = "https://api.openai.com/v1"
-	DefaultEmbeddingBatch    = 64
-	DefaultEmbeddingTimeout  = 30 * time.Second
-	DefaultEmbeddingRetries  = 4
-	DefaultQdrantCollection  = "charsim_memories"
+	DefaultBuiltinDimension = 256
+	DefaultOpenAIBaseURL    = "https://api.openai.com/v1"
+	DefaultEmbeddingBatch   = 64
+	DefaultEmbeddingTimeout = 30 * time.Second
+	DefaultEmbeddingRetries = 4
+	DefaultQdrantCollection = "charsim_memories"
+	// DefaultQdrantTimeout bounds a search or a write of up to 256 points,
+	// which a healthy Qdrant answers in milliseconds.
+	DefaultQdrantTimeout = 10 * time.Second
+	// qdrantSetupFactor: creating, indexing or deleting a collection may
+	// take this many timeouts.
+	qdrantSetupFactor        = 6
 	defaultQdrantGRPCPort    = 6334
 	maxEmbeddingDimension    = 65536
 	maxEmbeddingBatch        = 2048
@@ -64,12 +71,19 @@ type EmbeddingConfig struct {
 // QdrantConfig addresses a Qdrant server over gRPC. Host empty means "use the
 // embedded vector store".
 type QdrantConfig struct {
+	// Host is a name or an IP address, IPv6 without brackets.
 	Host       string
 	Port       int
 	UseTLS     bool
 	APIKey     secret.Value
 	Collection string
+	// Timeout bounds each Qdrant call (QDRANT_TIMEOUT); creating, indexing or
+	// deleting a collection may take qdrantSetupFactor times as long.
+	Timeout time.Duration
 }
+
+// Addr is host:port, with an IPv6 host in brackets.
+func (q QdrantConfig) Addr() string { return net.JoinHostPort(q.Host, strconv.Itoa(q.Port)) }
 
 // Enabled reports whether a Qdrant server was configured.
 func (q QdrantConfig) Enabled() bool { return q.Host != "" }
@@ -195,6 +209,7 @@ func (r *envReader) qdrant() QdrantConfig {
 	c := QdrantConfig{
 		Collection: r.str("QDRANT_COLLECTION", DefaultQdrantCollection),
 		APIKey:     r.credential("QDRANT_API_KEY"),
+		Timeout:    r.duration("QDRANT_TIMEOUT", DefaultQdrantTimeout),
 	}
 	raw := r.str("QDRANT_URL", "")
 	if raw == "" {

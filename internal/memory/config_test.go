@@ -65,6 +65,7 @@ func TestLoadConfigFull(t *testing.T) {
 		"QDRANT_URL":                   "https://qdrant.example.com:7334",
 		"QDRANT_API_KEY":               "qdrant-secret",
 		"QDRANT_COLLECTION":            "mine",
+		"QDRANT_TIMEOUT":               "3s",
 		"RECALL_WEIGHT_RELEVANCE":      "2",
 		"RECALL_WEIGHT_RECENCY":        "0.5",
 		"RECALL_WEIGHT_IMPORTANCE":     "0",
@@ -83,7 +84,7 @@ func TestLoadConfigFull(t *testing.T) {
 			Provider: "openai", BaseURL: "http://ollama:11434/v1", Model: "nomic-embed-text", Dimensions: 768,
 			APIKey: "file-secret", BatchSize: 16, Timeout: 5 * time.Second, MaxRetries: 0,
 		},
-		Qdrant:  memory.QdrantConfig{Host: "qdrant.example.com", Port: 7334, UseTLS: true, APIKey: "qdrant-secret", Collection: "mine"},
+		Qdrant:  memory.QdrantConfig{Host: "qdrant.example.com", Port: 7334, UseTLS: true, APIKey: "qdrant-secret", Collection: "mine", Timeout: 3 * time.Second},
 		Weights: memory.Weights{Relevance: 2, Recency: 0.5, Importance: 0, HalfLife: 24 * time.Hour, AccessRefresh: 0.1},
 		Fusion:  memory.Fusion{Mode: memory.FusionWeighted, K: 10, LexicalWeight: 0.7, VectorWeight: 0.3},
 	}
@@ -100,21 +101,29 @@ func TestLoadConfigFull(t *testing.T) {
 }
 
 func TestLoadConfigQdrantURLForms(t *testing.T) {
-	for raw, want := range map[string]memory.QdrantConfig{
-		"http://qdrant:6334": {Host: "qdrant", Port: 6334},
-		"qdrant:6334":        {Host: "qdrant", Port: 6334},
-		"qdrant":             {Host: "qdrant", Port: 6334},
-		"http://10.0.0.7/":   {Host: "10.0.0.7", Port: 6334},
-		"https://[::1]:9000": {Host: "::1", Port: 9000, UseTLS: true},
+	for raw, want := range map[string]struct {
+		cfg  memory.QdrantConfig
+		addr string
+	}{
+		"http://qdrant:6334": {memory.QdrantConfig{Host: "qdrant", Port: 6334}, "qdrant:6334"},
+		"qdrant:6334":        {memory.QdrantConfig{Host: "qdrant", Port: 6334}, "qdrant:6334"},
+		"qdrant":             {memory.QdrantConfig{Host: "qdrant", Port: 6334}, "qdrant:6334"},
+		"http://10.0.0.7/":   {memory.QdrantConfig{Host: "10.0.0.7", Port: 6334}, "10.0.0.7:6334"},
+		"https://[::1]:9000": {memory.QdrantConfig{Host: "::1", Port: 9000, UseTLS: true}, "[::1]:9000"},
+		"[fd00::7]":          {memory.QdrantConfig{Host: "fd00::7", Port: 6334}, "[fd00::7]:6334"},
 	} {
 		cfg, err := load(map[string]string{"QDRANT_URL": raw})
 		if err != nil {
 			t.Errorf("QDRANT_URL=%s: %v", raw, err)
 			continue
 		}
-		want.Collection = memory.DefaultQdrantCollection
-		if cfg.Qdrant != want {
-			t.Errorf("QDRANT_URL=%s: %+v, want %+v", raw, cfg.Qdrant, want)
+		want.cfg.Collection = memory.DefaultQdrantCollection
+		want.cfg.Timeout = memory.DefaultQdrantTimeout
+		if cfg.Qdrant != want.cfg {
+			t.Errorf("QDRANT_URL=%s: %+v, want %+v", raw, cfg.Qdrant, want.cfg)
+		}
+		if got := cfg.Qdrant.Addr(); got != want.addr {
+			t.Errorf("QDRANT_URL=%s: Addr() = %s, want %s", raw, got, want.addr)
 		}
 	}
 }
@@ -139,6 +148,7 @@ func TestLoadConfigNamesInvalidVariables(t *testing.T) {
 		{map[string]string{"QDRANT_URL": "http://qdrant:70000"}, "QDRANT_URL"},
 		{map[string]string{"QDRANT_URL": "http://qdrant:6334/collections"}, "QDRANT_URL"},
 		{map[string]string{"QDRANT_URL": "http://:6334"}, "QDRANT_URL"},
+		{map[string]string{"QDRANT_TIMEOUT": "10"}, "QDRANT_TIMEOUT"},
 		{map[string]string{"QDRANT_API_KEY_FILE": filepath.Join(dir, "missing")}, "QDRANT_API_KEY_FILE"},
 		{map[string]string{"RECALL_WEIGHT_RELEVANCE": "-1"}, "RECALL_WEIGHT_RELEVANCE"},
 		{map[string]string{"RECALL_WEIGHT_RECENCY": "NaN"}, "RECALL_WEIGHT_RECENCY"},

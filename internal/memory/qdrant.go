@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/qdrant/go-client/qdrant"
@@ -40,6 +42,9 @@ type QdrantStore struct {
 	client     *qdrant.Client
 	collection string
 	addr       string
+	// timeout bounds each call: MCP requests carry no deadline of their own,
+	// so without one a stalled Qdrant would hold tool calls open forever.
+	timeout time.Duration
 	// dim is the collection's vector size once EnsureCollection succeeded.
 	dim atomic.Int64
 }
@@ -52,8 +57,14 @@ func NewQdrantStore(cfg QdrantConfig) (*QdrantStore, error) {
 	if cfg.Collection == "" {
 		return nil, errors.New("qdrant vector store: QDRANT_COLLECTION must not be empty")
 	}
+	host := cfg.Host
+	if strings.Contains(host, ":") {
+		// The client joins host and port with "%s:%d", which turns an IPv6
+		// address into "::1:6334"; bracketed it becomes "[::1]:6334".
+		host = "[" + host + "]"
+	}
 	client, err := qdrant.NewClient(&qdrant.Config{
-		Host:   cfg.Host,
+		Host:   host,
 		Port:   cfg.Port,
 		APIKey: string(cfg.APIKey),
 		UseTLS: cfg.UseTLS,
@@ -62,9 +73,25 @@ func NewQdrantStore(cfg QdrantConfig) (*QdrantStore, error) {
 		SkipCompatibilityCheck: true,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("qdrant vector store: connect to %s:%d: %w", cfg.Host, cfg.Port, err)
+		return nil, fmt.Errorf("qdrant vector store: connect to %s: %w", cfg.Addr(), err)
 	}
-	return &QdrantStore{client: client, collection: cfg.Collection, addr: fmt.Sprintf("%s:%d", cfg.Host, cfg.Port)}, nil
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultQdrantTimeout
+	}
+	return &QdrantStore{client: client, collection: cfg.Collection, addr: cfg.Addr(), timeout: timeout}, nil
+}
+
+// call bounds one operation by the store's timeout (or ctx's own deadline,
+// when that is sooner).
+func (q *QdrantStore) call(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, q.timeout)
+}
+
+// setup bounds creating, indexing and deleting a collection, which Qdrant
+// may take longer for than a point operation on a large collection.
+func (q *QdrantStore) setup(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, qdrantSetupFactor*q.timeout)
 }
 
 // Name is "qdrant".
@@ -76,6 +103,8 @@ func (q *QdrantStore) EnsureCollection(ctx context.Context, dim int) error {
 	if dim < 1 {
 		return fmt.Errorf("qdrant vector store: dimension must be positive, got %d", dim)
 	}
+	ctx, cancel := q.setup(ctx)
+	defer cancel()
 	exists, err := q.client.CollectionExists(ctx, q.collection)
 	if err != nil {
 		return fmt.Errorf("qdrant vector store at %s: %w", q.addr, err)
@@ -158,6 +187,8 @@ func (q *QdrantStore) Reset(ctx context.Context, dim int) error {
 	if dim < 1 {
 		return fmt.Errorf("qdrant vector store: dimension must be positive, got %d", dim)
 	}
+	ctx, cancel := q.setup(ctx)
+	defer cancel()
 	exists, err := q.client.CollectionExists(ctx, q.collection)
 	if err != nil {
 		return fmt.Errorf("qdrant vector store at %s: %w", q.addr, err)
@@ -200,11 +231,13 @@ func (q *QdrantStore) Upsert(ctx context.Context, vs []store.MemoryVector) error
 		}
 	}
 	for start := 0; start < len(points); start += qdrantUpsertChunk {
+		ctx, cancel := q.call(ctx)
 		_, err := q.client.Upsert(ctx, &qdrant.UpsertPoints{
 			CollectionName: q.collection,
 			Wait:           qdrant.PtrOf(true),
 			Points:         points[start:min(start+qdrantUpsertChunk, len(points))],
 		})
+		cancel()
 		if err != nil {
 			return fmt.Errorf("qdrant vector store: upsert into %q: %w", q.collection, err)
 		}
@@ -291,6 +324,8 @@ func (q *QdrantStore) query(ctx context.Context, req *qdrant.QueryPoints, f Filt
 	if len(must) > 0 {
 		req.Filter = &qdrant.Filter{Must: must}
 	}
+	ctx, cancel := q.call(ctx)
+	defer cancel()
 	points, err := q.client.Query(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("qdrant vector store: search %q: %w", q.collection, err)
@@ -307,6 +342,8 @@ func (q *QdrantStore) Delete(ctx context.Context, memoryIDs []string) error {
 	for i, id := range memoryIDs {
 		ids[i] = pointID(id)
 	}
+	ctx, cancel := q.call(ctx)
+	defer cancel()
 	_, err := q.client.Delete(ctx, &qdrant.DeletePoints{
 		CollectionName: q.collection,
 		Wait:           qdrant.PtrOf(true),
@@ -318,10 +355,19 @@ func (q *QdrantStore) Delete(ctx context.Context, memoryIDs []string) error {
 	return nil
 }
 
-// Ping runs Qdrant's health check.
+// Ping asks whether our collection exists. Not HealthCheck: Qdrant exempts
+// it from the API key, so readiness would stay green with a wrong or rotated
+// key, or a deleted collection, while every upsert and search fails.
 func (q *QdrantStore) Ping(ctx context.Context) error {
-	if _, err := q.client.HealthCheck(ctx); err != nil {
+	ctx, cancel := q.call(ctx)
+	defer cancel()
+	exists, err := q.client.CollectionExists(ctx, q.collection)
+	if err != nil {
 		return fmt.Errorf("qdrant vector store at %s: %w", q.addr, err)
+	}
+	if !exists && q.dim.Load() != 0 {
+		return fmt.Errorf("qdrant vector store at %s: collection %q is gone (a lost volume or a wiped server?); "+
+			"restart the MCP server to recreate it, then run `charsimctl reindex`", q.addr, q.collection)
 	}
 	return nil
 }

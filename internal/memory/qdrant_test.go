@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/qdrant/go-client/qdrant"
+	"google.golang.org/grpc"
 
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/memory/memorytest"
@@ -142,5 +143,123 @@ func TestQdrantUnreachable(t *testing.T) {
 	}
 	if err := vs.Upsert(ctx, []store.MemoryVector{{MemoryID: "m", CharacterID: "c", Vector: make([]float32, 8)}}); err == nil {
 		t.Fatal("Upsert without a collection succeeded")
+	}
+}
+
+// stalledServer accepts TCP connections on addr and never answers, as a
+// Qdrant that hangs (or a blackholed route behind a proxy) does. It returns
+// the address it listens on and a channel that receives each accepted
+// connection.
+func stalledServer(t *testing.T, network, addr string) (string, <-chan net.Conn) {
+	t.Helper()
+	l, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatalf("listen on %s: %v", addr, err)
+	}
+	accepted := make(chan net.Conn, 16)
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			select {
+			case accepted <- c:
+			default:
+				c.Close()
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		for {
+			select {
+			case c := <-accepted:
+				c.Close()
+			default:
+				return
+			}
+		}
+	})
+	return l.Addr().String(), accepted
+}
+
+// An IPv6 host is dialled as [::1]:port; the client's own "%s:%d" made it
+// "::1:port", which no dialler accepts.
+func TestQdrantDialsIPv6Hosts(t *testing.T) {
+	addr, accepted := stalledServer(t, "tcp6", "[::1]:0")
+	_, port, _ := net.SplitHostPort(addr)
+	cfg, err := memory.LoadConfig(func(name string) (string, bool) {
+		v, ok := map[string]string{"QDRANT_URL": "http://[::1]:" + port, "QDRANT_TIMEOUT": "300ms"}[name]
+		return v, ok
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := memory.NewQdrantStore(cfg.Qdrant)
+	if err != nil {
+		t.Fatalf("NewQdrantStore(%s): %v", cfg.Qdrant.Addr(), err)
+	}
+	defer vs.Close()
+	err = vs.Ping(t.Context())
+	select {
+	case <-accepted:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no connection reached %s; Ping: %v", addr, err)
+	}
+	if err == nil || !strings.Contains(err.Error(), addr) {
+		t.Fatalf("Ping of a server that never answers: err = %v, want an error naming %s", err, addr)
+	}
+}
+
+// stalledGRPCServer is a real gRPC server on 127.0.0.1 that completes the
+// HTTP/2 handshake and accepts every call, then never answers: a Qdrant that
+// hangs. Without deadlines of their own, calls to it block forever.
+func stalledGRPCServer(t *testing.T) (string, int) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer(grpc.UnknownServiceHandler(func(_ any, stream grpc.ServerStream) error {
+		<-stream.Context().Done()
+		return stream.Context().Err()
+	}))
+	go srv.Serve(l)
+	t.Cleanup(srv.Stop)
+	addr := l.Addr().(*net.TCPAddr)
+	return addr.IP.String(), addr.Port
+}
+
+// Each Qdrant call has its own deadline, so a Qdrant that accepts calls and
+// then hangs fails them instead of holding the MCP request (whose context
+// has no deadline) open forever.
+func TestQdrantCallsTimeOutOnAStalledServer(t *testing.T) {
+	host, port := stalledGRPCServer(t)
+	vs, err := memory.NewQdrantStore(memory.QdrantConfig{Host: host, Port: port, Collection: "charsim_memories", Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vs.Close()
+	// The test's own deadline only keeps a regression from hanging the run.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
+	defer cancel()
+	calls := map[string]func() error{
+		"Ping":             func() error { return vs.Ping(ctx) },
+		"EnsureCollection": func() error { return vs.EnsureCollection(ctx, 8) },
+		"Reset":            func() error { return vs.Reset(ctx, 8) },
+		"Delete":           func() error { return vs.Delete(ctx, []string{"m1"}) },
+		"ScanVectors": func() error {
+			return vs.ScanVectors(ctx, func(store.MemoryVector) error { return nil })
+		},
+	}
+	for name, call := range calls {
+		err := call()
+		if ctx.Err() != nil {
+			t.Fatalf("%s outlived the test's own deadline: the store's timeout did not apply", name)
+		}
+		if !strings.Contains(fmt.Sprint(err), "DeadlineExceeded") {
+			t.Errorf("%s against a stalled Qdrant: err = %v, want DeadlineExceeded", name, err)
+		}
 	}
 }

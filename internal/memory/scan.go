@@ -37,13 +37,15 @@ const qdrantScrollPage = 256
 func (q *QdrantStore) ScanVectors(ctx context.Context, fn func(store.MemoryVector) error) error {
 	var offset *qdrant.PointId
 	for {
-		points, next, err := q.client.ScrollAndOffset(ctx, &qdrant.ScrollPoints{
+		callCtx, cancel := q.call(ctx)
+		points, next, err := q.client.ScrollAndOffset(callCtx, &qdrant.ScrollPoints{
 			CollectionName: q.collection,
 			Offset:         offset,
 			Limit:          qdrant.PtrOf(uint32(qdrantScrollPage)),
 			WithPayload:    qdrant.NewWithPayload(true),
 			WithVectors:    qdrant.NewWithVectorsInclude(""),
 		})
+		cancel()
 		if err != nil {
 			return fmt.Errorf("qdrant vector store: scroll %q: %w", q.collection, err)
 		}
