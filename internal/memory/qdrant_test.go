@@ -41,7 +41,7 @@ func qdrantConfig(t *testing.T) memory.QdrantConfig {
 	q := cfg.Qdrant
 	q.Collection = "charsim_test_" + strings.ReplaceAll(uuid.NewString(), "-", "")
 	t.Cleanup(func() {
-		client, err := qdrant.NewClient(&qdrant.Config{Host: q.Host, Port: q.Port, APIKey: string(q.APIKey), UseTLS: q.UseTLS})
+		client, err := qdrant.NewClient(&qdrant.Config{Host: q.Host, Port: q.Port, APIKey: string(q.APIKey), UseTLS: q.UseTLS, SkipCompatibilityCheck: true})
 		if err != nil {
 			t.Errorf("connect to drop collection %s: %v", q.Collection, err)
 			return
@@ -261,5 +261,48 @@ func TestQdrantCallsTimeOutOnAStalledServer(t *testing.T) {
 		if !strings.Contains(fmt.Sprint(err), "DeadlineExceeded") {
 			t.Errorf("%s against a stalled Qdrant: err = %v, want DeadlineExceeded", name, err)
 		}
+	}
+}
+
+// Readiness fails when the collection is gone or the API key is wrong; the
+// health check Ping used before passed in both cases.
+func TestQdrantPingChecksTheCollectionAndTheKey(t *testing.T) {
+	requireQdrant(t)
+	cfg := qdrantConfig(t)
+	vs, err := memory.NewQdrantStore(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vs.Close()
+	if err := vs.EnsureCollection(t.Context(), 8); err != nil {
+		t.Fatal(err)
+	}
+	if err := vs.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping with the collection in place: %v", err)
+	}
+	client, err := qdrant.NewClient(&qdrant.Config{Host: cfg.Host, Port: cfg.Port, APIKey: string(cfg.APIKey), UseTLS: cfg.UseTLS, SkipCompatibilityCheck: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	if err := client.DeleteCollection(t.Context(), cfg.Collection); err != nil {
+		t.Fatal(err)
+	}
+	if err := vs.Ping(t.Context()); err == nil || !strings.Contains(err.Error(), "is gone") {
+		t.Fatalf("Ping after the collection was deleted: err = %v, want one saying it is gone", err)
+	}
+	if cfg.APIKey == "" {
+		t.Log("QDRANT_API_KEY is not set: the wrong-key case needs a Qdrant with an API key")
+		return
+	}
+	wrong := cfg
+	wrong.APIKey = "not-the-key"
+	bad, err := memory.NewQdrantStore(wrong)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bad.Close()
+	if err := bad.Ping(t.Context()); err == nil {
+		t.Fatal("Ping with a wrong API key succeeded")
 	}
 }
