@@ -32,11 +32,13 @@ const (
 	redisIOTimeout   = time.Second
 )
 
-// intents are the gateway events the bot needs: guilds, guild messages and
-// their content (to read mentions; Message Content is a privileged intent
-// to enable in the developer portal) and direct messages.
-const intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages |
-	discordgo.IntentsMessageContent | discordgo.IntentsDirectMessages
+// intents are the gateway events the bot needs: guilds, guild messages (to
+// see mentions) and direct messages. It asks for no privileged intent:
+// Discord delivers the content of DMs and of messages that mention the bot
+// without Message Content, and that intent would need a portal toggle (the
+// connection is refused with 4014 until it is on) and, past 100 servers,
+// Discord's approval, which it refuses to apps that do not need it.
+const intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
 
 // redisKeyPrefix namespaces the bot's Redis keys.
 const redisKeyPrefix = "charsim:bot:"

@@ -71,7 +71,9 @@ var fatalCloseCodes = map[int]string{
 	4011: "the bot is in too many guilds and needs sharding",
 	4012: "invalid gateway API version",
 	4013: "invalid intents",
-	4014: "disallowed intents: enable the Message Content intent in the developer portal (Bot > Privileged Gateway Intents)",
+	// This bot asks for no privileged intent, so only a build that asks for
+	// one (an older version did, for Message Content) meets 4014.
+	4014: "disallowed intents: a privileged intent was asked for that the developer portal has not turned on (charsim's bot needs none: run a current version)",
 }
 
 // openGateway connects to the gateway, retrying with backoff while the

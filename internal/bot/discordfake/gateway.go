@@ -22,6 +22,10 @@ const (
 	opHeartbeatAck = 11
 )
 
+// privilegedIntents need a toggle in the developer portal (and, past 100
+// servers, Discord's approval).
+const privilegedIntents = discordgo.IntentGuildMembers | discordgo.IntentGuildPresences | discordgo.IntentMessageContent
+
 // heartbeatInterval is long: tests do not run for 45 s, and the client's
 // first heartbeat is sent at once anyway.
 const heartbeatInterval = 45000
@@ -108,6 +112,13 @@ func (s *Server) identify(conn *gatewayConn, data json.RawMessage) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.identifies = append(s.identifies, discordgo.Identify{Intents: id.Intents})
+	// Discord closes the connection of an app that asks for a privileged
+	// intent its developer portal has not turned on.
+	if id.Intents&privilegedIntents&^s.PrivilegedIntents != 0 {
+		_ = conn.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4014, "Disallowed intent(s)."))
+		return errors.New("disallowed intents")
+	}
+	s.intents = id.Intents
 	s.sessionID = "session-" + s.newID()
 	s.seq = 1
 	s.gateway = conn

@@ -194,7 +194,26 @@ func (s *Server) UserMessage(at Where, content string, mentionBot bool) *discord
 	return m
 }
 
-// SendMessage dispatches a MESSAGE_CREATE event.
+// SendMessage dispatches a MESSAGE_CREATE event. As Discord does, it
+// empties the content of a server message that neither mentions the bot
+// nor comes from it when the session lacks the Message Content intent.
 func (s *Server) SendMessage(m *discordgo.Message) error {
+	s.mu.Lock()
+	withContent := s.intents&discordgo.IntentMessageContent != 0
+	s.mu.Unlock()
+	if !withContent && m.GuildID != "" && !s.mentionsBot(m) && (m.Author == nil || m.Author.ID != s.BotUserID) {
+		c := *m
+		c.Content, c.Embeds, c.Attachments, c.Components = "", nil, nil, nil
+		m = &c
+	}
 	return s.Dispatch("MESSAGE_CREATE", m)
+}
+
+func (s *Server) mentionsBot(m *discordgo.Message) bool {
+	for _, u := range m.Mentions {
+		if u != nil && u.ID == s.BotUserID {
+			return true
+		}
+	}
+	return false
 }

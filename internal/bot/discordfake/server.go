@@ -4,7 +4,9 @@
 // calls (gateway lookup, application, slash command registration,
 // interaction callbacks, the original response and follow-ups, channel
 // messages and typing). It checks what Discord checks that matters to a bot
-// — the token, one callback per interaction, the 2000-character limit — and
+// — the token, privileged intents (close code 4014, and no content in server
+// messages that do not mention the bot without Message Content), one
+// callback per interaction, the 2000-character limit — and
 // records everything the bot sent, so a test can wait for it.
 //
 // A discordgo session reaches the emulator through Client, whose transport
@@ -35,6 +37,9 @@ type Server struct {
 	Token string
 	// AppID is the application the token belongs to; BotUserID its bot user.
 	AppID, BotUserID string
+	// PrivilegedIntents are the privileged intents turned on in the
+	// developer portal; by default none, as for a new application.
+	PrivilegedIntents discordgo.Intent
 
 	http   *httptest.Server
 	nextID atomic.Int64
@@ -44,6 +49,7 @@ type Server struct {
 	gateway      *gatewayConn  // the identified connection, nil when none
 	refuse       bool          // refuse new gateway connections
 	sessionID    string
+	intents      discordgo.Intent // of the identified session
 	seq          int64
 	identifies   []discordgo.Identify
 	resumes      int
