@@ -53,6 +53,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return healthcheck.Probe(context.Background(), url)
 	}
 	logger := mcpserver.NewLogger(stderr, cfg.LogLevel)
+	// Libraries that log through slog's default (the Qdrant client warns
+	// there about an API key without TLS) then write the same JSON lines.
+	slog.SetDefault(logger)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 

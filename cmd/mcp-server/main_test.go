@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"os"
@@ -53,6 +55,31 @@ func TestBinary(t *testing.T) {
 		out, err := command(t, bin, nil, "--version").Output()
 		if err != nil || strings.TrimSpace(string(out)) != "v1.2.3-test" {
 			t.Errorf("--version = %q, %v", out, err)
+		}
+	})
+
+	t.Run("library logs are JSON too", func(t *testing.T) {
+		// A closed port: the server warns about the key, fails to reach
+		// Qdrant and exits; every log line before its final error is JSON.
+		cmd := command(t, bin, []string{"QDRANT_URL=http://" + freeAddr(t), "QDRANT_API_KEY=not-a-secret-here", "QDRANT_TIMEOUT=2s"})
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Run(); err == nil {
+			t.Fatal("the server started without its Qdrant")
+		}
+		warned := false
+		for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
+			if strings.HasPrefix(line, "mcp-server: ") {
+				continue // the exit error, for a human
+			}
+			var record map[string]any
+			if err := json.Unmarshal([]byte(line), &record); err != nil {
+				t.Errorf("a log line is not JSON: %q", line)
+			}
+			warned = warned || strings.Contains(fmt.Sprint(record["msg"]), "without TLS")
+		}
+		if !warned {
+			t.Errorf("no JSON warning about the API key without TLS in:\n%s", stderr.String())
 		}
 	})
 
