@@ -43,8 +43,15 @@ type roleplayContext struct {
 	State     store.CharacterState `json:"state"`
 	// Relationship is the character's relationship with the user, when a
 	// user was given (neutral if they never met).
-	Relationship   *store.Relationship   `json:"relationship,omitempty"`
-	Memories       []recalledMemory      `json:"memories"`
+	Relationship *store.Relationship `json:"relationship,omitempty"`
+	Memories     []recalledMemory    `json:"memories"`
+	// Lore is the authored canon whose keys came up (see triggeredLoreFor),
+	// kept apart from Memories: lore is what is true in the story's world,
+	// memories are what happened.
+	Lore []triggeredLore `json:"lore"`
+	// LoreErrors name lore entries that could not take part (a key that
+	// does not compile), so that an author sees them.
+	LoreErrors     []string              `json:"lore_errors,omitempty"`
 	RecentMessages []store.Message       `json:"recent_messages"`
 	Timeline       []store.TimelineEvent `json:"timeline"`
 	SystemPrompt   string                `json:"system_prompt"`
@@ -82,6 +89,9 @@ func (s *Server) roleplayContext(ctx context.Context, req contextRequest) (rolep
 		}, false); err != nil {
 			return roleplayContext{}, err
 		}
+	}
+	if out.Lore, out.LoreErrors, err = s.triggeredLoreFor(ctx, c, channel, strings.TrimSpace(req.User), out.RecentMessages, req.Message); err != nil {
+		return roleplayContext{}, err
 	}
 	branch := cmp.Or(strings.TrimSpace(req.Branch), store.DefaultBranch)
 	if out.Timeline, err = s.store.Timeline(ctx, channel, branch, cmp.Or(req.EventLimit, defaultContextEvents)); err != nil {
@@ -129,6 +139,12 @@ func (rc roleplayContext) systemPrompt(user string) string {
 		fmt.Fprintf(&b, "\nYour relationship with %s: affinity %+.2f, trust %+.2f (each from -1 to 1).\n", user, r.Affinity, r.Trust)
 		if n := len(r.History); n > 0 {
 			line("Latest change", r.History[n-1].Reason)
+		}
+	}
+	if len(rc.Lore) > 0 {
+		b.WriteString("\nLore of this world (authored canon, true in this story; not memories):\n")
+		for _, l := range rc.Lore {
+			fmt.Fprintf(&b, "- %s\n", l.Content)
 		}
 	}
 	if len(rc.Memories) > 0 {
