@@ -89,7 +89,7 @@ func run(ctx context.Context, turns, warmup int, out io.Writer) error {
 	discord := discordfake.New(token)
 	defer discord.Close()
 
-	guild, channel := discord.NewID(), discord.NewID()
+	guild, channel := discord.NewGuild(), discord.NewID()
 	b, err := bot.New(bot.Config{
 		Token: token, GuildIDs: []string{guild}, MCPServerURL: mcpURL,
 		LLM: bot.LLMConfig{BaseURL: llm.URL + "/v1", Model: "instant", Timeout: 10 * time.Second},

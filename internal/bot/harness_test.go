@@ -189,7 +189,7 @@ func startBot(t *testing.T, configure func(*Config), prepare func(*Bot)) *harnes
 	t.Helper()
 	h := &harness{discord: discordfake.New(testToken), mcp: startMCP(t), llm: startLLM(t), logs: &testsvc.LogBuffer{}}
 	t.Cleanup(h.discord.Close)
-	h.guild, h.channel = h.discord.NewID(), h.discord.NewID()
+	h.guild, h.channel = h.discord.NewGuild(), h.discord.NewID()
 	h.user = &discordgo.User{ID: h.discord.NewID(), Username: "sam", GlobalName: "Sam"}
 	cfg := testConfig(h.mcp.URL, h.llm.URL)
 	cfg.GuildIDs = []string{h.guild}

@@ -70,7 +70,7 @@ func TestGlobalRegistration(t *testing.T) {
 func TestUnregisterGuilds(t *testing.T) {
 	discord := discordfake.New(testToken)
 	t.Cleanup(discord.Close)
-	guilds := []string{discord.NewID(), discord.NewID()}
+	guilds := []string{discord.NewGuild(), discord.NewGuild()}
 	cfg := Config{Token: testToken, GuildIDs: guilds, MCPServerURL: DefaultMCPServerURL}
 	b, err := New(cfg, slog.New(slog.DiscardHandler), WithDiscordHTTPClient(discord.Client()))
 	if err != nil {
@@ -158,5 +158,53 @@ func TestMCPBearerToken(t *testing.T) {
 	wantError(t, h.slash(t, "character list", nil), "The character server (MCP) refused the bot's token: check MCP_AUTH_TOKEN.")
 	if strings.Contains(h.logs.String(), "mcp-token-right") {
 		t.Error("the MCP token appears in the logs")
+	}
+}
+
+// TestGuildNotJoined: a guild of DISCORD_GUILD_IDS the app is not in
+// (Discord answers 403 Missing Access) is logged with the reason, and the
+// bot carries on in the others.
+func TestGuildNotJoined(t *testing.T) {
+	const missing = "1100000000000000001" // a guild the emulator's app was never invited to
+	h := startBot(t, func(c *Config) { c.GuildIDs = append(c.GuildIDs, missing) }, nil)
+	if n := len(h.discord.Commands(h.guild)); n != 8 {
+		t.Errorf("%d commands in the joined guild, want 8", n)
+	}
+	logs := h.logs.String()
+	for _, want := range []string{`"guild":"` + missing + `"`, "Missing Access", "applications.commands"} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %s:\n%s", want, logs)
+		}
+	}
+	if text := wantEphemeral(t, h.slash(t, "status", nil)); !strings.Contains(text, "connected") {
+		t.Errorf("status %q", text)
+	}
+	if err := h.bot.Unregister(t.Context()); err != nil {
+		t.Errorf("unregister with one guild not joined: %v", err)
+	}
+	if n := len(h.discord.Commands(h.guild)); n != 0 {
+		t.Errorf("%d commands left in the joined guild after unregistering, want 0", n)
+	}
+}
+
+// TestNoGuildJoined: when every scope fails, the bot stops with the
+// reason.
+func TestNoGuildJoined(t *testing.T) {
+	discord := discordfake.New(testToken)
+	t.Cleanup(discord.Close)
+	b, err := New(Config{Token: testToken, GuildIDs: []string{discord.NewID(), discord.NewID()}, MCPServerURL: DefaultMCPServerURL},
+		slog.New(slog.DiscardHandler), WithDiscordHTTPClient(discord.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	err = b.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "Missing Access") || !strings.Contains(err.Error(), "in no server of DISCORD_GUILD_IDS") {
+		t.Errorf("run: %v, want it to stop naming the failure", err)
+	}
+	if len(discord.Identifies()) != 0 {
+		t.Error("the bot connected to the gateway with no command registered")
 	}
 }

@@ -46,22 +46,51 @@ func (b *Bot) Unregister(ctx context.Context) error {
 	return b.overwriteCommands(ctx, appID, []*discordgo.ApplicationCommand{})
 }
 
+// overwriteCommands sets commands in every scope (the guilds of
+// DISCORD_GUILD_IDS, or globally). A guild that refuses is logged with the
+// reason and skipped: one wrong or stale ID must not keep the bot from the
+// other servers. It fails only when every scope fails.
 func (b *Bot) overwriteCommands(ctx context.Context, appID string, commands []*discordgo.ApplicationCommand) error {
-	scopes := b.cfg.GuildIDs
-	if len(scopes) == 0 {
-		scopes = []string{""} // global
-	}
-	for _, guildID := range scopes {
-		if _, err := b.session.ApplicationCommandBulkOverwrite(appID, guildID, commands, discordgo.WithContext(ctx)); err != nil {
-			where := "globally"
-			if guildID != "" {
-				where = "in guild " + guildID
-			}
-			return fmt.Errorf("set the %d slash commands %s: %w", len(commands), where, err)
+	if len(b.cfg.GuildIDs) == 0 {
+		if _, err := b.session.ApplicationCommandBulkOverwrite(appID, "", commands, discordgo.WithContext(ctx)); err != nil {
+			return fmt.Errorf("set the %d slash commands globally: %w", len(commands), err)
 		}
-		b.logger.Info("slash commands set", "guild", guildID, "commands", len(commands))
+		b.logger.Info("slash commands set", "guild", "", "commands", len(commands))
+		return nil
+	}
+	var failed []error
+	for _, guildID := range b.cfg.GuildIDs {
+		_, err := b.session.ApplicationCommandBulkOverwrite(appID, guildID, commands, discordgo.WithContext(ctx))
+		if err == nil {
+			b.logger.Info("slash commands set", "guild", guildID, "commands", len(commands))
+			continue
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("set the slash commands in guild %s: %w", guildID, err)
+		}
+		err = fmt.Errorf("set the %d slash commands in guild %s: %s: %w", len(commands), guildID, guildHint(err), err)
+		b.logger.Warn("cannot set the slash commands in a server of DISCORD_GUILD_IDS; carrying on with the others",
+			"guild", guildID, "error", err)
+		failed = append(failed, err)
+	}
+	if len(failed) == len(b.cfg.GuildIDs) {
+		return fmt.Errorf("the slash commands could be set in no server of DISCORD_GUILD_IDS: %w", errors.Join(failed...))
 	}
 	return nil
+}
+
+// codeMissingAccess is Discord's JSON error code for a guild the app is
+// not in, or was invited to without the applications.commands scope.
+const codeMissingAccess = 50001
+
+// guildHint says what to do about a guild that refused the commands.
+func guildHint(err error) string {
+	var rest *discordgo.RESTError
+	if errors.As(err, &rest) && rest.Message != nil && rest.Message.Code == codeMissingAccess {
+		return "the bot is not in this server, or was invited without the applications.commands scope " +
+			"(invite it again with scope bot applications.commands, or remove the ID from DISCORD_GUILD_IDS)"
+	}
+	return "Discord refused"
 }
 
 // Gateway close codes after which reconnecting cannot help.

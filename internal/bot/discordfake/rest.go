@@ -16,6 +16,7 @@ const (
 	codeUnknownWebhook     = 10015
 	codeUnknownInteraction = 10062
 	codeAlreadyAcked       = 40060
+	codeMissingAccess      = 50001
 	codeInvalidForm        = 50035
 	maxContentLength       = 2000
 )
@@ -53,11 +54,23 @@ func (s *Server) bot(next http.HandlerFunc) http.Handler {
 			return
 		}
 		if app := r.PathValue("app"); app != "" && app != s.AppID {
-			writeError(w, http.StatusForbidden, 50001, "Missing Access")
+			writeError(w, http.StatusForbidden, codeMissingAccess, "Missing Access")
 			return
 		}
 		next(w, r)
 	})
+}
+
+// inGuild answers 403 Missing Access, as Discord does, for a guild the app
+// is not in (or was invited to without the applications.commands scope).
+func (s *Server) inGuild(w http.ResponseWriter, guild string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if guild != "" && !s.guilds[guild] {
+		writeError(w, http.StatusForbidden, codeMissingAccess, "Missing Access")
+		return false
+	}
+	return true
 }
 
 func (s *Server) putCommands(w http.ResponseWriter, r *http.Request) {
@@ -67,6 +80,9 @@ func (s *Server) putCommands(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	guild := r.PathValue("guild")
+	if !s.inGuild(w, guild) {
+		return
+	}
 	for _, c := range cmds {
 		c.ID, c.ApplicationID, c.GuildID = s.newID(), s.AppID, guild
 	}
@@ -78,6 +94,9 @@ func (s *Server) putCommands(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getCommands(w http.ResponseWriter, r *http.Request) {
+	if !s.inGuild(w, r.PathValue("guild")) {
+		return
+	}
 	writeJSON(w, http.StatusOK, s.Commands(r.PathValue("guild")))
 }
 

@@ -53,6 +53,7 @@ type Server struct {
 	seq          int64
 	identifies   []discordgo.Identify
 	resumes      int
+	guilds       map[string]bool                            // the guilds the app is in
 	commands     map[string][]*discordgo.ApplicationCommand // by guild ID, "" for global
 	interactions map[string]*interaction                    // by ID
 	byToken      map[string]*interaction
@@ -63,7 +64,7 @@ type Server struct {
 func New(token string) *Server {
 	s := &Server{
 		Token: token, changed: make(chan struct{}),
-		commands: map[string][]*discordgo.ApplicationCommand{}, interactions: map[string]*interaction{},
+		guilds: map[string]bool{}, commands: map[string][]*discordgo.ApplicationCommand{}, interactions: map[string]*interaction{},
 		byToken: map[string]*interaction{}, messages: map[string][]Message{},
 	}
 	// IDs are snowflakes of the current time, as Discord makes them, so that
@@ -104,8 +105,20 @@ func (r redirect) RoundTrip(req *http.Request) (*http.Response, error) {
 // newID returns a fresh snowflake.
 func (s *Server) newID() string { return strconv.FormatInt(s.nextID.Add(1), 10) }
 
-// NewID returns a fresh snowflake, for the users, guilds and channels of a test.
+// NewID returns a fresh snowflake, for the users and channels of a test,
+// or a guild the app is not in.
 func (s *Server) NewID() string { return s.newID() }
+
+// NewGuild returns the ID of a fresh guild the app has been invited to
+// (with the applications.commands scope). In any other guild the emulator
+// answers 403 Missing Access.
+func (s *Server) NewGuild() string {
+	id := s.newID()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.guilds[id] = true
+	return id
+}
 
 // notify wakes the waiters; call with mu held.
 func (s *Server) notify() {
