@@ -215,6 +215,15 @@ func (e *EmbeddedStore) Delete(ctx context.Context, memoryIDs []string) error {
 	return nil
 }
 
+// CountVectors counts the vector rows of the SQL store.
+func (e *EmbeddedStore) CountVectors(ctx context.Context) (int64, error) {
+	c, err := e.st.Count(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("embedded vector store: count vectors: %w", err)
+	}
+	return c.Vectors, nil
+}
+
 // Ping checks the SQL store that holds the vectors.
 func (e *EmbeddedStore) Ping(ctx context.Context) error {
 	if err := e.st.Ping(ctx); err != nil {

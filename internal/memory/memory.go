@@ -57,6 +57,9 @@ type VectorStore interface {
 	// returns the limit best that share a term, best first.
 	SearchText(ctx context.Context, query string, f Filter, limit int) ([]TextHit, error)
 	Delete(ctx context.Context, memoryIDs []string) error
+	// CountVectors is the exact number of stored vectors; at start it is
+	// compared with the memories in the SQL store, to notice a lost collection.
+	CountVectors(ctx context.Context) (int64, error)
 	Ping(ctx context.Context) error
 	// Name is "embedded" or "qdrant".
 	Name() string

@@ -355,6 +355,17 @@ func (q *QdrantStore) Delete(ctx context.Context, memoryIDs []string) error {
 	return nil
 }
 
+// CountVectors counts the collection's points exactly.
+func (q *QdrantStore) CountVectors(ctx context.Context) (int64, error) {
+	ctx, cancel := q.call(ctx)
+	defer cancel()
+	n, err := q.client.Count(ctx, &qdrant.CountPoints{CollectionName: q.collection, Exact: qdrant.PtrOf(true)})
+	if err != nil {
+		return 0, fmt.Errorf("qdrant vector store: count the points of %q: %w", q.collection, err)
+	}
+	return int64(n), nil
+}
+
 // Ping asks whether our collection exists. Not HealthCheck: Qdrant exempts
 // it from the API key, so readiness would stay green with a wrong or rotated
 // key, or a deleted collection, while every upsert and search fails.

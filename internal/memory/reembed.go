@@ -92,6 +92,39 @@ func (s *Service) checkEmbedder(ctx context.Context) error {
 	return nil
 }
 
+// checkVectorCount notices a vector store that lost its vectors while the
+// SQL store kept the memories: a Qdrant collection recreated empty on a new
+// or wiped volume, a half-finished reindex. EnsureCollection alone would
+// create the empty collection and the server would report ready while
+// recall missed every memory, so it re-embeds them all in the background,
+// as after a change of embedder. Counts that merely differ (a write that
+// failed halfway) are only reported: re-embedding everything is not worth it.
+func (s *Service) checkVectorCount(ctx context.Context) error {
+	if s.reembed.running() {
+		return nil
+	}
+	counts, err := s.st.Count(ctx)
+	if err != nil {
+		return fmt.Errorf("count memories: %w", err)
+	}
+	vectors, err := s.vs.CountVectors(ctx)
+	if err != nil {
+		return err
+	}
+	switch {
+	case counts.Memories > 0 && vectors == 0:
+		s.log.Warn("the vector store holds no vectors but the SQL store has memories (a lost or recreated collection?); "+
+			"re-embedding every memory in the background, recall uses BM25 alone until done",
+			"vector_store", s.vs.Name(), "memories", counts.Memories)
+		s.startReembedding(Fingerprint(s.emb), fingerprintKey(s.vs))
+	case vectors != counts.Memories:
+		s.log.Warn("the vector store and the SQL store disagree on how many memories have vectors; "+
+			"`charsimctl reindex` rebuilds the vectors if recall misses memories",
+			"vector_store", s.vs.Name(), "vectors", vectors, "memories", counts.Memories)
+	}
+	return nil
+}
+
 func (s *Service) startReembedding(want, key string) {
 	ctx, stop := context.WithCancel(context.Background())
 	r := s.reembed

@@ -171,3 +171,79 @@ func TestReembedsVectorsOfAnOlderEmbedder(t *testing.T) {
 		t.Errorf("a start with the recorded embedder re-embeds:\n%s", againLogs.String())
 	}
 }
+
+// A vector store that lost every vector while the SQL store kept the
+// memories (a Qdrant collection recreated empty on a new volume) is noticed
+// at start and filled again in the background: recall finds the memories by
+// their vectors afterwards, without anyone running a reindex.
+func TestReembedsMemoriesWhenTheVectorsAreLost(t *testing.T) {
+	ctx := t.Context()
+	st := openSQLite(t, t.TempDir())
+	emb := builtin(t, memory.DefaultBuiltinDimension)
+	first, err := memory.NewService(ctx, st, memory.NewEmbeddedStore(st), emb, memory.DefaultWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.CreateCharacter(ctx, store.Character{Name: "Aria"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lighthouse string
+	for i, text := range []string{
+		"The lighthouse lamp went dark during the storm.",
+		"The baker sells honey bread on market days.",
+		"Aria keeps her brother's compass in a tin box.",
+	} {
+		m, err := first.Remember(ctx, store.Memory{CharacterID: c.ID, Kind: store.KindEpisodic, Text: text, Importance: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			lighthouse = m.ID
+		}
+	}
+	first.Close()
+
+	// The collection is lost: every vector is gone, the memories stay.
+	lost := memory.NewEmbeddedStore(st)
+	if err := lost.Reset(ctx, emb.Dimension()); err != nil {
+		t.Fatal(err)
+	}
+	lost.Close()
+	if n, err := lost.CountVectors(ctx); err != nil || n != 0 {
+		t.Fatalf("after the loss: %d vectors, %v; want 0", n, err)
+	}
+
+	var logs testsvc.LogBuffer
+	vs := memory.NewEmbeddedStore(st)
+	svc, err := memory.NewService(ctx, st, vs, emb, memory.DefaultWeights,
+		memory.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	if !strings.Contains(logs.String(), "holds no vectors") || !strings.Contains(logs.String(), "memories=3") {
+		t.Errorf("the start does not say the vectors are missing for 3 memories:\n%s", logs.String())
+	}
+	query := memory.Query{Text: "what happened to the lighthouse lamp", Filter: memory.Filter{CharacterID: c.ID}}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		got, err := svc.Recall(ctx, query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) > 0 && got[0].Breakdown.VectorRank > 0 {
+			if got[0].ID != lighthouse || got[0].Breakdown.VectorRank != 1 {
+				t.Errorf("recall ranks %v (vector rank %d), want the lighthouse memory first by its vector too", recalledIDs(got), got[0].Breakdown.VectorRank)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the lost vectors were not embedded again; log:\n%s", logs.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n, err := vs.CountVectors(ctx); err != nil || n != 3 {
+		t.Errorf("after re-embedding: %d vectors, %v; want 3", n, err)
+	}
+}

@@ -78,6 +78,9 @@ func NewService(ctx context.Context, st store.Store, vs VectorStore, emb Embedde
 	if err := s.checkEmbedder(ctx); err != nil {
 		return nil, fmt.Errorf("memory service: %w", err)
 	}
+	if err := s.checkVectorCount(ctx); err != nil {
+		return nil, fmt.Errorf("memory service: %w", err)
+	}
 	s.access = newAccessLog(st, accessFlushInterval)
 	return s, nil
 }

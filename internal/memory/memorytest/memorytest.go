@@ -204,10 +204,25 @@ func testDelete(t *testing.T, vs memory.VectorStore) {
 	if got := search(t, vs, []float32{0, 1, 0, 0}, memory.Filter{CharacterID: c}, 10); !slices.Equal(ids(got), []string{keep}) {
 		t.Fatalf("after delete: %v, want only %s", ids(got), keep)
 	}
+	requireVectorCount(t, vs, 1)
 	// A deleted ID can be written again.
 	upsert(t, vs, vec(gone1, c, 0, 1, 0, 0))
 	if got := search(t, vs, []float32{0, 1, 0, 0}, memory.Filter{CharacterID: c}, 1); !slices.Equal(ids(got), []string{gone1}) {
 		t.Fatalf("re-inserted vector not found first: %v", ids(got))
+	}
+	requireVectorCount(t, vs, 2)
+}
+
+// requireVectorCount checks CountVectors, which a start compares with the
+// SQL store's memories to notice a lost collection.
+func requireVectorCount(t *testing.T, vs memory.VectorStore, want int64) {
+	t.Helper()
+	got, err := vs.CountVectors(t.Context())
+	if err != nil {
+		t.Fatalf("CountVectors: %v", err)
+	}
+	if got != want {
+		t.Fatalf("CountVectors = %d, want %d", got, want)
 	}
 }
 
