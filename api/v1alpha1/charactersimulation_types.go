@@ -189,6 +189,15 @@ type ExternalQdrant struct {
 	// APIKeySecretRef selects a Secret key holding the Qdrant API key.
 	// +optional
 	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"`
+	// Collection holds this simulation's vectors. Simulations that share one
+	// Qdrant need a collection each: a reindex drops the whole collection,
+	// and each embedder has its own dimension. Default:
+	// charsim_<namespace>_<name> (dots become underscores).
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:Pattern=`^[A-Za-z0-9_-]+$`
+	// +optional
+	Collection string `json:"collection,omitempty"`
 }
 
 // RedisMode says who runs Redis.

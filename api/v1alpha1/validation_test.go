@@ -145,7 +145,7 @@ func TestQdrantModes(t *testing.T) {
 		{"old managed with storage", `qdrant: {storage: {size: 20Gi}}`, charsimv1.QdrantManaged},
 		{"old external without mode", `qdrant: {external: {urlSecretRef: {name: q, key: url}}}`, charsimv1.QdrantExternal},
 		{"mode Managed with storage", `qdrant: {mode: Managed, storage: {size: 20Gi}}`, charsimv1.QdrantManaged},
-		{"mode External", `qdrant: {mode: External, external: {urlSecretRef: {name: q, key: url}, apiKeySecretRef: {name: q, key: key}}}`, charsimv1.QdrantExternal},
+		{"mode External", `qdrant: {mode: External, external: {urlSecretRef: {name: q, key: url}, apiKeySecretRef: {name: q, key: key}, collection: story_one}}`, charsimv1.QdrantExternal},
 		{"mode Disabled", `qdrant: {mode: Disabled}`, charsimv1.QdrantDisabled},
 	}
 	for i, tc := range cases {
@@ -227,6 +227,8 @@ qdrant:
   storage: {size: 20Gi}`, "qdrant.storage is only allowed when qdrant.mode is Managed"},
 		{"qdrant unknown mode", "", `
 qdrant: {mode: Embedded}`, "spec.qdrant.mode"},
+		{"qdrant collection with a slash", "", `
+qdrant: {external: {urlSecretRef: {name: q, key: url}, collection: "stories/one"}}`, "spec.qdrant.external.collection"},
 		{"postgres external without key", "", `
 postgres:
   external: {urlSecretRef: {name: pg}}`, "spec.postgres.external.urlSecretRef.key"},

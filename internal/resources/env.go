@@ -6,6 +6,7 @@ const (
 	EnvDatabaseURL         = "DATABASE_URL"
 	EnvQdrantURL           = "QDRANT_URL"
 	EnvQdrantAPIKey        = "QDRANT_API_KEY"
+	EnvQdrantCollection    = "QDRANT_COLLECTION"
 	EnvRedisURL            = "REDIS_URL"
 	EnvMCPAuthToken        = "MCP_AUTH_TOKEN"
 	EnvMCPListenAddr       = "MCP_LISTEN_ADDR"
@@ -29,7 +30,7 @@ const (
 
 // MCPServerEnv lists every variable the operator may set on the MCP server.
 var MCPServerEnv = []string{
-	EnvDatabaseURL, EnvQdrantURL, EnvQdrantAPIKey, EnvRedisURL, EnvMCPAuthToken, EnvMCPListenAddr,
+	EnvDatabaseURL, EnvQdrantURL, EnvQdrantAPIKey, EnvQdrantCollection, EnvRedisURL, EnvMCPAuthToken, EnvMCPListenAddr,
 	EnvEmbeddingProvider, EnvEmbeddingBaseURL, EnvEmbeddingModel, EnvEmbeddingDimensions, EnvEmbeddingAPIKey,
 	EnvRecallFusion, EnvRecallLexicalWeight, EnvRecallVectorWeight, EnvGoMemLimit,
 }

@@ -112,7 +112,8 @@ func mcpServerEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConf
 }
 
 // qdrantEnv is QDRANT_URL and QDRANT_API_KEY for the managed or external
-// Qdrant. With Qdrant disabled it is nothing: an empty QDRANT_URL is what
+// Qdrant, and for an external one QDRANT_COLLECTION, a collection of the
+// simulation's own. With Qdrant disabled it is nothing: an empty QDRANT_URL is what
 // makes the server keep the vectors in its SQL store (PostgreSQL).
 func qdrantEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConfiguration {
 	spec := sim.Spec.Qdrant
@@ -128,7 +129,7 @@ func qdrantEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConfigu
 			if ext.APIKeySecretRef != nil {
 				env = append(env, envSecretRef(EnvQdrantAPIKey, *ext.APIKeySecretRef))
 			}
-			return env
+			return append(env, envValue(EnvQdrantCollection, QdrantExternalCollection(sim)))
 		}
 	}
 	return nil

@@ -25,6 +25,8 @@ func TestMCPServerEnv(t *testing.T) {
 				wantValue(t, env, "QDRANT_URL", "http://tavern-qdrant:6334")
 				wantSecretRef(t, env, "QDRANT_API_KEY", "tavern-qdrant-credentials", "api-key")
 				wantSecretRef(t, env, "REDIS_URL", "tavern-redis-credentials", "url")
+				// A managed Qdrant is the simulation's own: the default collection.
+				wantAbsent(t, env, "QDRANT_COLLECTION")
 				wantSecretRef(t, env, "MCP_AUTH_TOKEN", "tavern-mcp-auth", "token")
 				wantValue(t, env, "EMBEDDING_PROVIDER", "builtin")
 				if ref := env["GOMEMLIMIT"].ValueFrom; ref == nil || ref.ResourceFieldRef == nil || ref.ResourceFieldRef.Resource != "limits.memory" {
@@ -44,7 +46,18 @@ func TestMCPServerEnv(t *testing.T) {
 				wantSecretRef(t, env, "QDRANT_URL", "shared-qdrant", "url")
 				wantSecretRef(t, env, "QDRANT_API_KEY", "shared-qdrant", "api-key")
 				wantSecretRef(t, env, "REDIS_URL", "shared-redis", "url")
+				// Simulations sharing the Qdrant get a collection each.
+				wantValue(t, env, "QDRANT_COLLECTION", "charsim_stories_tavern")
 			},
+		},
+		{
+			name: "external qdrant with its collection named",
+			sim: func() *v1alpha1.CharacterSimulation {
+				s := withExternalStores(sample())
+				s.Spec.Qdrant.External.Collection = "story_one"
+				return s
+			}(),
+			expect: func(t *testing.T, env map[string]corev1.EnvVar) { wantValue(t, env, "QDRANT_COLLECTION", "story_one") },
 		},
 		{
 			name: "external qdrant without an API key",
@@ -87,6 +100,7 @@ func TestMCPServerEnv(t *testing.T) {
 			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
 				wantAbsent(t, env, "QDRANT_URL")
 				wantAbsent(t, env, "QDRANT_API_KEY")
+				wantAbsent(t, env, "QDRANT_COLLECTION")
 				wantSecretRef(t, env, "DATABASE_URL", "tavern-postgres-credentials", "url")
 			},
 		},
@@ -214,5 +228,22 @@ func TestMCPServerWorkload(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestQdrantExternalCollection(t *testing.T) {
+	for _, tc := range []struct {
+		namespace, name, collection, want string
+	}{
+		{"stories", "tavern", "", "charsim_stories_tavern"},
+		{"stories", "tavern.v2", "", "charsim_stories_tavern_v2"},
+		{"stories", "tavern", "story_one", "story_one"},
+	} {
+		sim := withExternalStores(sample())
+		sim.Namespace, sim.Name = tc.namespace, tc.name
+		sim.Spec.Qdrant.External.Collection = tc.collection
+		if got := QdrantExternalCollection(sim); got != tc.want {
+			t.Errorf("%s/%s with collection %q: %q, want %q", tc.namespace, tc.name, tc.collection, got, tc.want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package resources
 
 import (
 	"fmt"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
@@ -81,4 +82,15 @@ func qdrantObjects(sim *v1alpha1.CharacterSimulation) ([]Object, error) {
 			emptyDir(volumeSnapshots), emptyDir(volumeInit), emptyDir(volumeTmp),
 		},
 	})
+}
+
+// QdrantExternalCollection is the collection of a simulation on an external
+// Qdrant: spec.qdrant.external.collection, or one of its own derived from
+// the namespace and the name, which together are unique. (A managed Qdrant
+// belongs to one simulation and keeps the server's default collection.)
+func QdrantExternalCollection(sim *v1alpha1.CharacterSimulation) string {
+	if ext := sim.Spec.Qdrant.External; ext != nil && ext.Collection != "" {
+		return ext.Collection
+	}
+	return "charsim_" + sim.Namespace + "_" + strings.ReplaceAll(sim.Name, ".", "_")
 }
