@@ -116,9 +116,12 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 		ro.DialerRetries = cmp.Or(ro.DialerRetries, 1)
 		ro.ReadTimeout = cmp.Or(ro.ReadTimeout, redisIOTimeout)
 		ro.WriteTimeout = cmp.Or(ro.WriteTimeout, redisIOTimeout)
+		// A request's deadline then bounds its Redis I/O too, so a call
+		// abandoned at the rate limiter's deadline ends at once.
+		ro.ContextTimeoutEnabled = true
 		b.redis = redis.NewClient(ro)
 		lim = &fallbackLimiter{primary: &redisLimiter{client: b.redis, prefix: redisKeyPrefix + "rate:"}, fallback: lim,
-			logger: logger, retryEvery: defaultPrimaryRetry}
+			logger: logger, retryEvery: defaultPrimaryRetry, timeout: defaultPrimaryTimeout}
 		b.channels = &redisChannels{client: b.redis, prefix: redisKeyPrefix + "active:"}
 	}
 	b.limits = &rateLimits{limiter: lim, user: cfg.UserRate, channel: cfg.ChannelRate, metrics: m}

@@ -79,3 +79,41 @@ func TestRedisDown(t *testing.T) {
 		t.Errorf("readyz %d %s, want 503 naming Redis", code, body)
 	}
 }
+
+// initialResponseBudget is what the bot may spend before its first
+// callback: Discord allows 3 s from the event to the callback, round trips
+// between Discord and the bot included.
+const initialResponseBudget = 750 * time.Millisecond
+
+// TestRedisHangs: a real Redis that stops answering (connections accepted,
+// nothing answered) must not hold the initial interaction response past
+// Discord's deadline: the rate limit check gives up within a tight deadline
+// and the in-memory limiter decides, still at once.
+func TestRedisHangs(t *testing.T) {
+	proxy := newTCPProxy(t, redisAddr(t))
+	h := startBot(t, func(c *Config) {
+		c.RedisURL, c.UserRate = "redis://"+proxy.addr+"/0", Rate{2, time.Minute}
+	}, nil)
+	h.slash(t, "character create", map[string]any{"name": "Aria"}) // Sam 1, counted in Redis
+	if b := h.bot.limits.limiter.Backend(); b != "redis" {
+		t.Fatalf("backend %q before the hang, want redis", b)
+	}
+	proxy.hang()
+	for i, path := range []string{"talk", "status", "talk"} { // Sam 2, 3, 4: 1, 2, 3 in memory
+		opts := map[string]any{"message": "hello?"}
+		if path == "status" {
+			opts = nil
+		}
+		st := h.slash(t, path, opts)
+		if st.Late != 0 || st.CallbackDelay > initialResponseBudget {
+			t.Errorf("command %d (/%s): first callback after %s (%d refused as late), want within %s with Redis hung",
+				i+2, path, st.CallbackDelay, st.Late, initialResponseBudget)
+		}
+		if i == 2 {
+			wantError(t, st, "You are sending messages too fast")
+		}
+	}
+	if b := h.bot.limits.limiter.Backend(); !strings.Contains(b, "unavailable; using in-memory") {
+		t.Errorf("backend %q with Redis hung, want the in-memory fallback named", b)
+	}
+}

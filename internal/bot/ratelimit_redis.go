@@ -47,6 +47,12 @@ func (l *redisLimiter) Allow(ctx context.Context, key string, r Rate) (decision,
 	return decision{Allowed: true}, nil
 }
 
+// defaultPrimaryTimeout bounds one check on the primary. The check runs
+// before the initial interaction response, which Discord must receive
+// within 3 s of the event, round trips included; Redis answers in a
+// millisecond or two when it is well, so a slower answer counts as a failure.
+const defaultPrimaryTimeout = 250 * time.Millisecond
+
 // defaultPrimaryRetry is how long the fallback limiter stays on the
 // fallback after the primary failed, so that an outage does not cost every
 // message a failed Redis request.
@@ -58,6 +64,8 @@ type fallbackLimiter struct {
 	primary, fallback limiter
 	logger            *slog.Logger
 	retryEvery        time.Duration
+	// timeout bounds each call of the primary (0: none).
+	timeout time.Duration
 	// retryAt is when to try the primary again (Unix nanoseconds; 0 while
 	// it works). It also makes the outage logged once, not per message.
 	retryAt atomic.Int64
@@ -75,7 +83,7 @@ func (f *fallbackLimiter) Allow(ctx context.Context, key string, r Rate) (decisi
 	if retryAt != 0 && time.Now().UnixNano() < retryAt {
 		return f.fallback.Allow(ctx, key, r)
 	}
-	d, err := f.primary.Allow(ctx, key, r)
+	d, err := f.allowPrimary(ctx, key, r)
 	if err == nil {
 		if f.retryAt.Swap(0) != 0 {
 			f.logger.Info("rate limiting is back on Redis")
@@ -86,4 +94,31 @@ func (f *fallbackLimiter) Allow(ctx context.Context, key string, r Rate) (decisi
 		f.logger.Warn("rate limiting falls back to in-memory limits while Redis fails", "error", err, "retry_every", f.retryEvery)
 	}
 	return f.fallback.Allow(ctx, key, r)
+}
+
+// allowPrimary asks the primary within f.timeout. The call runs apart, so
+// that a client that does not give up at the deadline (a dial, a read
+// that ignores the context) still cannot hold the caller; it ends with the
+// client's own timeouts.
+func (f *fallbackLimiter) allowPrimary(ctx context.Context, key string, r Rate) (decision, error) {
+	if f.timeout <= 0 {
+		return f.primary.Allow(ctx, key, r)
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	type result struct {
+		d   decision
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer cancel()
+		d, err := f.primary.Allow(ctx, key, r)
+		done <- result{d, err}
+	}()
+	select {
+	case res := <-done:
+		return res.d, res.err
+	case <-ctx.Done():
+		return decision{}, fmt.Errorf("%s did not answer within %s: %w", f.primary.Backend(), f.timeout, ctx.Err())
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
 	"log/slog"
 	"net"
 	"strconv"
@@ -153,11 +152,13 @@ func TestLimiterFallsBackWhileRedisIsDown(t *testing.T) {
 	}
 }
 
-// tcpProxy forwards connections to a server and can cut them all off.
+// tcpProxy forwards connections to a server and can cut them all off, or
+// make the server hang.
 type tcpProxy struct {
 	t      *testing.T
 	target string
 	addr   string
+	hung   atomic.Bool
 	mu     sync.Mutex
 	ln     net.Listener
 	conns  []net.Conn
@@ -192,11 +193,33 @@ func (p *tcpProxy) listen(addr string) {
 			p.mu.Lock()
 			p.conns = append(p.conns, c, upstream)
 			p.mu.Unlock()
-			go func() { _, _ = io.Copy(upstream, c); upstream.Close() }()
-			go func() { _, _ = io.Copy(c, upstream); c.Close() }()
+			go p.pipe(upstream, c)
+			go p.pipe(c, upstream)
 		}
 	}()
 }
+
+// pipe copies src to dst until either ends. While the proxy hangs it reads
+// and drops: the server seems alive (connections are accepted and stay
+// open) but answers nothing, as a stalled or overloaded Redis does.
+func (p *tcpProxy) pipe(dst, src net.Conn) {
+	defer dst.Close()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if n > 0 && !p.hung.Load() {
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+// hang makes every connection, open or new, stop answering.
+func (p *tcpProxy) hang() { p.hung.Store(true) }
 
 // down closes the listener and every forwarded connection.
 func (p *tcpProxy) down() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 )
@@ -34,6 +35,7 @@ func (m Message) discordgo() *discordgo.Message {
 type interaction struct {
 	InteractionState
 	channelID string
+	created   time.Time // when the event was sent to the bot
 }
 
 // message finds "@original" or a follow-up by ID.
@@ -55,6 +57,11 @@ type InteractionState struct {
 	// Callbacks are the interaction response types received (Discord
 	// accepts one).
 	Callbacks []discordgo.InteractionResponseType
+	// CallbackDelay is how long after the event the accepted callback came.
+	CallbackDelay time.Duration
+	// Late counts callbacks refused for coming after the initial-response
+	// deadline.
+	Late int
 	// Original is the response message (for a button, the updated message);
 	// empty content after a deferred response means "thinking…".
 	Original  *Message
@@ -103,7 +110,7 @@ func (s *Server) Interact(i *discordgo.Interaction) (string, error) {
 	i.ID, i.AppID, i.Version = s.newID(), s.AppID, 1
 	i.Token = "interaction-token-" + i.ID
 	s.mu.Lock()
-	in := &interaction{InteractionState: InteractionState{ID: i.ID, Token: i.Token}, channelID: i.ChannelID}
+	in := &interaction{InteractionState: InteractionState{ID: i.ID, Token: i.Token}, channelID: i.ChannelID, created: time.Now()}
 	s.interactions[i.ID], s.byToken[i.Token] = in, in
 	s.mu.Unlock()
 	if err := s.Dispatch("INTERACTION_CREATE", i); err != nil {

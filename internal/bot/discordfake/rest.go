@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf16"
 
 	"github.com/bwmarrin/discordgo"
@@ -12,13 +13,14 @@ import (
 
 // Discord's JSON error codes the emulator uses.
 const (
-	codeUnknownMessage     = 10008
-	codeUnknownWebhook     = 10015
-	codeUnknownInteraction = 10062
-	codeAlreadyAcked       = 40060
-	codeMissingAccess      = 50001
-	codeInvalidForm        = 50035
-	maxContentLength       = 2000
+	codeUnknownMessage      = 10008
+	codeUnknownWebhook      = 10015
+	codeUnknownInteraction  = 10062
+	codeAlreadyAcked        = 40060
+	codeMissingAccess       = 50001
+	codeInvalidWebhookToken = 50027
+	codeInvalidForm         = 50035
+	maxContentLength        = 2000
 )
 
 func (s *Server) routes() http.Handler {
@@ -178,7 +180,17 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, codeAlreadyAcked, "Interaction has already been acknowledged.")
 		return
 	}
-	in.Callbacks = append(in.Callbacks, body.Type)
+	// Discord forgets an interaction that is not answered within the
+	// initial-response deadline; the user sees "The application did not
+	// respond".
+	delay := time.Since(in.created)
+	if delay > s.InitialResponseDeadline {
+		in.Late++
+		s.notify()
+		writeError(w, http.StatusNotFound, codeUnknownInteraction, "Unknown interaction")
+		return
+	}
+	in.Callbacks, in.CallbackDelay = append(in.Callbacks, body.Type), delay
 	switch body.Type {
 	case discordgo.InteractionResponseChannelMessageWithSource, discordgo.InteractionResponseDeferredChannelMessageWithSource:
 		m := Message{ID: s.newID(), ChannelID: in.channelID}
@@ -208,6 +220,10 @@ func (s *Server) acknowledged(w http.ResponseWriter, r *http.Request) (*interact
 	in, ok := s.byToken[r.PathValue("token")]
 	if !ok || r.PathValue("app") != s.AppID || len(in.Callbacks) == 0 {
 		writeError(w, http.StatusNotFound, codeUnknownWebhook, "Unknown Webhook")
+		return nil, false
+	}
+	if time.Since(in.created) > s.TokenLifetime {
+		writeError(w, http.StatusUnauthorized, codeInvalidWebhookToken, "Invalid Webhook Token")
 		return nil, false
 	}
 	return in, true

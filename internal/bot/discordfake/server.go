@@ -6,7 +6,8 @@
 // messages and typing). It checks what Discord checks that matters to a bot
 // — the token, privileged intents (close code 4014, and no content in server
 // messages that do not mention the bot without Message Content), one
-// callback per interaction, the 2000-character limit — and
+// callback per interaction within 3 seconds, the 15-minute interaction token,
+// guild membership (403 Missing Access), the 2000-character limit — and
 // records everything the bot sent, so a test can wait for it.
 //
 // A discordgo session reaches the emulator through Client, whose transport
@@ -37,6 +38,10 @@ type Server struct {
 	Token string
 	// AppID is the application the token belongs to; BotUserID its bot user.
 	AppID, BotUserID string
+	// InitialResponseDeadline is how long after an interaction its first
+	// callback is accepted (Discord: 3 s); TokenLifetime how long its token
+	// then serves for edits and follow-ups (Discord: 15 minutes).
+	InitialResponseDeadline, TokenLifetime time.Duration
 	// PrivilegedIntents are the privileged intents turned on in the
 	// developer portal; by default none, as for a new application.
 	PrivilegedIntents discordgo.Intent
@@ -64,6 +69,7 @@ type Server struct {
 func New(token string) *Server {
 	s := &Server{
 		Token: token, changed: make(chan struct{}),
+		InitialResponseDeadline: 3 * time.Second, TokenLifetime: 15 * time.Minute,
 		guilds: map[string]bool{}, commands: map[string][]*discordgo.ApplicationCommand{}, interactions: map[string]*interaction{},
 		byToken: map[string]*interaction{}, messages: map[string][]Message{},
 	}
