@@ -320,7 +320,7 @@ func TestReadNewerMinorVersion(t *testing.T) {
 
 	// A newer minor version may also add fields to known kinds.
 	ls := lines(t, write(t, fixtureHeader(), fixture()))
-	ls = setJSON(t, ls, 0, "version", "1.1")
+	ls = setJSON(t, ls, 0, "version", "1.9")
 	ls = setJSON(t, ls, 1, "data", map[string]any{"id": "c1", "name": "Aria", "personality": "bold", "goals": []string{"sail north"},
 		"created_at": at(0), "updated_at": at(1), "mood": "sunny"})
 	if _, err := Read(bytes.NewReader(compress(t, ls)), ReadOptions{}); !errors.Is(err, ErrUnknown) || !strings.Contains(err.Error(), "line 2") {

@@ -1,7 +1,8 @@
 // Package archive is charsim's portable export format: one gzip-compressed
 // file of JSON lines that holds a whole store (characters, states,
 // relationships, memories with their times, optionally their vectors,
-// timeline events and branches, and conversation messages), readable by any
+// timeline events and branches, conversation messages, and since 1.1 the
+// characters' original cards and the lorebooks with their entries), readable by any
 // backend (SQLite, PostgreSQL, with embedded vectors or Qdrant).
 //
 // Layout, one JSON object per line:

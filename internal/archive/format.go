@@ -14,7 +14,8 @@ const FormatName = "charsim-archive"
 // The format version this package writes and reads (see the package doc).
 const (
 	Major = 1
-	Minor = 0
+	// Minor 1 added the kinds card, lore_book and lore_entry.
+	Minor = 1
 )
 
 // Version is the version written into new archives, "MAJOR.MINOR".

@@ -75,6 +75,13 @@ var kinds = []kind{
 		func(b *store.Branch) string { return b.ChannelID + "/" + b.Name }),
 	newKind("message", "messages", func(d *store.Dataset) *[]store.Message { return &d.Messages },
 		func(m *store.Message) string { return m.ID }),
+	// Format 1.1.
+	newKind(KindCard, "cards", func(d *store.Dataset) *[]store.CharacterCard { return &d.Cards },
+		func(c *store.CharacterCard) string { return c.CharacterID }),
+	newKind(KindLoreBook, "lore_books", func(d *store.Dataset) *[]store.LoreBook { return &d.LoreBooks },
+		func(b *store.LoreBook) string { return b.ID }),
+	newKind(KindLoreEntry, "lore_entries", func(d *store.Dataset) *[]store.LoreEntry { return &d.LoreEntries },
+		func(e *store.LoreEntry) string { return e.ID }),
 }
 
 // Record kinds, as written in the "kind" of each line.
@@ -87,6 +94,10 @@ const (
 	KindEvent        = "event"
 	KindBranch       = "branch"
 	KindMessage      = "message"
+	// Since format 1.1.
+	KindCard      = "card"       // a character's original card, by character ID
+	KindLoreBook  = "lore_book"  // a lorebook of a character, a channel or the world
+	KindLoreEntry = "lore_entry" // an entry of a lorebook
 )
 
 // Kinds lists the record kinds this version knows, in the order they are written.

@@ -140,6 +140,22 @@ func (p *importPlan) checkReferences(a *archive.Archive, target *store.Dataset) 
 			missing(archive.KindMessage, i, "character", id)
 		}
 	}
+	for _, i := range p.added[archive.KindCard] {
+		if id := d.Cards[i].CharacterID; !characters[id] {
+			missing(archive.KindCard, i, "character", id)
+		}
+	}
+	books := union(keyIndex(d, archive.KindLoreBook), keyIndex(target, archive.KindLoreBook))
+	for _, i := range p.added[archive.KindLoreBook] {
+		if b := d.LoreBooks[i]; b.Scope == store.LoreScopeCharacter && !characters[b.OwnerID] {
+			missing(archive.KindLoreBook, i, "character", b.OwnerID)
+		}
+	}
+	for _, i := range p.added[archive.KindLoreEntry] {
+		if id := d.LoreEntries[i].BookID; !books[id] {
+			missing(archive.KindLoreEntry, i, "lore book", id)
+		}
+	}
 	for _, i := range p.added[archive.KindEvent] {
 		if id := d.Events[i].ParentID; id != "" && !events[id] {
 			missing(archive.KindEvent, i, "parent event", id)

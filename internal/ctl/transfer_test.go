@@ -280,7 +280,7 @@ func TestImportRefusesBrokenArchivesAndWritesNothing(t *testing.T) {
 		{"bad JSON", writeLines(t, append(append(append([]string{}, lines[:3]...), `{"kind":"memory","data":{`), lines[4:]...)), "line 4: invalid JSON"},
 		{"no trailer", writeLines(t, lines[:n-1]), fmt.Sprintf("line %d: the archive ends without its trailer", n)},
 		{"a record missing", writeLines(t, append(append([]string{}, lines[:memoryLine-1]...), lines[memoryLine:]...)), fmt.Sprintf("line %d: the trailer counts", n-1)},
-		{"a newer major version", writeLines(t, append([]string{strings.Replace(lines[0], `"version":"1.0"`, `"version":"2.0"`, 1)}, lines[1:]...)), "line 1: archive format version 2.0"},
+		{"a newer major version", writeLines(t, append([]string{strings.Replace(lines[0], `"version":"`+archive.Version()+`"`, `"version":"2.0"`, 1)}, lines[1:]...)), "line 1: archive format version 2.0"},
 		{"an invalid memory", writeLines(t, replaceField(t, lines, memoryLine+2, "importance", 11)), fmt.Sprintf("line %d: invalid memory record: invalid importance", memoryLine+2)},
 		{"a dangling reference", ghost, "line 2: memory m-ghost refers to character ghost"},
 	}
@@ -387,11 +387,11 @@ func TestImportNewerMinorVersion(t *testing.T) {
 	setTransferEnv(t, memory.DefaultBuiltinDimension)
 	lines := archiveLines(t, newArchive(t, false))
 	n := len(lines)
-	// What a charsim with lore would write: format 1.1 and a kind this one does not know.
+	// What a newer charsim would write: format 1.9 and a kind this one does not know.
 	var header, trailer map[string]any
 	must(0, json.Unmarshal([]byte(lines[0]), &header))(t)
 	must(0, json.Unmarshal([]byte(lines[n-1]), &trailer))(t)
-	header["version"] = "1.1"
+	header["version"] = "1.9"
 	header["counts"].(map[string]any)["lore"] = 1
 	trailer["counts"].(map[string]any)["lore"] = 1
 	trailer["records"] = trailer["records"].(float64) + 1
@@ -401,7 +401,7 @@ func TestImportNewerMinorVersion(t *testing.T) {
 	target := "sqlite://" + filepath.Join(t.TempDir(), "target.db")
 
 	r := run(t, "import", file, "--target", target)
-	if r.err == nil || !strings.Contains(r.err.Error(), fmt.Sprintf(`line %d: record kind "lore" is from archive format 1.1`, n)) ||
+	if r.err == nil || !strings.Contains(r.err.Error(), fmt.Sprintf(`line %d: record kind "lore" is from archive format 1.9`, n)) ||
 		!strings.Contains(r.err.Error(), "--skip-unknown") {
 		t.Fatalf("import without --skip-unknown: %v", r.err)
 	}

@@ -68,6 +68,15 @@ var tables = []table{
 	newTable("messages", func(d *store.Dataset) *[]store.Message { return &d.Messages },
 		func(m store.Message) string { return m.ID },
 		func(c *store.Counts) *int64 { return &c.Messages }),
+	newTable("cards", func(d *store.Dataset) *[]store.CharacterCard { return &d.Cards },
+		func(c store.CharacterCard) string { return c.CharacterID },
+		func(c *store.Counts) *int64 { return &c.Cards }),
+	newTable("lore_books", func(d *store.Dataset) *[]store.LoreBook { return &d.LoreBooks },
+		func(b store.LoreBook) string { return b.ID },
+		func(c *store.Counts) *int64 { return &c.LoreBooks }),
+	newTable("lore_entries", func(d *store.Dataset) *[]store.LoreEntry { return &d.LoreEntries },
+		func(e store.LoreEntry) string { return e.ID },
+		func(c *store.Counts) *int64 { return &c.LoreEntries }),
 }
 
 // TableNames lists the tables in the order they are copied.

@@ -61,11 +61,32 @@ func putCard(ctx context.Context, q querier, c CharacterCard) error {
 	return err
 }
 
-func (s *sqlStore) PutCharacterCard(ctx context.Context, c CharacterCard) (CharacterCard, error) {
-	if err := validateCard(c); err != nil {
-		return CharacterCard{}, err
+// prepareCard validates c and normalises its time.
+func prepareCard(c *CharacterCard) error {
+	if err := validateCard(*c); err != nil {
+		return err
 	}
 	c.ImportedAt = timeOrNow(c.ImportedAt)
+	if len(c.Avatar) == 0 {
+		c.Avatar = nil
+	}
+	return nil
+}
+
+// insertCard inserts an imported card unless its character has one (n == 0).
+func insertCard(ctx context.Context, q querier, c CharacterCard) (int64, error) {
+	n, err := q.exec(ctx, `INSERT INTO character_cards (`+cardColumns+`) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (character_id) DO NOTHING`, c.CharacterID, c.Format, c.SpecVersion, c.Original, c.Avatar, c.ImportedAt)
+	if errors.Is(err, errMissingReference) {
+		return 0, fmt.Errorf("character %q: %w", c.CharacterID, ErrNotFound)
+	}
+	return n, err
+}
+
+func (s *sqlStore) PutCharacterCard(ctx context.Context, c CharacterCard) (CharacterCard, error) {
+	if err := prepareCard(&c); err != nil {
+		return CharacterCard{}, err
+	}
 	if err := s.db.inTx(ctx, func(q querier) error { return putCard(ctx, q, c) }); err != nil {
 		return CharacterCard{}, fmt.Errorf("put character card: %w", err)
 	}

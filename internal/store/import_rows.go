@@ -8,7 +8,8 @@ import "fmt"
 // it is, and compare it with the stored row of the same key.
 //
 // row is a pointer to a Character, CharacterState, Relationship, Memory,
-// MemoryVector, TimelineEvent, Branch or Message. As for Import, the key of
+// MemoryVector, TimelineEvent, Branch, Message, CharacterCard, LoreBook or
+// LoreEntry. As for Import, the key of
 // every row is required: preparing never invents an ID.
 func PrepareImportRow(row any) error {
 	switch r := row.(type) {
@@ -28,6 +29,12 @@ func PrepareImportRow(row any) error {
 		return prepareBranch(r)
 	case *Message:
 		return keyed("id", r.ID, func() error { return prepareMessage(r) })
+	case *CharacterCard:
+		return keyed("character_id", r.CharacterID, func() error { return prepareCard(r) })
+	case *LoreBook:
+		return keyed("id", r.ID, func() error { return prepareLoreBook(r) })
+	case *LoreEntry:
+		return keyed("id", r.ID, func() error { return prepareImportedLoreEntry(r) })
 	default:
 		return fmt.Errorf("prepare import row: %T is not a row of a Dataset", row)
 	}

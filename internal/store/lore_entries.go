@@ -197,6 +197,20 @@ func insertLoreEntry(ctx context.Context, q querier, e LoreEntry, ifAbsent bool)
 	return n, err
 }
 
+// prepareImportedLoreEntry validates an imported entry, which keeps its
+// place in its book, and normalises its times.
+func prepareImportedLoreEntry(e *LoreEntry) error {
+	if err := validateLoreEntry(*e); err != nil {
+		return err
+	}
+	e.CreatedAt = timeOrNow(e.CreatedAt)
+	if e.UpdatedAt.IsZero() {
+		e.UpdatedAt = e.CreatedAt
+	}
+	e.UpdatedAt = storedTime(e.UpdatedAt)
+	return nil
+}
+
 // appendLoreEntry validates e and inserts it at the end of its book.
 func appendLoreEntry(ctx context.Context, q querier, lockSuffix string, e *LoreEntry) error {
 	if err := validateLoreEntry(*e); err != nil {

@@ -32,7 +32,16 @@ func (s *sqlStore) Export(ctx context.Context) (*Dataset, error) {
 		if d.Branches, err = collect(ctx, q, scanBranch, `SELECT `+branchColumns+` FROM timeline_branches ORDER BY channel_id, name`); err != nil {
 			return err
 		}
-		d.Messages, err = collect(ctx, q, scanMessage, `SELECT `+messageColumns+` FROM messages ORDER BY created_at, id`)
+		if d.Messages, err = collect(ctx, q, scanMessage, `SELECT `+messageColumns+` FROM messages ORDER BY created_at, id`); err != nil {
+			return err
+		}
+		if d.Cards, err = collect(ctx, q, scanCard, `SELECT `+cardColumns+` FROM character_cards ORDER BY character_id`); err != nil {
+			return err
+		}
+		if d.LoreBooks, err = collect(ctx, q, scanLoreBook, `SELECT `+loreBookColumns+` FROM lore_books ORDER BY created_at, id`); err != nil {
+			return err
+		}
+		d.LoreEntries, err = collect(ctx, q, scanLoreEntry, `SELECT `+loreEntryColumns+` FROM lore_entries ORDER BY book_id, seq, id`)
 		return err
 	})
 	if err != nil {
@@ -47,8 +56,10 @@ func (s *sqlStore) Count(ctx context.Context) (Counts, error) {
 		(SELECT count(*) FROM characters), (SELECT count(*) FROM character_states),
 		(SELECT count(*) FROM relationships), (SELECT count(*) FROM memories),
 		(SELECT count(*) FROM memory_vectors), (SELECT count(*) FROM timeline_events),
-		(SELECT count(*) FROM timeline_branches), (SELECT count(*) FROM messages)`).
-		Scan(&c.Characters, &c.States, &c.Relationships, &c.Memories, &c.Vectors, &c.Events, &c.Branches, &c.Messages)
+		(SELECT count(*) FROM timeline_branches), (SELECT count(*) FROM messages),
+		(SELECT count(*) FROM character_cards), (SELECT count(*) FROM lore_books), (SELECT count(*) FROM lore_entries)`).
+		Scan(&c.Characters, &c.States, &c.Relationships, &c.Memories, &c.Vectors, &c.Events, &c.Branches, &c.Messages,
+			&c.Cards, &c.LoreBooks, &c.LoreEntries)
 	if err != nil {
 		return Counts{}, fmt.Errorf("count: %w", err)
 	}
@@ -84,6 +95,14 @@ func (s *sqlStore) Import(ctx context.Context, d *Dataset) (Counts, error) {
 			{"events", &c.Events, len(d.Events), func(i int) (int64, error) { return insertEvent(ctx, q, d.Events[i], true) }},
 			{"branches", &c.Branches, len(d.Branches), func(i int) (int64, error) { return insertBranch(ctx, q, d.Branches[i], true) }},
 			{"messages", &c.Messages, len(d.Messages), func(i int) (int64, error) { return insertMessage(ctx, q, d.Messages[i], true) }},
+			{"cards", &c.Cards, len(d.Cards), func(i int) (int64, error) { return insertCard(ctx, q, d.Cards[i]) }},
+			{"lore_books", &c.LoreBooks, len(d.LoreBooks), func(i int) (int64, error) {
+				if err := checkBookOwner(ctx, q, d.LoreBooks[i]); err != nil {
+					return 0, err
+				}
+				return insertLoreBook(ctx, q, d.LoreBooks[i], true)
+			}},
+			{"lore_entries", &c.LoreEntries, len(d.LoreEntries), func(i int) (int64, error) { return insertLoreEntry(ctx, q, d.LoreEntries[i], true) }},
 		}
 		for _, step := range steps {
 			for i := range step.n {
@@ -116,6 +135,9 @@ func cloneDataset(d *Dataset) *Dataset {
 		Events:        slices.Clone(d.Events),
 		Branches:      slices.Clone(d.Branches),
 		Messages:      slices.Clone(d.Messages),
+		Cards:         slices.Clone(d.Cards),
+		LoreBooks:     slices.Clone(d.LoreBooks),
+		LoreEntries:   slices.Clone(d.LoreEntries),
 	}
 	for i := range c.Relationships {
 		c.Relationships[i].History = slices.Clone(c.Relationships[i].History)
@@ -151,6 +173,15 @@ func prepareDataset(d *Dataset) error {
 		{"branches", len(d.Branches), func(i int) error { return prepareBranch(&d.Branches[i]) }},
 		{"messages", len(d.Messages), func(i int) error {
 			return keyed("id", d.Messages[i].ID, func() error { return prepareMessage(&d.Messages[i]) })
+		}},
+		{"cards", len(d.Cards), func(i int) error {
+			return keyed("character_id", d.Cards[i].CharacterID, func() error { return prepareCard(&d.Cards[i]) })
+		}},
+		{"lore_books", len(d.LoreBooks), func(i int) error {
+			return keyed("id", d.LoreBooks[i].ID, func() error { return prepareLoreBook(&d.LoreBooks[i]) })
+		}},
+		{"lore_entries", len(d.LoreEntries), func(i int) error {
+			return keyed("id", d.LoreEntries[i].ID, func() error { return prepareImportedLoreEntry(&d.LoreEntries[i]) })
 		}},
 	}
 	for _, t := range tables {

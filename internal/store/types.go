@@ -204,6 +204,9 @@ type Dataset struct {
 	Events        []TimelineEvent  `json:"events"`
 	Branches      []Branch         `json:"branches"`
 	Messages      []Message        `json:"messages"`
+	Cards         []CharacterCard  `json:"cards"`
+	LoreBooks     []LoreBook       `json:"lore_books"`
+	LoreEntries   []LoreEntry      `json:"lore_entries"`
 }
 
 // Counts is the number of rows per table (or inserted per table by Import).
@@ -216,4 +219,7 @@ type Counts struct {
 	Events        int64 `json:"events"`
 	Branches      int64 `json:"branches"`
 	Messages      int64 `json:"messages"`
+	Cards         int64 `json:"cards"`
+	LoreBooks     int64 `json:"lore_books"`
+	LoreEntries   int64 `json:"lore_entries"`
 }

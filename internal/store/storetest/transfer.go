@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/mojin/charsim/internal/store"
@@ -24,6 +26,14 @@ func populate(t *testing.T, s store.Store) {
 	addEvents(t, s, "ch", "alt", "alternative")
 	must(s.LogMessage(ctx, store.Message{CharacterID: a.ID, ChannelID: "ch", UserID: "u1", Role: store.RoleUser, Content: "hey", CreatedAt: at(6)}))(t)
 	must(s.LogMessage(ctx, store.Message{CharacterID: a.ID, ChannelID: "ch", Role: store.RoleAssistant, Content: "ahoy", CreatedAt: at(7)}))(t)
+	must(s.PutCharacterCard(ctx, store.CharacterCard{CharacterID: a.ID, Format: "png", SpecVersion: "V3",
+		Original: []byte{0x89, 'P', 'N', 'G', 0xff}, Avatar: []byte{1, 2}, ImportedAt: at(8)}))(t)
+	own := must(s.CreateLoreBook(ctx, store.LoreBook{Name: "sea", Scope: store.LoreScopeCharacter, OwnerID: a.ID,
+		ScanDepth: intp(0), Extensions: store.RawJSON{"k": []byte(`{"z":1.50}`)}, CreatedAt: at(9)}))(t)
+	must(s.CreateLoreBook(ctx, store.LoreBook{Scope: store.LoreScopeWorld, CreatedAt: at(10)}))(t)
+	must(s.CreateLoreEntry(ctx, store.LoreEntry{BookID: own.ID, Content: "the sea is cold", Keys: []string{"sea"},
+		Logic: intp(2), Enabled: true, Extra: store.RawJSON{"probability": []byte(`100`)}, CreatedAt: at(11)}))(t)
+	must(s.CreateLoreEntry(ctx, store.LoreEntry{BookID: own.ID, Content: "storms", Constant: true, CreatedAt: at(12)}))(t)
 }
 
 var transferTests = []contractTest{
@@ -32,7 +42,8 @@ var transferTests = []contractTest{
 		populate(t, src)
 		want := count(t, src)
 		if want.Characters != 2 || want.States != 1 || want.Relationships != 2 || want.Memories != 2 ||
-			want.Vectors != 1 || want.Events != 3 || want.Branches != 2 || want.Messages != 2 {
+			want.Vectors != 1 || want.Events != 3 || want.Branches != 2 || want.Messages != 2 ||
+			want.Cards != 1 || want.LoreBooks != 2 || want.LoreEntries != 2 {
 			t.Fatalf("Count after populate = %+v", want)
 		}
 		d := must(src.Export(t.Context()))(t)
@@ -108,6 +119,25 @@ var transferTests = []contractTest{
 		bad.Memories[0].CharacterID = "ghost"
 		_, err = dst.Import(t.Context(), &bad)
 		requireInvalid(t, err, "memories[0].character_id")
+
+		// Lore is checked like the rest: keys that do not compile, and a
+		// character book of a character that is nowhere.
+		bad = *d
+		bad.LoreEntries = append([]store.LoreEntry(nil), d.LoreEntries...)
+		bad.LoreEntries[0].Keys = []string{"/(?<=a)b/"}
+		_, err = dst.Import(t.Context(), &bad)
+		requireInvalid(t, err, "lore_entries[0].keys")
+		bad = *d
+		bad.LoreBooks = append([]store.LoreBook(nil), d.LoreBooks...)
+		for i := range bad.LoreBooks {
+			if bad.LoreBooks[i].Scope == store.LoreScopeCharacter {
+				bad.LoreBooks[i].OwnerID = "ghost"
+			}
+		}
+		_, err = dst.Import(t.Context(), &bad)
+		if !errors.Is(err, store.ErrInvalid) || !strings.Contains(err.Error(), "owner_id") {
+			t.Fatalf("Import of a book of a missing character: %v, want ErrInvalid naming owner_id", err)
+		}
 
 		// An event whose parent is missing fails at commit.
 		bad = *d
