@@ -355,6 +355,33 @@ func (q *QdrantStore) Delete(ctx context.Context, memoryIDs []string) error {
 	return nil
 }
 
+// DeleteMatching deletes every point whose payload carries the filter's
+// character or user (the IDs in SQL may not list them all). An empty filter
+// is refused: it would delete the whole collection.
+func (q *QdrantStore) DeleteMatching(ctx context.Context, f Filter) error {
+	var must []*qdrant.Condition
+	if f.CharacterID != "" {
+		must = append(must, qdrant.NewMatchKeyword(payloadCharacterID, f.CharacterID))
+	}
+	if f.UserID != "" {
+		must = append(must, qdrant.NewMatchKeyword(payloadUserID, f.UserID))
+	}
+	if len(must) == 0 {
+		return errors.New("qdrant vector store: delete matching: a character or a user is required")
+	}
+	ctx, cancel := q.call(ctx)
+	defer cancel()
+	_, err := q.client.Delete(ctx, &qdrant.DeletePoints{
+		CollectionName: q.collection,
+		Wait:           qdrant.PtrOf(true),
+		Points:         qdrant.NewPointsSelectorFilter(&qdrant.Filter{Must: must}),
+	})
+	if err != nil {
+		return fmt.Errorf("qdrant vector store: delete the points of %+v from %q: %w", f, q.collection, err)
+	}
+	return nil
+}
+
 // CountVectors counts the collection's points exactly.
 func (q *QdrantStore) CountVectors(ctx context.Context) (int64, error) {
 	ctx, cancel := q.call(ctx)

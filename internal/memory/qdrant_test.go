@@ -306,3 +306,33 @@ func TestQdrantPingChecksTheCollectionAndTheKey(t *testing.T) {
 		t.Fatal("Ping with a wrong API key succeeded")
 	}
 }
+
+// Points that outlived their rows (a compensation that failed too) are
+// deleted by ForgetUser and DeleteCharacter through their payload, so no
+// embedding of forgotten content survives.
+func TestQdrantForgetDeletesOrphanPoints(t *testing.T) {
+	requireQdrant(t)
+	vs := newQdrantStore(t)
+	f := newFixture(t, openSQLite(t, t.TempDir()), vs, memory.DefaultWeights)
+	c := f.character(t)
+	emb := builtin(t, memory.DefaultBuiltinDimension)
+	orphan := func(id, character, user string) store.MemoryVector {
+		return store.MemoryVector{MemoryID: id, CharacterID: character, UserID: user, Kind: store.KindEpisodic, Text: "orphan", Vector: embed(t, emb, "orphan "+id)[0]}
+	}
+	userOrphan, charOrphan := uuid.NewString(), uuid.NewString()
+	if err := vs.Upsert(t.Context(), []store.MemoryVector{orphan(userOrphan, c, "u-gone"), orphan(charOrphan, c, "u-other")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.ForgetUser(t.Context(), "u-gone"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.vectorIDs(t, memory.Filter{UserID: "u-gone"}); len(got) != 0 {
+		t.Fatalf("points of the forgotten user after ForgetUser: %v", got)
+	}
+	if err := f.svc.DeleteCharacter(t.Context(), c); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.vectorIDs(t, memory.Filter{CharacterID: c}); len(got) != 0 {
+		t.Fatalf("points of the deleted character after DeleteCharacter: %v", got)
+	}
+}

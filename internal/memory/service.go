@@ -114,7 +114,9 @@ func (s *Service) Remember(ctx context.Context, m store.Memory) (store.Memory, e
 	if err := s.vs.Upsert(ctx, []store.MemoryVector{vectorOf(created, vector)}); err != nil {
 		err = fmt.Errorf("remember: store the vector of memory %s: %w", created.ID, err)
 		return store.Memory{}, s.compensate(ctx, err, func(ctx context.Context) error {
-			return s.st.DeleteMemory(ctx, created.ID)
+			// A failure can be ambiguous (the point written, the reply
+			// lost): delete the point too, or it would outlive its row.
+			return errors.Join(s.st.DeleteMemory(ctx, created.ID), s.vs.Delete(ctx, []string{created.ID}))
 		})
 	}
 	return created, nil
@@ -164,8 +166,17 @@ func (s *Service) Update(ctx context.Context, id string, p store.MemoryPatch) (s
 	if err := s.vs.Upsert(ctx, []store.MemoryVector{vectorOf(updated, vector)}); err != nil {
 		err = fmt.Errorf("update memory %s: store the new vector: %w", id, err)
 		return store.Memory{}, s.compensate(ctx, err, func(ctx context.Context) error {
-			_, uerr := s.st.UpdateMemory(ctx, id, store.MemoryPatch{Text: &old.Text, Kind: &old.Kind, Importance: &old.Importance, Tags: &old.Tags, OccurredAt: &old.OccurredAt})
-			return uerr
+			restored, uerr := s.st.UpdateMemory(ctx, id, store.MemoryPatch{Text: &old.Text, Kind: &old.Kind, Importance: &old.Importance, Tags: &old.Tags, OccurredAt: &old.OccurredAt})
+			if uerr != nil {
+				return uerr
+			}
+			// The new vector may have been written after all: put the old
+			// one back (the same embedder makes the same vector again).
+			oldVector, uerr := s.embedOne(ctx, old.Text)
+			if uerr != nil {
+				return uerr
+			}
+			return s.vs.Upsert(ctx, []store.MemoryVector{vectorOf(restored, oldVector)})
 		})
 	}
 	return updated, nil
@@ -214,7 +225,28 @@ func (s *Service) ForgetUser(ctx context.Context, userID string) (int, error) {
 	if err := s.vs.Delete(ctx, late); err != nil {
 		return len(deleted), fmt.Errorf("forget user: %w", err)
 	}
+	if err := s.deleteMatching(ctx, Filter{UserID: userID}); err != nil {
+		return len(deleted), fmt.Errorf("forget user: %w", err)
+	}
 	return len(deleted), nil
+}
+
+// matchingDeleter is a vector store whose vectors can outlive their rows
+// (Qdrant: a compensation that failed too, a write whose reply was lost).
+// The embedded store has no such method: its vectors are rows of the same
+// database, deleted with their memories in one transaction.
+type matchingDeleter interface {
+	DeleteMatching(ctx context.Context, f Filter) error
+}
+
+// deleteMatching deletes every vector carrying the filter's character or
+// user, listed in SQL or not, so that no embedding of forgotten content
+// survives in a remote vector store.
+func (s *Service) deleteMatching(ctx context.Context, f Filter) error {
+	if d, ok := s.vs.(matchingDeleter); ok {
+		return d.DeleteMatching(ctx, f)
+	}
+	return nil
 }
 
 // DeleteCharacter deletes a character with its memories and their vectors
@@ -228,6 +260,9 @@ func (s *Service) DeleteCharacter(ctx context.Context, characterID string) error
 		return fmt.Errorf("delete character %s: %w", characterID, err)
 	}
 	if err := s.st.DeleteCharacter(ctx, characterID); err != nil {
+		return fmt.Errorf("delete character %s: %w", characterID, err)
+	}
+	if err := s.deleteMatching(ctx, Filter{CharacterID: characterID}); err != nil {
 		return fmt.Errorf("delete character %s: %w", characterID, err)
 	}
 	return nil

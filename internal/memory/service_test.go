@@ -21,6 +21,9 @@ import (
 type faultyVectorStore struct {
 	memory.VectorStore
 	failUpsert, failDelete atomic.Bool
+	// lostReplies is how many of the next upserts are written but then
+	// fail, as when a reply is lost on the way back from Qdrant.
+	lostReplies atomic.Int32
 }
 
 var errInjected = errors.New("injected vector store failure")
@@ -29,7 +32,11 @@ func (f *faultyVectorStore) Upsert(ctx context.Context, vs []store.MemoryVector)
 	if f.failUpsert.Load() {
 		return errInjected
 	}
-	return f.VectorStore.Upsert(ctx, vs)
+	err := f.VectorStore.Upsert(ctx, vs)
+	if err == nil && f.lostReplies.Add(-1) >= 0 {
+		return errInjected
+	}
+	return err
 }
 
 func (f *faultyVectorStore) Delete(ctx context.Context, ids []string) error {
@@ -359,6 +366,51 @@ func TestUpdate(t *testing.T) {
 	}
 	if _, err := f.svc.Update(t.Context(), uuid.NewString(), store.MemoryPatch{Text: &text}); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("Update of a missing memory: err = %v, want store.ErrNotFound", err)
+	}
+}
+
+// A vector write can fail ambiguously: written, but the reply lost. The
+// compensation then leaves no point without its row and no new vector under
+// the restored old text.
+func TestCompensationAfterAmbiguousVectorWrites(t *testing.T) {
+	f, faulty := remoteFixture(t)
+	c := f.character(t)
+
+	faulty.lostReplies.Store(1)
+	_, err := f.svc.Remember(t.Context(), store.Memory{CharacterID: c, Kind: store.KindEpisodic, Importance: 5, Text: "Half-written, then undone."})
+	if !errors.Is(err, errInjected) {
+		t.Fatalf("Remember whose vector reply is lost: err = %v, want the injected failure", err)
+	}
+	if rows, err := f.st.ListMemories(t.Context(), store.MemoryFilter{CharacterID: c}); err != nil || len(rows) != 0 {
+		t.Fatalf("rows after the undone Remember: %d, %v; want none", len(rows), err)
+	}
+	if got := f.vectorIDs(t, memory.Filter{CharacterID: c}); len(got) != 0 {
+		t.Fatalf("vectors after the undone Remember = %v, want none (an orphan point would leak the text)", got)
+	}
+
+	oldText := "The key is under the blue flowerpot."
+	m := f.remember(t, store.Memory{CharacterID: c, Text: oldText})
+	faulty.lostReplies.Store(1)
+	newText := "The key went down the well."
+	if _, err := f.svc.Update(t.Context(), m.ID, store.MemoryPatch{Text: &newText}); !errors.Is(err, errInjected) {
+		t.Fatalf("Update whose vector reply is lost: err = %v, want the injected failure", err)
+	}
+	if row, err := f.st.GetMemory(t.Context(), m.ID); err != nil || row.Text != oldText {
+		t.Fatalf("row after the undone update = %q, %v; want the old text", row.Text, err)
+	}
+	emb := builtin(t, memory.DefaultBuiltinDimension)
+	for _, tc := range []struct {
+		text string
+		want bool
+	}{{oldText, true}, {newText, false}} {
+		hits, err := f.vs.Search(t.Context(), embed(t, emb, tc.text)[0], memory.Filter{CharacterID: c}, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exact := len(hits) == 1 && hits[0].MemoryID == m.ID && hits[0].Similarity > 0.999
+		if exact != tc.want {
+			t.Errorf("the stored vector is the embedding of %q: %t, want %t (hits %+v)", tc.text, exact, tc.want, hits)
+		}
 	}
 }
 
