@@ -1,7 +1,8 @@
 // Package store is the SQL side of a character simulation: characters and their
 // personas, memories (text and metadata; vectors live behind internal/memory),
-// branching story timelines, character state, relationships and conversation
-// messages.
+// branching story timelines, character state, relationships, conversation
+// messages, the character cards characters were imported from, and lorebooks
+// (authored canon, which internal/lore activates; not memories).
 //
 // There is one interface, Store, with two implementations that share one schema:
 // SQLite (modernc.org/sqlite, the zero-config default on a bare host) and
