@@ -149,7 +149,7 @@ type QdrantSpec struct {
 	Mode QdrantMode `json:"mode,omitempty"`
 
 	// Image of the managed Qdrant server. Must run as a non-root user.
-	// +kubebuilder:default="docker.io/qdrant/qdrant:v1.15.4-unprivileged"
+	// +kubebuilder:default="docker.io/qdrant/qdrant:v1.17.0-unprivileged"
 	// +optional
 	Image string `json:"image,omitempty"`
 

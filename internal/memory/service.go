@@ -75,6 +75,11 @@ func NewService(ctx context.Context, st store.Store, vs VectorStore, emb Embedde
 	if err := vs.EnsureCollection(ctx, emb.Dimension()); err != nil {
 		return nil, fmt.Errorf("memory service (embedder %s, %d dimensions; vector store %s): %w", emb.Name(), emb.Dimension(), vs.Name(), err)
 	}
+	if l, ok := vs.(interface {
+		LogServer(context.Context, *slog.Logger)
+	}); ok {
+		l.LogServer(ctx, s.log)
+	}
 	if err := s.checkEmbedder(ctx); err != nil {
 		return nil, fmt.Errorf("memory service: %w", err)
 	}

@@ -49,7 +49,7 @@ func sample() *v1alpha1.CharacterSimulation {
 				Resources: requirements("100m", "256Mi", "1Gi"),
 			},
 			Qdrant: v1alpha1.QdrantSpec{
-				Image:     "docker.io/qdrant/qdrant:v1.15.4-unprivileged",
+				Image:     "docker.io/qdrant/qdrant:v1.17.0-unprivileged",
 				Resources: requirements("100m", "256Mi", "2Gi"),
 			},
 			Redis: v1alpha1.RedisSpec{
