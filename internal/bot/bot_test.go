@@ -277,6 +277,20 @@ func TestBot(t *testing.T) {
 		}
 	})
 
+	t.Run("a mention deleted before the reply is still answered", func(t *testing.T) {
+		h.llm.setAnswer(func(chatRequest) (string, time.Duration) { return "Oh, it's gone.", 300 * time.Millisecond })
+		before := len(h.discord.ChannelMessages(h.channel))
+		m := h.discord.UserMessage(h.where(), "never mind", true)
+		if err := h.discord.SendMessage(m); err != nil {
+			t.Fatal(err)
+		}
+		h.discord.DeleteUserMessage(m.ID)
+		got := waitMessages(t, h, h.channel, before+1)[before]
+		if got.ReplyTo != "" || !strings.Contains(got.Content, "Oh, it's gone.") {
+			t.Errorf("message %+v, want the reply sent without a reference", got)
+		}
+	})
+
 	t.Run("the language model timing out", func(t *testing.T) {
 		h.llm.setAnswer(func(chatRequest) (string, time.Duration) { return "too late", 3 * time.Second })
 		st := h.slash(t, "talk", map[string]any{"message": "Are you there?"})

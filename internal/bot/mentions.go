@@ -36,7 +36,9 @@ func (b *Bot) onMessage(_ *discordgo.Session, m *discordgo.MessageCreate) {
 	for i, chunk := range chunks {
 		send := &discordgo.MessageSend{Content: chunk, AllowedMentions: noMentions()}
 		if i == 0 {
-			send.Reference = m.Reference()
+			// A soft reference: if the user deleted their message meanwhile,
+			// the answer is posted without the reply link instead of failing.
+			send.Reference = m.SoftReference()
 		}
 		if _, err := b.session.ChannelMessageSendComplex(m.ChannelID, send, discordgo.WithContext(ctx)); err != nil {
 			b.discordFailed(ctx, "send the reply", err)

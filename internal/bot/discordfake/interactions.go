@@ -198,7 +198,18 @@ func (s *Server) UserMessage(at Where, content string, mentionBot bool) *discord
 		m.Content = "<@" + s.BotUserID + "> " + content
 		m.Mentions = []*discordgo.User{{ID: s.BotUserID, Username: "charsim", Bot: true}}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.userMessages[m.ID] = true
 	return m
+}
+
+// DeleteUserMessage deletes a user's message, as its author can at any
+// time, for example before the bot replied to it.
+func (s *Server) DeleteUserMessage(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.userMessages[id] = false
 }
 
 // SendMessage dispatches a MESSAGE_CREATE event. As Discord does, it

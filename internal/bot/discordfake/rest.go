@@ -294,13 +294,21 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	channel := r.PathValue("channel")
 	m := Message{ID: s.newID(), ChannelID: channel}
 	body.apply(&m)
-	if body.MessageReference != nil {
-		m.ReplyTo = body.MessageReference.MessageID
-	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ref := body.MessageReference; ref != nil {
+		// A reply to a message that is gone fails, unless the reference
+		// says fail_if_not_exists: false; then it is sent as a plain message.
+		switch exists := s.userMessages[ref.MessageID]; {
+		case exists:
+			m.ReplyTo = ref.MessageID
+		case ref.FailIfNotExists == nil || *ref.FailIfNotExists:
+			writeError(w, http.StatusBadRequest, codeInvalidForm, "Invalid Form Body: message_reference: Unknown message")
+			return
+		}
+	}
 	s.messages[channel] = append(s.messages[channel], m)
 	s.notify()
-	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, m.discordgo())
 }
 

@@ -63,6 +63,7 @@ type Server struct {
 	interactions map[string]*interaction                    // by ID
 	byToken      map[string]*interaction
 	messages     map[string][]Message // by channel ID
+	userMessages map[string]bool      // users' messages by ID: false once deleted
 }
 
 // New starts an emulator that accepts token.
@@ -71,7 +72,7 @@ func New(token string) *Server {
 		Token: token, changed: make(chan struct{}),
 		InitialResponseDeadline: 3 * time.Second, TokenLifetime: 15 * time.Minute,
 		guilds: map[string]bool{}, commands: map[string][]*discordgo.ApplicationCommand{}, interactions: map[string]*interaction{},
-		byToken: map[string]*interaction{}, messages: map[string][]Message{},
+		byToken: map[string]*interaction{}, messages: map[string][]Message{}, userMessages: map[string]bool{},
 	}
 	// IDs are snowflakes of the current time, as Discord makes them, so that
 	// two runs never share an ID (and keys derived from IDs in a shared Redis).
