@@ -9,6 +9,10 @@
 # run it where Docker and the internet are available.
 #
 #   hack/kind-e2e.sh [go test flags, e.g. -run Lifecycle -v]
+#   hack/kind-e2e.sh --preflight   what can be checked without Docker (make
+#                                  test runs it): the snapshot CRDs resolve
+#                                  from the module cache, and the chart
+#                                  renders with the images this run builds
 #
 # Steps: build kind (Makefile's KIND) and helm; build the images with
 # hack/images.sh (docker) and kind load them; create the cluster; install the
@@ -16,12 +20,16 @@
 # go.mod, as the local cluster does), the snapshot controller from the
 # external-snapshotter release of the same version, and the csi-hostpath
 # driver with its deploy script from its release tag, whose StorageClass
-# becomes the default; then run the suite. The cluster is deleted on exit.
+# becomes the default; then run the suite, with the chart pointed at the
+# images built here (VERSION, IMG_REGISTRY); then the Qdrant tier: the
+# vector-store contract suite of internal/memory against the sample's
+# managed Qdrant, port-forwarded, with its API key. A cluster this run created
+# is deleted on exit; an existing one it reused is left alone.
 #
 # Environment:
 #   KIND_CLUSTER          cluster name (default charsim-e2e)
 #   KIND_NODE_IMAGE       node image (default: the one kind ships with)
-#   KEEP_CLUSTER          1: leave the cluster running after the suite
+#   KEEP_CLUSTER          1: leave a cluster this run created running after the suite
 #   CSI_HOSTPATH_VERSION  csi-driver-host-path release tag (default v1.15.0)
 #   SNAPSHOTTER_VERSION   external-snapshotter release of the snapshot
 #                         controller (default: the client version in go.mod)
@@ -40,8 +48,6 @@ KIND_CLUSTER=${KIND_CLUSTER:-charsim-e2e}
 KIND_NODE_IMAGE=${KIND_NODE_IMAGE:-}
 KEEP_CLUSTER=${KEEP_CLUSTER:-}
 CSI_HOSTPATH_VERSION=${CSI_HOSTPATH_VERSION:-v1.15.0}
-snapshot_client_dir=$(go list -m -f '{{.Dir}}' github.com/kubernetes-csi/external-snapshotter/client/v8)
-SNAPSHOTTER_VERSION=${SNAPSHOTTER_VERSION:-$(go list -m -f '{{.Version}}' github.com/kubernetes-csi/external-snapshotter/client/v8)}
 export VERSION=${VERSION:-$(cat VERSION)}
 export IMG_REGISTRY=${IMG_REGISTRY:-ghcr.io/mojin}
 images=(operator mcp-server discord-bot)
@@ -49,15 +55,50 @@ images=(operator mcp-server discord-bot)
 log() { printf 'kind-e2e: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-command -v docker >/dev/null || die "needs Docker (not installed)"
-docker info >/dev/null 2>&1 || die "needs a running Docker daemon"
-command -v git >/dev/null || die "needs git (to fetch the csi-hostpath deploy scripts)"
+preflight=false
+if [[ ${1:-} == --preflight ]]; then
+  preflight=true
+  shift
+fi
+
+snapshot_module=github.com/kubernetes-csi/external-snapshotter/client/v8
+# go list prints no directory for a module not yet in the cache (a fresh
+# machine): download it first.
+go mod download "$snapshot_module"
+snapshot_client_dir=$(go list -m -f '{{.Dir}}' "$snapshot_module")
+[[ -n $snapshot_client_dir && -d $snapshot_client_dir/config/crd ]] ||
+  die "the VolumeSnapshot CRDs of $snapshot_module are not at '$snapshot_client_dir/config/crd'"
+SNAPSHOTTER_VERSION=${SNAPSHOTTER_VERSION:-$(go list -m -f '{{.Version}}' "$snapshot_module")}
+
+# The chart's images are the ones built and loaded here, whatever VERSION
+# and IMG_REGISTRY say, or the pods would pull the defaults and never start.
+chart_images="image.repository=$IMG_REGISTRY/charsim-operator,image.tag=$VERSION"
+chart_images+=",mcpServerImage.repository=$IMG_REGISTRY/charsim-mcp-server,mcpServerImage.tag=$VERSION"
+chart_images+=",discordBotImage.repository=$IMG_REGISTRY/charsim-discord-bot,discordBotImage.tag=$VERSION"
 
 mapfile -t tools < <(hack/make-var.sh KIND HELM)
 KIND=${tools[0]} HELM=${tools[1]}
-for tool in "$KIND" "$HELM"; do
+tools_needed=("$HELM")
+$preflight || tools_needed+=("$KIND")
+for tool in "${tools_needed[@]}"; do
   [[ -x $tool ]] || make --no-print-directory "$tool" >&2
 done
+
+if $preflight; then
+  rendered=$("$HELM" template charsim-operator charts/charsim-operator --set "$chart_images")
+  for want in "image: \"$IMG_REGISTRY/charsim-operator:$VERSION\"" \
+    "--mcp-server-image=$IMG_REGISTRY/charsim-mcp-server:$VERSION" \
+    "--discord-bot-image=$IMG_REGISTRY/charsim-discord-bot:$VERSION"; do
+    grep -qF -- "$want" <<<"$rendered" || die "the chart rendered with $chart_images has no $want"
+  done
+  log "preflight ok: snapshot CRDs at $snapshot_client_dir/config/crd, the chart points at $IMG_REGISTRY/charsim-*:$VERSION"
+  exit 0
+fi
+
+command -v docker >/dev/null || die "needs Docker (not installed)"
+docker info >/dev/null 2>&1 || die "needs a running Docker daemon"
+command -v git >/dev/null || die "needs git (to fetch the csi-hostpath deploy scripts)"
+command -v curl >/dev/null || die "needs curl (the csi-hostpath deploy script downloads with it)"
 # The csi-hostpath deploy script calls kubectl from PATH.
 if ! command -v kubectl >/dev/null; then
   PATH="$(hack/k8s-binaries.sh):$PATH"
@@ -68,7 +109,17 @@ mkdir -p "$work"
 log "building the images ($IMG_REGISTRY/charsim-*:$VERSION)"
 IMAGE_TOOL=docker hack/images.sh
 
+cleanup=()
+on_exit() {
+  local i
+  for ((i = ${#cleanup[@]} - 1; i >= 0; i--)); do
+    eval "${cleanup[i]}" || true
+  done
+}
+trap on_exit EXIT
+
 if "$KIND" get clusters 2>/dev/null | grep -qx "$KIND_CLUSTER"; then
+  # Not ours: it is left as it was found, KEEP_CLUSTER or not.
   log "using the existing kind cluster $KIND_CLUSTER"
   "$KIND" export kubeconfig --name "$KIND_CLUSTER" --kubeconfig "$kubeconfig"
 else
@@ -76,9 +127,9 @@ else
   node_image=()
   [[ -n $KIND_NODE_IMAGE ]] && node_image=(--image "$KIND_NODE_IMAGE")
   "$KIND" create cluster --name "$KIND_CLUSTER" --kubeconfig "$kubeconfig" --wait 5m "${node_image[@]}"
-fi
-if [[ $KEEP_CLUSTER != 1 ]]; then
-  trap '"$KIND" delete cluster --name "$KIND_CLUSTER" --kubeconfig "$kubeconfig"' EXIT
+  if [[ $KEEP_CLUSTER != 1 ]]; then
+    cleanup+=('"$KIND" delete cluster --name "$KIND_CLUSTER" --kubeconfig "$kubeconfig"')
+  fi
 fi
 
 for image in "${images[@]}"; do
@@ -108,4 +159,24 @@ log "running the e2e suite"
 KUBECONFIG=$kubeconfig \
   CHARSIM_E2E_OPERATOR=in-cluster \
   CHARSIM_E2E_HELM=$HELM \
+  CHARSIM_E2E_HELM_SET=$chart_images \
+  CHARSIM_E2E_KEEP=1 \
   go test -tags e2e -count=1 -timeout 40m "$@" ./test/e2e/...
+
+# The Qdrant tier: the contract suites of internal/memory that skip without
+# QDRANT_URL, against the managed Qdrant of a simulation the suite left
+# running (CHARSIM_E2E_KEEP=1), port-forwarded to this machine.
+log "running the Qdrant tier of internal/memory against a managed Qdrant"
+sim_ns=$(kc get charactersimulations -A -o jsonpath='{range .items[?(@.status.phase=="Ready")]}{.metadata.namespace}{" "}{.metadata.name}{"\n"}{end}' | head -n 1)
+[[ -n $sim_ns ]] || die "no Ready simulation left by the e2e suite to test Qdrant against"
+read -r qns qsim <<<"$sim_ns"
+qdrant_key=$(kc -n "$qns" get secret "$qsim-qdrant-credentials" -o jsonpath='{.data.api-key}' | base64 -d)
+qport=$(shuf -i 30000-39999 -n 1)
+kc -n "$qns" port-forward "svc/$qsim-qdrant" "$qport:6334" >"$work/qdrant-port-forward.log" 2>&1 &
+cleanup+=("kill $! 2>/dev/null")
+for _ in $(seq 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$qport") 2>/dev/null && break
+  sleep 0.2
+done
+QDRANT_URL=http://127.0.0.1:$qport QDRANT_API_KEY=$qdrant_key \
+  go test -count=1 -run Qdrant -v ./internal/memory/

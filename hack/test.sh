@@ -11,6 +11,8 @@
 #   images          every image built for linux/amd64 and linux/arm64 with
 #                   podman, this machine's run, all pushed to a throw-away
 #                   registry and read back: hack/test-images.sh
+#   kind preflight  what the kind tier needs besides Docker, which is not
+#                   here: hack/kind-e2e.sh --preflight
 # The services are stopped on exit, whatever happens.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -38,3 +40,5 @@ go test -count=1 -timeout 40m "$@" ./...
 hack/e2e-local.sh
 
 hack/test-images.sh
+
+hack/kind-e2e.sh --preflight

@@ -29,4 +29,6 @@
 //	                           accept, so in-cluster the sample runs without bot
 //	CHARSIM_E2E_KEEP           1: leave the release, the namespaces and the
 //	                           operator log behind for inspection
+//	CHARSIM_E2E_HELM_SET       extra --set values for helm install, e.g. the
+//	                           images hack/kind-e2e.sh built
 package e2e

@@ -37,6 +37,9 @@ func (e *environment) installChart(ctx context.Context) error {
 	if e.mode == modeLocal {
 		args = append(args, "--set", "replicaCount=0")
 	}
+	if e.helmSet != "" {
+		args = append(args, "--set", e.helmSet)
+	}
 	if err := e.runHelm(ctx, args...); err != nil {
 		return err
 	}

@@ -21,6 +21,9 @@ type settings struct {
 	manager      string
 	discordToken string
 	keep         bool
+	// helmSet is passed to helm install as --set (CHARSIM_E2E_HELM_SET):
+	// hack/kind-e2e.sh points the chart at the images it built.
+	helmSet string
 }
 
 func settingsFromEnv() (settings, error) {
@@ -30,6 +33,7 @@ func settingsFromEnv() (settings, error) {
 		manager:      os.Getenv("CHARSIM_E2E_MANAGER"),
 		discordToken: os.Getenv("CHARSIM_E2E_DISCORD_TOKEN"),
 		keep:         os.Getenv("CHARSIM_E2E_KEEP") == "1",
+		helmSet:      os.Getenv("CHARSIM_E2E_HELM_SET"),
 	}
 	switch s.mode {
 	case "":
