@@ -22,8 +22,9 @@
 # driver with its deploy script from its release tag, whose StorageClass
 # becomes the default; then run the suite, with the chart pointed at the
 # images built here (VERSION, IMG_REGISTRY); then the Qdrant tier: the
-# vector-store contract suite of internal/memory against the sample's
-# managed Qdrant, port-forwarded, with its API key. A cluster this run created
+# Qdrant tests of internal/memory (the vector-store and recall contract
+# suites among them) against the managed Qdrant of a simulation the suite
+# leaves Ready, port-forwarded, with its API key. A cluster this run created
 # is deleted on exit; an existing one it reused is left alone.
 #
 # Environment:
