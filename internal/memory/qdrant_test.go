@@ -336,3 +336,48 @@ func TestQdrantForgetDeletesOrphanPoints(t *testing.T) {
 		t.Fatalf("points of the deleted character after DeleteCharacter: %v", got)
 	}
 }
+
+// More points than one upsert request carries (qdrantUpsertChunk) all arrive.
+func TestQdrantUpsertsLargeBatches(t *testing.T) {
+	requireQdrant(t)
+	vs := newQdrantStore(t)
+	if err := vs.EnsureCollection(t.Context(), 8); err != nil {
+		t.Fatal(err)
+	}
+	batch := make([]store.MemoryVector, 600)
+	for i := range batch {
+		v := make([]float32, 8)
+		v[i%8] = 1
+		batch[i] = store.MemoryVector{MemoryID: uuid.NewString(), CharacterID: "c", Kind: store.KindEpisodic, Text: fmt.Sprint("memory ", i), Vector: v}
+	}
+	if err := vs.Upsert(t.Context(), batch); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := vs.CountVectors(t.Context()); err != nil || n != int64(len(batch)) {
+		t.Fatalf("after upserting %d points: %d, %v", len(batch), n, err)
+	}
+}
+
+// Two servers starting at once both create the collection; both succeed,
+// and there is one collection.
+func TestQdrantConcurrentEnsureCollection(t *testing.T) {
+	requireQdrant(t)
+	cfg := qdrantConfig(t)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			vs, err := memory.NewQdrantStore(cfg)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer vs.Close()
+			errs <- vs.EnsureCollection(t.Context(), 8)
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("EnsureCollection racing another: %v", err)
+		}
+	}
+}
