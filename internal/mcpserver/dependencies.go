@@ -13,14 +13,18 @@ const dependencyTimeout = 3 * time.Second
 // dependencyStatus is the outcome of one dependency check; Error is empty
 // when the dependency answered.
 type dependencyStatus struct {
-	Name  string `json:"name"`
-	OK    bool   `json:"ok"`
-	Error string `json:"error,omitempty"`
+	Name string `json:"name"`
+	OK   bool   `json:"ok"`
+	// Optional dependencies (Redis) are reported but do not make the
+	// server unready: the tools fall back to the store without them.
+	Optional bool   `json:"optional,omitempty"`
+	Error    string `json:"error,omitempty"`
 }
 
 type dependencyCheck struct {
-	name  string
-	check func(context.Context) error
+	name     string
+	optional bool
+	check    func(context.Context) error
 }
 
 // dependencies lists what the server needs: the SQL store, the vector store
@@ -31,7 +35,7 @@ func (s *Server) dependencies(withOptional bool) []dependencyCheck {
 		{name: s.memory.VectorStoreName(), check: s.memory.Ready},
 	}
 	if withOptional && s.cache != nil {
-		deps = append(deps, dependencyCheck{name: "redis", check: s.cache.Ping})
+		deps = append(deps, dependencyCheck{name: "redis", optional: true, check: s.cache.Ping})
 	}
 	return deps
 }
@@ -45,9 +49,9 @@ func (s *Server) checkDependencies(ctx context.Context, withOptional bool) []dep
 		wg.Go(func() {
 			ctx, cancel := context.WithTimeout(ctx, dependencyTimeout)
 			defer cancel()
-			out[i] = dependencyStatus{Name: d.name, OK: true}
+			out[i] = dependencyStatus{Name: d.name, OK: true, Optional: d.optional}
 			if err := d.check(ctx); err != nil {
-				out[i] = dependencyStatus{Name: d.name, Error: err.Error()}
+				out[i] = dependencyStatus{Name: d.name, Optional: d.optional, Error: err.Error()}
 			}
 		})
 	}

@@ -33,14 +33,21 @@ type readiness struct {
 	Dependencies []dependencyStatus `json:"dependencies"`
 }
 
-// serveReadiness answers 200 when every dependency answers, else 503 with the
-// failing ones named and why. Redis counts: the server works without it, but
-// a configured Redis that is down is an operational problem to surface.
+// serveReadiness answers 503 when a required dependency (the SQL store, the
+// vector store) fails, with the failing ones named and why. A configured
+// Redis that is down is reported (status "degraded", 200) but does not make
+// the server unready: the tools work without it, and an unready server
+// drops out of its Service, which would cut the bot and every client off
+// at each Redis restart.
 func (s *Server) serveReadiness(w http.ResponseWriter, r *http.Request) {
 	deps := s.checkDependencies(r.Context(), true)
 	body, code := readiness{Status: "ready", Dependencies: deps}, http.StatusOK
 	for _, d := range deps {
-		if d.Error != "" {
+		switch {
+		case d.Error == "":
+		case d.Optional && code == http.StatusOK:
+			body.Status = "degraded"
+		case !d.Optional:
 			body.Status, code = "unavailable", http.StatusServiceUnavailable
 		}
 	}
