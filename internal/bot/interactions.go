@@ -264,9 +264,15 @@ func (b *Bot) finishDeferred(ctx context.Context, i *discordgo.Interaction, ephe
 	b.followUp(ctx, i, chunks[1:], ephemeral)
 }
 
+// failedPublicly replaces a deferred public response that could not be
+// deleted: it says nothing of the error, which only the caller sees.
+const failedPublicly = "⚠️ That did not work; the reason was shown only to the person who asked."
+
 // failDeferred shows an error after a deferred response. A deferred public
 // response cannot turn ephemeral, so it is deleted and the error follows as
-// an ephemeral message: only the caller sees it.
+// an ephemeral message: only the caller sees it. If the delete fails, the
+// "thinking…" message must be replaced before the follow-up: Discord would
+// otherwise put the follow-up in its place, public, whatever its flags.
 func (b *Bot) failDeferred(ctx context.Context, i *discordgo.Interaction, ephemeral bool, msg string) {
 	msg = escapeMentions(msg)
 	if ephemeral {
@@ -278,6 +284,14 @@ func (b *Bot) failDeferred(ctx context.Context, i *discordgo.Interaction, epheme
 	}
 	if err := b.session.InteractionResponseDelete(i, discordgo.WithContext(ctx)); err != nil {
 		b.discordFailed(ctx, "delete the deferred response", err)
+		public := failedPublicly
+		if _, err := b.session.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &public, AllowedMentions: noMentions()},
+			discordgo.WithContext(ctx)); err != nil {
+			// The loading message is still there: a follow-up would make
+			// the error public, so the caller sees Discord's own failure.
+			b.discordFailed(ctx, "replace the deferred response", err)
+			return
+		}
 	}
 	b.followUp(ctx, i, []string{msg}, true)
 }

@@ -36,6 +36,9 @@ type interaction struct {
 	InteractionState
 	channelID string
 	created   time.Time // when the event was sent to the bot
+	// loading holds from a deferred response until its message is edited
+	// or deleted: Discord shows "thinking…".
+	loading bool
 }
 
 // message finds "@original" or a follow-up by ID.

@@ -45,7 +45,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST "+api+"/channels/{channel}/typing", s.bot(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	return mux
+	return s.faults(mux)
 }
 
 // bot guards an endpoint that needs the bot token.
@@ -199,6 +199,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 			body.Data.apply(&m)
 		}
 		in.Original = &m
+		in.loading = body.Type == discordgo.InteractionResponseDeferredChannelMessageWithSource
 	case discordgo.InteractionResponseUpdateMessage:
 		// The message the button belongs to changes; the emulator keeps it
 		// as this interaction's original.
@@ -247,6 +248,9 @@ func (s *Server) editMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	body.apply(m)
 	in.Edits++
+	if m == in.Original {
+		in.loading = false
+	}
 	s.notify()
 	writeJSON(w, http.StatusOK, m.discordgo())
 }
@@ -264,6 +268,9 @@ func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m.Deleted = true
+	if m == in.Original {
+		in.loading = false
+	}
 	s.notify()
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -277,6 +284,16 @@ func (s *Server) followup(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	in, ok := s.acknowledged(w, r)
 	if !ok {
+		return
+	}
+	if in.loading {
+		// Discord: the first follow-up after a deferred response replaces
+		// the "thinking…" message and keeps its flags: an ephemeral flag on
+		// the follow-up cannot hide a public loading message.
+		body.apply(in.Original)
+		in.loading = false
+		s.notify()
+		writeJSON(w, http.StatusOK, in.Original.discordgo())
 		return
 	}
 	m := Message{ID: s.newID(), ChannelID: in.channelID, Ephemeral: body.Flags&discordgo.MessageFlagsEphemeral != 0}

@@ -64,6 +64,7 @@ type Server struct {
 	byToken      map[string]*interaction
 	messages     map[string][]Message // by channel ID
 	userMessages map[string]bool      // users' messages by ID: false once deleted
+	pending      []*fault             // failures to inject
 }
 
 // New starts an emulator that accepts token.
