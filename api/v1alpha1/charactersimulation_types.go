@@ -371,12 +371,29 @@ type DiscordBotSpec struct {
 	// +required
 	LLM LLMSpec `json:"llm"`
 
+	// Metrics lets Prometheus scrape the bot's /metrics (port 8080, with
+	// /healthz and /readyz). Without it the bot's NetworkPolicy admits no
+	// ingress at all.
+	// +optional
+	Metrics *BotMetricsSpec `json:"metrics,omitempty"`
+
 	// Resources of the bot.
 	// +kubebuilder:default={requests:{cpu:"50m",memory:"64Mi"},limits:{memory:"256Mi"}}
 	// +optional
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 
 	PodScheduling `json:",inline"`
+}
+
+// BotMetricsSpec names who may scrape the bot's metrics.
+type BotMetricsSpec struct {
+	// NamespaceSelector selects the namespaces the scrapers run in, e.g.
+	// {matchLabels: {kubernetes.io/metadata.name: monitoring}}; {} selects all.
+	// +required
+	NamespaceSelector metav1.LabelSelector `json:"namespaceSelector"`
+	// PodSelector narrows the scrapers to these pods of those namespaces.
+	// +optional
+	PodSelector *metav1.LabelSelector `json:"podSelector,omitempty"`
 }
 
 // LLMSpec is an OpenAI-compatible chat completions endpoint.

@@ -8,7 +8,9 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 
 	"github.com/mojin/charsim/api/v1alpha1"
@@ -112,7 +114,8 @@ func mcpServerPolicy(sim *v1alpha1.CharacterSimulation) (*networkingv1ac.Network
 
 // discordBotPolicy lets the bot reach DNS, the MCP server, Redis, Discord
 // (HTTPS and the gateway's WSS, both 443) and the LLM endpoint. It serves
-// nothing but kubelet probes, so it admits no ingress.
+// only kubelet probes and /metrics, so it admits ingress only from the
+// scrapers spec.discordBot.metrics names, to the health port.
 func discordBotPolicy(sim *v1alpha1.CharacterSimulation) (*networkingv1ac.NetworkPolicyApplyConfiguration, error) {
 	llmPort, err := urlPort(sim.Spec.DiscordBot.LLM.BaseURL)
 	if err != nil {
@@ -132,10 +135,34 @@ func discordBotPolicy(sim *v1alpha1.CharacterSimulation) (*networkingv1ac.Networ
 	if llmPort != 443 {
 		egress = append(egress, egressToAnyHost(llmPort))
 	}
-	return networkPolicy(sim, ComponentDiscordBot, DiscordBotName(sim.Name), networkingv1ac.NetworkPolicySpec().
+	spec := networkingv1ac.NetworkPolicySpec().
 		WithPodSelector(labelSelector(SelectorLabels(sim, ComponentDiscordBot))).
 		WithPolicyTypes(networkingv1.PolicyTypeIngress, networkingv1.PolicyTypeEgress).
-		WithEgress(egress...)), nil
+		WithEgress(egress...)
+	if m := sim.Spec.DiscordBot.Metrics; m != nil {
+		scrapers := networkingv1ac.NetworkPolicyPeer().WithNamespaceSelector(selectorApplyConfiguration(m.NamespaceSelector))
+		if m.PodSelector != nil {
+			scrapers.WithPodSelector(selectorApplyConfiguration(*m.PodSelector))
+		}
+		spec.WithIngress(networkingv1ac.NetworkPolicyIngressRule().
+			WithFrom(scrapers).
+			WithPorts(tcpPorts(DiscordBotHealthPort)...))
+	}
+	return networkPolicy(sim, ComponentDiscordBot, DiscordBotName(sim.Name), spec), nil
+}
+
+// selectorApplyConfiguration is a user's label selector as an apply
+// configuration; an empty one selects everything, as in the API.
+func selectorApplyConfiguration(sel metav1.LabelSelector) *metav1ac.LabelSelectorApplyConfiguration {
+	ac := metav1ac.LabelSelector()
+	if sel.MatchLabels != nil {
+		ac.WithMatchLabels(sel.MatchLabels)
+	}
+	for _, r := range sel.MatchExpressions {
+		ac.WithMatchExpressions(metav1ac.LabelSelectorRequirement().
+			WithKey(r.Key).WithOperator(r.Operator).WithValues(r.Values...))
+	}
+	return ac
 }
 
 // hasExternalStore reports whether the MCP server connects to a store whose

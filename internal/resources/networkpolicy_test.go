@@ -8,6 +8,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/mojin/charsim/api/v1alpha1"
 )
@@ -21,6 +22,12 @@ func flows(peers []networkingv1.NetworkPolicyPeer, ports []networkingv1.NetworkP
 		names = nil
 		for _, p := range peers {
 			switch {
+			case p.NamespaceSelector != nil:
+				name := "ns:" + p.NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]
+				if p.PodSelector != nil {
+					name += "/" + p.PodSelector.MatchLabels["app.kubernetes.io/name"]
+				}
+				names = append(names, name)
 			case p.PodSelector.MatchLabels[LabelMCPClient] == "true":
 				names = append(names, "mcp-client")
 			default:
@@ -136,6 +143,23 @@ func TestNetworkPolicies(t *testing.T) {
 			policies: []string{"tavern-default-deny", "tavern-mcp-server"},
 			egress: map[string][]string{
 				"tavern-mcp-server": sorted(append([]string{"any:*"}, dns...)...),
+			},
+		},
+		{
+			name: "bot metrics scraped from the monitoring namespace, health port only",
+			sim: func() *v1alpha1.CharacterSimulation {
+				s := sample()
+				s.Spec.DiscordBot.Metrics = &v1alpha1.BotMetricsSpec{
+					NamespaceSelector: metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "monitoring"}},
+					PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "prometheus"}},
+				}
+				return s
+			}(),
+			policies: []string{"tavern-default-deny", "tavern-postgres", "tavern-qdrant", "tavern-redis", "tavern-mcp-server", "tavern-discord-bot"},
+			ingress: map[string][]string{
+				"tavern-discord-bot": {"ns:monitoring/prometheus:TCP/8080"},
+				// Nothing else opens: the MCP server still admits only its clients.
+				"tavern-mcp-server": sorted("mcp-client:TCP/8000", "discord-bot:TCP/8000"),
 			},
 		},
 		{
