@@ -349,7 +349,14 @@ type OpenAIEmbedding struct {
 	Dimensions int32 `json:"dimensions"`
 	// APIKeySecretRef selects a Secret key holding the API key.
 	// +optional
-	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"`
+	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"`	// PodPort is the port the endpoint's pods listen on, when a Service in
+	// front of them translates (a vLLM Service on 80 to pods on 8000): a
+	// NetworkPolicy matches the pod's port after translation, so egress to
+	// the URL's port alone would be dropped. Both ports are then allowed.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	PodPort *int32 `json:"podPort,omitempty"`
 }
 
 // DiscordBotSpec is the Discord bot Deployment (always one replica: a gateway
@@ -411,6 +418,14 @@ type LLMSpec struct {
 	// APIKeySecretRef selects a Secret key holding the API key.
 	// +optional
 	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"`
+	// PodPort is the port the endpoint's pods listen on, when a Service in
+	// front of them translates (a vLLM Service on 80 to pods on 8000): a
+	// NetworkPolicy matches the pod's port after translation, so egress to
+	// the URL's port alone would be dropped. Both ports are then allowed.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	PodPort *int32 `json:"podPort,omitempty"`
 }
 
 // SecretKeyRef selects one key of a Secret in the simulation's namespace.

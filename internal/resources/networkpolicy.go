@@ -102,6 +102,9 @@ func mcpServerPolicy(sim *v1alpha1.CharacterSimulation) (*networkingv1ac.Network
 			return nil, fmt.Errorf("spec.mcpServer.embedding.openai.baseURL: %w", err)
 		}
 		egress = append(egress, egressToAnyHost(port))
+		if p := openai.PodPort; p != nil && *p != port {
+			egress = append(egress, egressToAnyHost(*p))
+		}
 	}
 	return networkPolicy(sim, ComponentMCPServer, MCPServerName(sim.Name), networkingv1ac.NetworkPolicySpec().
 		WithPodSelector(labelSelector(SelectorLabels(sim, ComponentMCPServer))).
@@ -134,6 +137,9 @@ func discordBotPolicy(sim *v1alpha1.CharacterSimulation) (*networkingv1ac.Networ
 	egress = append(egress, egressToAnyHost(443))
 	if llmPort != 443 {
 		egress = append(egress, egressToAnyHost(llmPort))
+	}
+	if p := sim.Spec.DiscordBot.LLM.PodPort; p != nil && *p != llmPort && *p != 443 {
+		egress = append(egress, egressToAnyHost(*p))
 	}
 	spec := networkingv1ac.NetworkPolicySpec().
 		WithPodSelector(labelSelector(SelectorLabels(sim, ComponentDiscordBot))).

@@ -9,6 +9,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/mojin/charsim/api/v1alpha1"
 )
@@ -160,6 +161,24 @@ func TestNetworkPolicies(t *testing.T) {
 				"tavern-discord-bot": {"ns:monitoring/prometheus:TCP/8080"},
 				// Nothing else opens: the MCP server still admits only its clients.
 				"tavern-mcp-server": sorted("mcp-client:TCP/8000", "discord-bot:TCP/8000"),
+			},
+		},
+		{
+			// A Service on 80 in front of pods on 8000 (vLLM, KServe): the
+			// policy sees the pod port, so both are allowed.
+			name: "endpoints behind a translating Service get their pod port too",
+			sim: func() *v1alpha1.CharacterSimulation {
+				s := withOpenAIEmbedding(sample())
+				s.Spec.MCPServer.Embedding.OpenAI.BaseURL = "http://embeddings.models.svc/v1"
+				s.Spec.MCPServer.Embedding.OpenAI.PodPort = ptr.To[int32](8080)
+				s.Spec.DiscordBot.LLM.BaseURL = "http://vllm.models.svc/v1"
+				s.Spec.DiscordBot.LLM.PodPort = ptr.To[int32](8000)
+				return s
+			}(),
+			policies: []string{"tavern-default-deny", "tavern-postgres", "tavern-qdrant", "tavern-redis", "tavern-mcp-server", "tavern-discord-bot"},
+			egress: map[string][]string{
+				"tavern-mcp-server":  sorted(append([]string{"postgres:TCP/5432", "qdrant:TCP/6333", "qdrant:TCP/6334", "redis:TCP/6379", "any:TCP/80", "any:TCP/8080"}, dns...)...),
+				"tavern-discord-bot": sorted(append([]string{"mcp-server:TCP/8000", "redis:TCP/6379", "any:TCP/443", "any:TCP/80", "any:TCP/8000"}, dns...)...),
 			},
 		},
 		{
