@@ -61,6 +61,7 @@ type Bot struct {
 	inflight       inflight
 	gatewayGrace   time.Duration
 	requestTimeout time.Duration
+	typingEvery    time.Duration
 
 	// baseCtx is the parent of every request's context; cancel ends the
 	// requests that outlive the shutdown grace period.
@@ -95,7 +96,7 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 		cfg: cfg, logger: logger, session: session, metrics: m,
 		mcp:          newMCPClient(cfg.MCPServerURL, cfg.MCPAuthToken),
 		gateway:      newGatewayState(m.gateway),
-		gatewayGrace: defaultGatewayGrace, requestTimeout: defaultRequestTimeout,
+		gatewayGrace: defaultGatewayGrace, requestTimeout: defaultRequestTimeout, typingEvery: typingRenewal,
 		healthAddr: make(chan string, 1),
 	}
 	b.baseCtx, b.cancel = context.WithCancel(context.Background())

@@ -407,6 +407,37 @@ func TestRequestTimeout(t *testing.T) {
 	}
 }
 
+// TestTypingLastsTheTurn: the typing indicator, which Discord shows for
+// 10 s per request, is renewed until a slow mention reply is posted.
+func TestTypingLastsTheTurn(t *testing.T) {
+	const every = 100 * time.Millisecond // the bot's renewal here; 8 s against Discord
+	h := startBot(t, nil, func(b *Bot) { b.typingEvery = every })
+	h.slash(t, "character create", map[string]any{"name": "Aria"})
+	h.llm.setAnswer(func(chatRequest) (string, time.Duration) { return "Let me think… yes.", 8 * every })
+	if err := h.discord.SendMessage(h.discord.UserMessage(h.where(), "a hard question", true)); err != nil {
+		t.Fatal(err)
+	}
+	reply := waitMessages(t, h, h.channel, 1)[0]
+	typing := h.discord.Typing(h.channel)
+	if len(typing) == 0 {
+		t.Fatal("no typing indicator")
+	}
+	// The indicator would have gone out where two renewals (or the last
+	// one and the reply) are further apart than it lasts; scaled, that is
+	// 10/8 of the renewal period, plus slack for a busy machine.
+	lasts := every*discordfake.TypingIndicatorLasts/typingRenewal + 100*time.Millisecond
+	for i, at := range append(typing[1:], reply.Sent) {
+		if gap := at.Sub(typing[i]); gap > lasts {
+			t.Errorf("%d typing requests %v: a gap of %s after request %d, longer than the indicator lasts (%s)", len(typing), typing, gap, i+1, lasts)
+			break
+		}
+	}
+	time.Sleep(3 * every)
+	if n := len(h.discord.Typing(h.channel)); n != len(typing) {
+		t.Errorf("%d typing requests after the reply, want none", n-len(typing))
+	}
+}
+
 // TestGatewayReconnect cuts the gateway connection and keeps it refused:
 // /healthz and /readyz fail, and when the gateway is back the bot resumes
 // its session by itself and answers again.

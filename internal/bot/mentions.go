@@ -62,11 +62,11 @@ func (b *Bot) answerMessage(ctx context.Context, m *discordgo.Message, botID str
 	if err != nil {
 		return b.explain(ctx, sourceMention, err)
 	}
-	// The typing indicator is a courtesy: its failure changes nothing.
-	_ = b.session.ChannelTyping(m.ChannelID, discordgo.WithContext(ctx))
+	stopTyping := b.keepTyping(ctx, m.ChannelID)
 	res, err := b.converse(ctx, turnRequest{
 		ChannelID: m.ChannelID, UserID: m.Author.ID, UserName: displayName(m.Member, m.Author), Message: text,
 	}, sourceMention)
+	stopTyping()
 	if err != nil {
 		out, cancel := delivery(ctx) // ctx may have run out: the log entry must still be written
 		defer cancel()

@@ -21,6 +21,8 @@ type Message struct {
 	// ReplyTo is the message a channel message replies to.
 	ReplyTo string
 	Deleted bool
+	// Sent is when the emulator received the message.
+	Sent time.Time
 }
 
 func (m Message) discordgo() *discordgo.Message {

@@ -42,7 +42,12 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("DELETE "+api+"/webhooks/{app}/{token}/messages/{message}", s.deleteMessage)
 	mux.HandleFunc("POST "+api+"/webhooks/{app}/{token}", s.followup)
 	mux.Handle("POST "+api+"/channels/{channel}/messages", s.bot(s.createMessage))
-	mux.Handle("POST "+api+"/channels/{channel}/typing", s.bot(func(w http.ResponseWriter, _ *http.Request) {
+	mux.Handle("POST "+api+"/channels/{channel}/typing", s.bot(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		channel := r.PathValue("channel")
+		s.typing[channel] = append(s.typing[channel], time.Now())
+		s.notify()
+		s.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	return s.faults(mux)
@@ -309,7 +314,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	channel := r.PathValue("channel")
-	m := Message{ID: s.newID(), ChannelID: channel}
+	m := Message{ID: s.newID(), ChannelID: channel, Sent: time.Now()}
 	body.apply(&m)
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -62,9 +62,10 @@ type Server struct {
 	commands     map[string][]*discordgo.ApplicationCommand // by guild ID, "" for global
 	interactions map[string]*interaction                    // by ID
 	byToken      map[string]*interaction
-	messages     map[string][]Message // by channel ID
-	userMessages map[string]bool      // users' messages by ID: false once deleted
-	pending      []*fault             // failures to inject
+	messages     map[string][]Message   // by channel ID
+	userMessages map[string]bool        // users' messages by ID: false once deleted
+	pending      []*fault               // failures to inject
+	typing       map[string][]time.Time // typing indicators started, by channel ID
 }
 
 // New starts an emulator that accepts token.
@@ -74,6 +75,7 @@ func New(token string) *Server {
 		InitialResponseDeadline: 3 * time.Second, TokenLifetime: 15 * time.Minute,
 		guilds: map[string]bool{}, commands: map[string][]*discordgo.ApplicationCommand{}, interactions: map[string]*interaction{},
 		byToken: map[string]*interaction{}, messages: map[string][]Message{}, userMessages: map[string]bool{},
+		typing: map[string][]time.Time{},
 	}
 	// IDs are snowflakes of the current time, as Discord makes them, so that
 	// two runs never share an ID (and keys derived from IDs in a shared Redis).
@@ -169,4 +171,15 @@ func (s *Server) ChannelMessages(channelID string) []Message {
 func (s *Server) WaitChannelMessages(ctx context.Context, channelID string, n int) ([]Message, error) {
 	err := s.wait(ctx, func() bool { return len(s.messages[channelID]) >= n })
 	return s.ChannelMessages(channelID), err
+}
+
+// TypingIndicatorLasts is how long Discord shows "… is typing" after one
+// typing request, unless the bot posts sooner.
+const TypingIndicatorLasts = 10 * time.Second
+
+// Typing returns when the bot started a typing indicator in a channel.
+func (s *Server) Typing(channelID string) []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.typing[channelID]...)
 }
