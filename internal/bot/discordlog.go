@@ -13,10 +13,11 @@ import (
 
 // RouteDiscordgoLogs sends discordgo's log lines to logger. discordgo has
 // one package-wide hook, so this is for main to call once. The token is
-// removed from every line, in case a library message ever quotes it.
+// removed from every line, in case a library message ever quotes it, and
+// so are the interaction and webhook tokens of the URLs it quotes.
 func RouteDiscordgoLogs(logger *slog.Logger, token secret.Value) {
 	discordgo.Logger = func(level, _ int, format string, args ...any) {
-		msg := fmt.Sprintf(format, args...)
+		msg := redactTokens(fmt.Sprintf(format, args...))
 		if token != "" {
 			msg = strings.ReplaceAll(msg, string(token), secret.Redacted)
 		}

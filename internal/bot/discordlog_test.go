@@ -19,4 +19,9 @@ func TestRouteDiscordgoLogs(t *testing.T) {
 		!strings.Contains(got, `"level":"WARN"`) || !strings.Contains(got, `"source":"discordgo"`) {
 		t.Errorf("log line %s", got)
 	}
+	buf.Reset()
+	discordgo.Logger(discordgo.LogError, 0, "API REQUEST %s :: %s", "PATCH", "https://discord.com/api/v9/webhooks/1/secret-itoken/messages/@original")
+	if got := buf.String(); strings.Contains(got, "secret-itoken") || !strings.Contains(got, "webhooks/1/[REDACTED]/messages") {
+		t.Errorf("log line %s, want the interaction token redacted", got)
+	}
 }

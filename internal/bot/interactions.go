@@ -336,7 +336,7 @@ func (b *Bot) recoverPanic(ctx context.Context, event string) {
 // discordFailed logs a failed Discord REST call: nobody can be told.
 func (b *Bot) discordFailed(ctx context.Context, what string, err error) {
 	b.metrics.errors.WithLabelValues("discord").Inc()
-	b.logger.ErrorContext(ctx, "discord request failed", "action", what, "error", err)
+	b.logger.ErrorContext(ctx, "discord request failed", "action", what, "error", redactedError{err})
 }
 
 // handleComponent handles button clicks.

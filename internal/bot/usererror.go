@@ -28,7 +28,7 @@ const maxShownServerError = 300
 // with a reference to find the log entry by.
 func (b *Bot) explain(ctx context.Context, op string, err error) string {
 	kind, msg, level := b.classify(err)
-	attrs := []any{"op", op, "kind", kind, "error", err}
+	attrs := []any{"op", op, "kind", kind, "error", redactedError{err}}
 	if kind == "internal" {
 		ref := reference()
 		msg = fmt.Sprintf("Something went wrong (reference %s); the details are in the bot's log.", ref)
