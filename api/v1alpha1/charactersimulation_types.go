@@ -359,8 +359,9 @@ type OpenAIEmbedding struct {
 	PodPort *int32 `json:"podPort,omitempty"`
 }
 
-// DiscordBotSpec is the Discord bot Deployment (always one replica: a gateway
-// connection per token).
+// DiscordBotSpec is the Discord bot Deployment (always one replica: every
+// gateway session of a token receives every event, so a second bot would
+// answer everything twice).
 type DiscordBotSpec struct {
 	// Image of the bot; the operator's matching release by default.
 	// +optional

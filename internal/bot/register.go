@@ -27,9 +27,10 @@ func (b *Bot) applicationID() (string, error) {
 }
 
 // register overwrites the application's slash commands with the bot's, in
-// every guild of DISCORD_GUILD_IDS (they show at once) or else globally
-// (Discord may take up to an hour to show changes). Overwriting in bulk
-// also removes the commands an older version had and this one has not.
+// every guild of DISCORD_GUILD_IDS or else globally (then they also work in
+// DMs with the bot). Discord applies either at once; an open Discord client
+// may show the old list until it is reloaded. Overwriting in bulk also
+// removes the commands an older version had and this one has not.
 func (b *Bot) register(ctx context.Context, appID string) error {
 	if len(b.cfg.GuildIDs) == 0 {
 		return b.overwriteCommands(ctx, appID, globalCommandDefinitions())

@@ -49,8 +49,10 @@ func discordBotDeployment(sim *v1alpha1.CharacterSimulation, opts Options, secre
 		resources:  spec.Resources,
 		scheduling: spec.PodScheduling,
 		replicas:   1,
-		// Discord allows one gateway session per token: never run two bots,
-		// not even during a rollout.
+		// Discord lets a token open several gateway sessions, and each one
+		// unsharded receives every event: two bots would answer every
+		// message twice and race for every interaction. Never run two, not
+		// even during a rollout.
 		strategy: appsv1ac.DeploymentStrategy().WithType(appsv1.RecreateDeploymentStrategyType),
 	}, secrets)
 }

@@ -15,7 +15,7 @@ func TestDiscordBot(t *testing.T) {
 		objs := build(t, sample())
 		d := deployment(t, objs, "tavern-discord-bot")
 		if *d.Spec.Replicas != 1 || d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
-			t.Errorf("replicas %d strategy %s, want 1 and Recreate (one gateway session per token)", *d.Spec.Replicas, d.Spec.Strategy.Type)
+			t.Errorf("replicas %d strategy %s, want 1 and Recreate (two sessions would both answer every message)", *d.Spec.Replicas, d.Spec.Strategy.Type)
 		}
 		c := d.Spec.Template.Spec.Containers[0]
 		if c.Image != testOptions.DiscordBotImage {
