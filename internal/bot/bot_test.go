@@ -43,8 +43,16 @@ func TestBot(t *testing.T) {
 		if !slices.Equal(names, wantNames) {
 			t.Errorf("guild commands %v, want %v", names, wantNames)
 		}
-		if n := len(h.discord.Commands("")); n != 0 {
-			t.Errorf("%d global commands, want none when guilds are configured", n)
+		// Global ones too, for DMs with the bot only: no guild command
+		// reaches a DM, and in servers the guild's serve.
+		global := h.discord.Commands("")
+		if len(global) != len(wantNames) {
+			t.Errorf("%d global commands, want %d for DMs", len(global), len(wantNames))
+		}
+		for _, c := range global {
+			if c.Contexts == nil || !slices.Equal(*c.Contexts, []discordgo.InteractionContextType{discordgo.InteractionContextBotDM}) {
+				t.Errorf("global command %s: contexts %v, want the bot's DMs only", c.Name, c.Contexts)
+			}
 		}
 	})
 

@@ -93,9 +93,20 @@ func commandDefinitions() []*discordgo.ApplicationCommand {
 // servers and in direct messages with the bot. (Contexts are for global
 // commands only; a guild's commands are used in the guild.)
 func globalCommandDefinitions() []*discordgo.ApplicationCommand {
-	commands := commandDefinitions()
+	return withContexts(commandDefinitions(), discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM)
+}
+
+// dmCommandDefinitions are the global commands registered besides a
+// guild's: for direct messages with the bot only, which no guild command
+// reaches (without them a DM user told to run /character use could not),
+// and hidden in servers, where the guild's own commands serve.
+func dmCommandDefinitions() []*discordgo.ApplicationCommand {
+	return withContexts(commandDefinitions(), discordgo.InteractionContextBotDM)
+}
+
+func withContexts(commands []*discordgo.ApplicationCommand, contexts ...discordgo.InteractionContextType) []*discordgo.ApplicationCommand {
 	for _, c := range commands {
-		c.Contexts = &[]discordgo.InteractionContextType{discordgo.InteractionContextGuild, discordgo.InteractionContextBotDM}
+		c.Contexts = &contexts
 	}
 	return commands
 }

@@ -103,7 +103,7 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 
 	fs := flag.NewFlagSet("discord-bot", flag.ContinueOnError)
 	fs.SetOutput(output)
-	fs.BoolVar(&cfg.Unregister, "unregister", false, "remove the bot's slash commands (from DISCORD_GUILD_IDS, or the global ones) and exit")
+	fs.BoolVar(&cfg.Unregister, "unregister", false, "remove the bot's slash commands (from DISCORD_GUILD_IDS and the global DM ones, or the global ones) and exit")
 	fs.StringVar(&cfg.HealthAddr, "health-addr", cfg.HealthAddr, "listen address of /healthz, /readyz and /metrics; empty to disable (env BOT_HEALTH_ADDR)")
 	fs.StringVar(&logLevel, "log-level", logLevel, "debug, info, warn or error (env LOG_LEVEL)")
 	fs.BoolVar(&cfg.ShowVersion, "version", false, "print the version and exit")

@@ -89,6 +89,9 @@ func TestUnregisterGuilds(t *testing.T) {
 			t.Fatalf("guild %s: %d commands, want 8", g, n)
 		}
 	}
+	if n := len(discord.Commands("")); n != 8 {
+		t.Fatalf("%d global commands for DMs, want 8", n)
+	}
 	if err := b.Unregister(t.Context()); err != nil {
 		t.Fatal(err)
 	}
@@ -96,6 +99,9 @@ func TestUnregisterGuilds(t *testing.T) {
 		if n := len(discord.Commands(g)); n != 0 {
 			t.Errorf("guild %s: %d commands after unregistering, want 0", g, n)
 		}
+	}
+	if n := len(discord.Commands("")); n != 0 {
+		t.Errorf("%d global (DM) commands after unregistering, want 0", n)
 	}
 	if len(discord.Identifies()) != 0 {
 		t.Error("unregistering connected to the gateway")

@@ -28,14 +28,15 @@ func (b *Bot) applicationID() (string, error) {
 
 // register overwrites the application's slash commands with the bot's, in
 // every guild of DISCORD_GUILD_IDS or else globally (then they also work in
-// DMs with the bot). Discord applies either at once; an open Discord client
-// may show the old list until it is reloaded. Overwriting in bulk also
-// removes the commands an older version had and this one has not.
+// DMs with the bot). In guild mode the commands are also set globally for
+// DMs with the bot only. Discord applies either at once; an open Discord
+// client may show the old list until it is reloaded. Overwriting in bulk
+// also removes the commands an older version had and this one has not.
 func (b *Bot) register(ctx context.Context, appID string) error {
 	if len(b.cfg.GuildIDs) == 0 {
-		return b.overwriteCommands(ctx, appID, globalCommandDefinitions())
+		return b.overwriteCommands(ctx, appID, globalCommandDefinitions(), nil)
 	}
-	return b.overwriteCommands(ctx, appID, commandDefinitions())
+	return b.overwriteCommands(ctx, appID, commandDefinitions(), dmCommandDefinitions())
 }
 
 // Unregister removes the bot's slash commands, where register put them.
@@ -44,14 +45,17 @@ func (b *Bot) Unregister(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return b.overwriteCommands(ctx, appID, []*discordgo.ApplicationCommand{})
+	none := []*discordgo.ApplicationCommand{}
+	return b.overwriteCommands(ctx, appID, none, none)
 }
 
 // overwriteCommands sets commands in every scope (the guilds of
-// DISCORD_GUILD_IDS, or globally). A guild that refuses is logged with the
-// reason and skipped: one wrong or stale ID must not keep the bot from the
-// other servers. It fails only when every scope fails.
-func (b *Bot) overwriteCommands(ctx context.Context, appID string, commands []*discordgo.ApplicationCommand) error {
+// DISCORD_GUILD_IDS, or globally) and, in guild mode, dm globally. A guild
+// that refuses is logged with the reason and skipped: one wrong or stale ID
+// must not keep the bot from the other servers. It fails only when every
+// guild fails; a failure of the DM commands is logged, as DMs are a side
+// door.
+func (b *Bot) overwriteCommands(ctx context.Context, appID string, commands, dm []*discordgo.ApplicationCommand) error {
 	if len(b.cfg.GuildIDs) == 0 {
 		if _, err := b.session.ApplicationCommandBulkOverwrite(appID, "", commands, discordgo.WithContext(ctx)); err != nil {
 			return fmt.Errorf("set the %d slash commands globally: %w", len(commands), err)
@@ -77,6 +81,14 @@ func (b *Bot) overwriteCommands(ctx context.Context, appID string, commands []*d
 	if len(failed) == len(b.cfg.GuildIDs) {
 		return fmt.Errorf("the slash commands could be set in no server of DISCORD_GUILD_IDS: %w", errors.Join(failed...))
 	}
+	if _, err := b.session.ApplicationCommandBulkOverwrite(appID, "", dm, discordgo.WithContext(ctx)); err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("set the slash commands for DMs: %w", err)
+		}
+		b.logger.Warn("cannot set the slash commands for DMs with the bot; they work in the servers only", "error", err)
+		return nil
+	}
+	b.logger.Info("slash commands set for DMs with the bot", "commands", len(dm))
 	return nil
 }
 

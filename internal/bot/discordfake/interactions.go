@@ -112,6 +112,11 @@ func (st InteractionState) clone() InteractionState {
 // Interact sends i to the bot as an INTERACTION_CREATE event, after giving
 // it an ID, a token and the application ID, and returns the ID.
 func (s *Server) Interact(i *discordgo.Interaction) (string, error) {
+	if i.Type == discordgo.InteractionApplicationCommand {
+		if err := s.offered(i); err != nil {
+			return "", err
+		}
+	}
 	i.ID, i.AppID, i.Version = s.newID(), s.AppID, 1
 	i.Token = "interaction-token-" + i.ID
 	s.mu.Lock()
@@ -122,6 +127,40 @@ func (s *Server) Interact(i *discordgo.Interaction) (string, error) {
 		return "", fmt.Errorf("dispatch the interaction: %w", err)
 	}
 	return i.ID, nil
+}
+
+// offered checks that Discord's client offers the command where it is
+// used: in a guild, a command of that guild or a global one for the guild
+// context; in a DM with the bot, a global one for the bot-DM context. A
+// name registered nowhere is delivered, as a client with a stale command
+// list sends one the app has removed.
+func (s *Server) offered(i *discordgo.Interaction) error {
+	name := i.ApplicationCommandData().Name
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	want, where := discordgo.InteractionContextBotDM, "in a DM with the bot"
+	if i.GuildID != "" {
+		want, where = discordgo.InteractionContextGuild, "in guild "+i.GuildID
+	}
+	known := false
+	for guild, cmds := range s.commands {
+		for _, c := range cmds {
+			if c.Name != name {
+				continue
+			}
+			known = true
+			if guild != "" && guild == i.GuildID {
+				return nil
+			}
+			if guild == "" && (c.Contexts == nil || slices.Contains(*c.Contexts, want)) {
+				return nil
+			}
+		}
+	}
+	if known {
+		return fmt.Errorf("the command /%s is not offered %s", name, where)
+	}
+	return nil
 }
 
 // Interaction returns what the bot did with an interaction so far.
