@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -25,6 +26,13 @@ import (
 
 // shutdownTimeout bounds how long in-flight requests may finish after SIGTERM.
 const shutdownTimeout = 15 * time.Second
+
+// Retries of opening the dependencies at start back off from openRetryMin
+// to openRetryMax.
+const (
+	openRetryMin = time.Second
+	openRetryMax = 30 * time.Second
+)
 
 func main() {
 	err := run(os.Args[1:], os.Stdout, os.Stderr)
@@ -60,21 +68,78 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 
 	logger.Info("starting charsim MCP server", "version", version.Version, "config", cfg)
-	srv, err := mcpserver.Open(ctx, cfg, logger)
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := srv.Close(); err != nil {
-			logger.Error("close", "error", err)
-		}
-	}()
-
 	if cfg.Stdio {
+		// A desktop client starts this process and sees its exit: fail fast.
+		srv, err := mcpserver.Open(ctx, cfg, logger)
+		if err != nil {
+			return err
+		}
+		defer closeServer(srv, logger)
 		return srv.ServeStdio(ctx)
 	}
-	return serveHTTP(ctx, cfg.ListenAddr, srv.Handler(), logger)
+	return serveHTTPWhenOpen(ctx, cfg, logger)
 }
+
+// serveHTTPWhenOpen listens at once and opens the server's dependencies in
+// the background, retrying with back-off: PostgreSQL or Qdrant not
+// reachable yet is the normal case while their pods start, and exiting
+// would put the pod into a crash-loop back-off of up to five minutes.
+// Meanwhile /healthz answers (so liveness never kills a long migration) and
+// /readyz says what the server waits for.
+func serveHTTPWhenOpen(ctx context.Context, cfg mcpserver.Config, logger *slog.Logger) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	starting := &startingHandler{}
+	var current atomic.Pointer[http.Handler]
+	current.Store(ptrTo[http.Handler](starting))
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*current.Load()).ServeHTTP(w, r) })
+
+	opened := make(chan *mcpserver.Server, 1)
+	go func() {
+		srv := openWithRetry(ctx, cfg, logger, starting)
+		if srv != nil {
+			current.Store(ptrTo(srv.Handler()))
+			logger.Info("ready: every dependency is open")
+		}
+		opened <- srv
+	}()
+	err := serveHTTP(ctx, cfg.ListenAddr, handler, logger)
+	cancel()
+	if srv := <-opened; srv != nil {
+		closeServer(srv, logger)
+	}
+	return err
+}
+
+// openWithRetry opens the server until it succeeds or ctx ends (then nil).
+func openWithRetry(ctx context.Context, cfg mcpserver.Config, logger *slog.Logger, starting *startingHandler) *mcpserver.Server {
+	delay := openRetryMin
+	for {
+		srv, err := mcpserver.Open(ctx, cfg, logger)
+		if err == nil {
+			return srv
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		starting.wait(err)
+		logger.Warn("a dependency is not reachable yet; retrying", "error", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, openRetryMax)
+	}
+}
+
+func closeServer(srv *mcpserver.Server, logger *slog.Logger) {
+	if err := srv.Close(); err != nil {
+		logger.Error("close", "error", err)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // serveHTTP serves until ctx ends, then lets in-flight requests finish.
 func serveHTTP(ctx context.Context, addr string, handler http.Handler, logger *slog.Logger) error {

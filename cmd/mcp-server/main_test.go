@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -16,6 +17,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mojin/charsim/internal/testsvc"
 )
 
 // buildBinary builds mcp-server with a version stamped in, as release builds do.
@@ -59,27 +62,71 @@ func TestBinary(t *testing.T) {
 	})
 
 	t.Run("library logs are JSON too", func(t *testing.T) {
-		// A closed port: the server warns about the key, fails to reach
-		// Qdrant and exits; every log line before its final error is JSON.
-		cmd := command(t, bin, []string{"QDRANT_URL=http://" + freeAddr(t), "QDRANT_API_KEY=not-a-secret-here", "QDRANT_TIMEOUT=2s"})
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Run(); err == nil {
-			t.Fatal("the server started without its Qdrant")
-		}
-		warned := false
-		for _, line := range strings.Split(strings.TrimSpace(stderr.String()), "\n") {
-			if strings.HasPrefix(line, "mcp-server: ") {
-				continue // the exit error, for a human
-			}
+		// A closed port: the server warns about the key, cannot reach
+		// Qdrant and keeps retrying; every line it logs meanwhile is JSON.
+		cmd := command(t, bin, []string{"QDRANT_URL=http://" + freeAddr(t), "QDRANT_API_KEY=not-a-secret-here", "QDRANT_TIMEOUT=2s", "MCP_LISTEN_ADDR=" + freeAddr(t)})
+		lines := startLogging(t, cmd)
+		warned, retried := false, false
+		for line := range lines {
 			var record map[string]any
 			if err := json.Unmarshal([]byte(line), &record); err != nil {
 				t.Errorf("a log line is not JSON: %q", line)
+				continue
 			}
-			warned = warned || strings.Contains(fmt.Sprint(record["msg"]), "without TLS")
+			msg := fmt.Sprint(record["msg"])
+			warned = warned || strings.Contains(msg, "without TLS")
+			retried = retried || strings.Contains(msg, "retrying")
+			if warned && retried {
+				return
+			}
 		}
-		if !warned {
-			t.Errorf("no JSON warning about the API key without TLS in:\n%s", stderr.String())
+		t.Errorf("no JSON warning about the API key without TLS (%t) and no retry (%t) before the log ended", warned, retried)
+	})
+
+	t.Run("starts before its PostgreSQL and becomes ready without a restart", func(t *testing.T) {
+		pg := testsvc.StartPostgres(t)
+		pg.Stop() // not there yet, as while its pod starts
+		addr := freeAddr(t)
+		cmd := command(t, bin, []string{"MCP_LISTEN_ADDR=" + addr, "DATABASE_URL=" + pg.URL()})
+		var logs bytes.Buffer
+		cmd.Stderr = &logs
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			cmd.Process.Kill()
+			cmd.Wait()
+		})
+		status := func(path string) (int, map[string]string) {
+			resp, err := http.Get("http://" + addr + path)
+			if err != nil {
+				return 0, nil
+			}
+			defer resp.Body.Close()
+			var body map[string]string
+			_ = json.NewDecoder(resp.Body).Decode(&body)
+			return resp.StatusCode, body
+		}
+		poll := func(what string, ok func() bool) {
+			t.Helper()
+			for deadline := time.Now().Add(60 * time.Second); !ok(); time.Sleep(100 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: not within 60s\n%s", what, logs.String())
+				}
+			}
+		}
+		poll("alive and waiting for PostgreSQL", func() bool {
+			live, _ := status("/healthz")
+			ready, body := status("/readyz")
+			return live == http.StatusOK && ready == http.StatusServiceUnavailable && body["status"] == "starting" && body["waiting_for"] != ""
+		})
+		pg.Start()
+		poll("ready once PostgreSQL is up", func() bool {
+			code, _ := status("/readyz")
+			return code == http.StatusOK
+		})
+		if cmd.ProcessState != nil {
+			t.Fatalf("the server exited: %v", cmd.ProcessState)
 		}
 	})
 
@@ -174,4 +221,35 @@ func TestBinary(t *testing.T) {
 			t.Errorf("server version = %q", session.InitializeResult().ServerInfo.Version)
 		}
 	})
+}
+
+// startLogging starts cmd and returns its stderr lines, for at most 30 s;
+// the process is killed when the test ends.
+func startLogging(t *testing.T, cmd *exec.Cmd) <-chan string {
+	t.Helper()
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+	})
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		scanner := bufio.NewScanner(stderr)
+		deadline := time.After(30 * time.Second)
+		for scanner.Scan() {
+			select {
+			case lines <- scanner.Text():
+			case <-deadline:
+				return
+			}
+		}
+	}()
+	return lines
 }
