@@ -62,6 +62,8 @@ type Bot struct {
 	gatewayGrace   time.Duration
 	requestTimeout time.Duration
 	typingEvery    time.Duration
+	watchdogGrace  time.Duration
+	closeTimeout   time.Duration
 
 	// baseCtx is the parent of every request's context; cancel ends the
 	// requests that outlive the shutdown grace period.
@@ -97,6 +99,7 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 		mcp:          newMCPClient(cfg.MCPServerURL, cfg.MCPAuthToken),
 		gateway:      newGatewayState(m.gateway),
 		gatewayGrace: defaultGatewayGrace, requestTimeout: defaultRequestTimeout, typingEvery: typingRenewal,
+		watchdogGrace: defaultWatchdogGrace, closeTimeout: defaultCloseTimeout,
 		healthAddr: make(chan string, 1),
 	}
 	b.baseCtx, b.cancel = context.WithCancel(context.Background())
@@ -144,7 +147,8 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 
 // Run serves the health endpoints, registers the slash commands, connects
 // to the gateway and handles events until ctx ends; then it disconnects and
-// lets the requests in flight finish.
+// lets the requests in flight finish. It fails when the gateway has been
+// down longer than the watchdog's grace period (see watchdog.go).
 func (b *Bot) Run(ctx context.Context) error {
 	stopHealth, err := b.serveHealthEndpoints()
 	if err != nil {
@@ -159,28 +163,40 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err := b.register(ctx, appID); err != nil {
 		return err
 	}
-	if err := b.openGateway(ctx); err != nil {
-		if ctx.Err() != nil {
-			return nil // stopped while connecting
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
+	watchdog := b.watchGateway(watchCtx)
+	// Open runs apart: it is where discordgo can deadlock.
+	opened := make(chan error, 1)
+	go func() { opened <- b.openGateway(ctx) }()
+	var failed error
+	select {
+	case err := <-opened:
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil // stopped while connecting
+			}
+			return err
 		}
-		return err
+		b.logger.Info("connected to the Discord gateway", "application", appID)
+		select {
+		case <-ctx.Done():
+		case failed = <-watchdog:
+		}
+	case <-ctx.Done():
+	case failed = <-watchdog:
 	}
-	b.logger.Info("connected to the Discord gateway", "application", appID)
-	<-ctx.Done()
 
-	b.logger.Info("shutting down")
-	// A heartbeat failing during the close must not start a reconnection.
-	b.session.Lock()
-	b.session.ShouldReconnectOnError = false
-	b.session.Unlock()
-	if err := b.session.Close(); err != nil {
-		b.logger.Warn("close the gateway connection", "error", err)
+	if failed != nil {
+		b.logger.Error("gateway watchdog", "error", failed)
 	}
+	b.logger.Info("shutting down")
+	b.closeSession()
 	if !b.inflight.wait(shutdownGrace) {
 		b.logger.Warn("requests still running after the shutdown grace period; cancelling them", "grace", shutdownGrace)
 	}
 	b.cancel()
-	return nil
+	return failed
 }
 
 // HealthAddr returns the address the health endpoints listen on, once Run

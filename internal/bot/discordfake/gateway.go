@@ -18,6 +18,7 @@ const (
 	opHeartbeat    = 1
 	opIdentify     = 2
 	opResume       = 6
+	opReconnect    = 7
 	opHello        = 10
 	opHeartbeatAck = 11
 )
@@ -119,6 +120,11 @@ func (s *Server) identify(conn *gatewayConn, data json.RawMessage) error {
 		return errors.New("disallowed intents")
 	}
 	s.intents = id.Intents
+	if s.reconnectOnIdentify > 0 {
+		// Discord may ask for a reconnection at any time, also before READY.
+		s.reconnectOnIdentify--
+		return conn.send(opReconnect, "", 0, nil)
+	}
 	s.sessionID = "session-" + s.newID()
 	s.seq = 1
 	s.gateway = conn
@@ -198,6 +204,14 @@ func (s *Server) DropGateway() {
 	if conn != nil {
 		_ = conn.ws.UnderlyingConn().Close()
 	}
+}
+
+// ReconnectOnIdentify makes the next n identifies answered with op 7
+// Reconnect instead of READY.
+func (s *Server) ReconnectOnIdentify(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reconnectOnIdentify = n
 }
 
 // RefuseGateway makes new gateway connections fail (true) or succeed again (false).

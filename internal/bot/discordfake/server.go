@@ -49,23 +49,25 @@ type Server struct {
 	http   *httptest.Server
 	nextID atomic.Int64
 
-	mu           sync.Mutex
-	changed      chan struct{} // closed and replaced on every change
-	gateway      *gatewayConn  // the identified connection, nil when none
-	refuse       bool          // refuse new gateway connections
-	sessionID    string
-	intents      discordgo.Intent // of the identified session
-	seq          int64
-	identifies   []discordgo.Identify
-	resumes      int
-	guilds       map[string]bool                            // the guilds the app is in
-	commands     map[string][]*discordgo.ApplicationCommand // by guild ID, "" for global
-	interactions map[string]*interaction                    // by ID
-	byToken      map[string]*interaction
-	messages     map[string][]Message   // by channel ID
-	userMessages map[string]bool        // users' messages by ID: false once deleted
-	pending      []*fault               // failures to inject
-	typing       map[string][]time.Time // typing indicators started, by channel ID
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every change
+	gateway *gatewayConn  // the identified connection, nil when none
+	refuse  bool          // refuse new gateway connections
+	// reconnectOnIdentify is how many identifies get op 7 instead of READY.
+	reconnectOnIdentify int
+	sessionID           string
+	intents             discordgo.Intent // of the identified session
+	seq                 int64
+	identifies          []discordgo.Identify
+	resumes             int
+	guilds              map[string]bool                            // the guilds the app is in
+	commands            map[string][]*discordgo.ApplicationCommand // by guild ID, "" for global
+	interactions        map[string]*interaction                    // by ID
+	byToken             map[string]*interaction
+	messages            map[string][]Message   // by channel ID
+	userMessages        map[string]bool        // users' messages by ID: false once deleted
+	pending             []*fault               // failures to inject
+	typing              map[string][]time.Time // typing indicators started, by channel ID
 }
 
 // New starts an emulator that accepts token.
