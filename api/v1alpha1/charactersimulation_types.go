@@ -349,7 +349,8 @@ type OpenAIEmbedding struct {
 	Dimensions int32 `json:"dimensions"`
 	// APIKeySecretRef selects a Secret key holding the API key.
 	// +optional
-	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"` // PodPort is the port the endpoint's pods listen on, when a Service in
+	APIKeySecretRef *SecretKeyRef `json:"apiKeySecretRef,omitempty"`
+	// PodPort is the port the endpoint's pods listen on, when a Service in
 	// front of them translates (a vLLM Service on 80 to pods on 8000): a
 	// NetworkPolicy matches the pod's port after translation, so egress to
 	// the URL's port alone would be dropped. Both ports are then allowed.
