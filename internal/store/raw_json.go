@@ -32,20 +32,8 @@ func (r RawJSON) text() (string, error) {
 type rawColumn struct{ dest *RawJSON }
 
 func (c rawColumn) Scan(src any) error {
-	var raw []byte
-	switch v := src.(type) {
-	case string:
-		raw = []byte(v)
-	case []byte:
-		raw = v
-	case nil:
-		*c.dest = nil
-		return nil
-	default:
-		return fmt.Errorf("scan JSON object column: unexpected %T", src)
-	}
 	var m RawJSON
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := scanJSON(src, &m); err != nil {
 		return fmt.Errorf("scan JSON object column: %w", err)
 	}
 	if len(m) == 0 {

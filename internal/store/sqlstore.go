@@ -73,20 +73,8 @@ func stringsJSON(v []string) string {
 type jsonColumn[T any] struct{ dest *[]T }
 
 func (c jsonColumn[T]) Scan(src any) error {
-	var raw []byte
-	switch v := src.(type) {
-	case string:
-		raw = []byte(v)
-	case []byte:
-		raw = v
-	case nil:
-		*c.dest = nil
-		return nil
-	default:
-		return fmt.Errorf("scan JSON column: unexpected %T", src)
-	}
 	var list []T
-	if err := json.Unmarshal(raw, &list); err != nil {
+	if err := scanJSON(src, &list); err != nil {
 		return fmt.Errorf("scan JSON column: %w", err)
 	}
 	if len(list) == 0 {
@@ -94,6 +82,23 @@ func (c jsonColumn[T]) Scan(src any) error {
 	}
 	*c.dest = list
 	return nil
+}
+
+// scanJSON decodes a JSON column's value (a string on SQLite, bytes on
+// PostgreSQL) into dest; NULL leaves dest at its zero value.
+func scanJSON(src, dest any) error {
+	var raw []byte
+	switch v := src.(type) {
+	case string:
+		raw = []byte(v)
+	case []byte:
+		raw = v
+	case nil:
+		return nil
+	default:
+		return fmt.Errorf("unexpected %T", src)
+	}
+	return json.Unmarshal(raw, dest)
 }
 
 // jsonList is the scan destination for a JSON list column.
