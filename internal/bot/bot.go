@@ -64,6 +64,7 @@ type Bot struct {
 	typingEvery    time.Duration
 	watchdogGrace  time.Duration
 	closeTimeout   time.Duration
+	leftoverCheck  sync.Once
 
 	// baseCtx is the parent of every request's context; cancel ends the
 	// requests that outlive the shutdown grace period.
@@ -142,6 +143,7 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 	b.gateway.register(session)
 	session.AddHandler(b.onInteraction)
 	session.AddHandler(b.onMessage)
+	session.AddHandler(b.warnLeftoverGuildCommands)
 	return b, nil
 }
 

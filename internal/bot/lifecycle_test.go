@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mojin/charsim/internal/bot/discordfake"
+	"github.com/mojin/charsim/internal/testsvc"
 )
 
 // TestCommandDefinitions checks what Discord would reject at registration
@@ -212,5 +213,47 @@ func TestNoGuildJoined(t *testing.T) {
 	}
 	if len(discord.Identifies()) != 0 {
 		t.Error("the bot connected to the gateway with no command registered")
+	}
+}
+
+// TestLeftoverGuildCommands: after a switch from guild to global
+// registration, the commands an earlier run set in a guild would show
+// twice there; the bot warns and says how to remove them.
+func TestLeftoverGuildCommands(t *testing.T) {
+	discord := discordfake.New(testToken)
+	t.Cleanup(discord.Close)
+	guild := discord.NewGuild()
+	earlier, err := New(Config{Token: testToken, GuildIDs: []string{guild}, MCPServerURL: DefaultMCPServerURL},
+		slog.New(slog.DiscardHandler), WithDiscordHTTPClient(discord.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = earlier.Close() })
+	appID, err := earlier.applicationID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := earlier.register(t.Context(), appID); err != nil {
+		t.Fatal(err)
+	}
+
+	logs := &testsvc.LogBuffer{}
+	b, err := New(Config{Token: testToken, MCPServerURL: DefaultMCPServerURL}, slog.New(slog.NewJSONHandler(logs, nil)),
+		WithDiscordHTTPClient(discord.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	ctx, cancel := context.WithCancel(t.Context())
+	ran := make(chan error, 1)
+	go func() { ran <- b.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-ran })
+	waitFor(t, 10*time.Second, "the warning about the guild's commands", func() bool {
+		return strings.Contains(logs.String(), "slash commands from guild registration are left")
+	})
+	for _, want := range []string{`"guild":"` + guild + `"`, "DISCORD_GUILD_IDS=" + guild + " discord-bot --unregister"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %s:\n%s", want, logs)
+		}
 	}
 }

@@ -129,11 +129,17 @@ func (s *Server) identify(conn *gatewayConn, data json.RawMessage) error {
 	s.seq = 1
 	s.gateway = conn
 	s.notify()
+	// READY lists the guilds the app is in, as unavailable: their
+	// GUILD_CREATE would follow.
+	guilds := []any{}
+	for id := range s.guilds {
+		guilds = append(guilds, map[string]any{"id": id, "unavailable": true})
+	}
 	return conn.send(opDispatch, "READY", s.seq, map[string]any{
 		"v": 9, "session_id": s.sessionID,
 		"user":        map[string]any{"id": s.BotUserID, "username": "charsim", "bot": true},
 		"application": map[string]any{"id": s.AppID},
-		"guilds":      []any{},
+		"guilds":      guilds,
 	})
 }
 
