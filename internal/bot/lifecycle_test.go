@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/mojin/charsim/internal/bot/discordfake"
 	"github.com/mojin/charsim/internal/testsvc"
 )
@@ -255,5 +257,33 @@ func TestLeftoverGuildCommands(t *testing.T) {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("logs lack %s:\n%s", want, logs)
 		}
+	}
+}
+
+// TestEmulatorValidatesCommands: the emulator refuses the definitions
+// Discord refuses, so registering the bot's own proves them valid.
+func TestEmulatorValidatesCommands(t *testing.T) {
+	discord := discordfake.New(testToken)
+	t.Cleanup(discord.Close)
+	s, err := discordgo.New("Bot " + testToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Client = discord.Client()
+	for name, cmd := range map[string]*discordgo.ApplicationCommand{
+		"upper-case name": {Name: "Talk", Description: "x"},
+		"no description":  {Name: "talk"},
+		"required after optional": {Name: "talk", Description: "x", Options: []*discordgo.ApplicationCommandOption{
+			{Type: discordgo.ApplicationCommandOptionString, Name: "a", Description: "x"},
+			{Type: discordgo.ApplicationCommandOptionString, Name: "b", Description: "x", Required: true},
+		}},
+	} {
+		if _, err := s.ApplicationCommandBulkOverwrite(discord.AppID, "", []*discordgo.ApplicationCommand{cmd}); err == nil ||
+			!strings.Contains(err.Error(), "Invalid Form Body") {
+			t.Errorf("%s: %v, want Invalid Form Body", name, err)
+		}
+	}
+	if _, err := s.ApplicationCommandBulkOverwrite(discord.AppID, "", globalCommandDefinitions()); err != nil {
+		t.Errorf("the bot's commands: %v", err)
 	}
 }

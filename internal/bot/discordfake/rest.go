@@ -90,6 +90,10 @@ func (s *Server) putCommands(w http.ResponseWriter, r *http.Request) {
 	if !s.inGuild(w, guild) {
 		return
 	}
+	if err := validateCommands(cmds); err != nil {
+		writeError(w, http.StatusBadRequest, codeInvalidForm, "Invalid Form Body: "+err.Error())
+		return
+	}
 	for _, c := range cmds {
 		c.ID, c.ApplicationID, c.GuildID = s.newID(), s.AppID, guild
 	}

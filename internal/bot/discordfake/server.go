@@ -7,7 +7,8 @@
 // — the token, privileged intents (close code 4014, and no content in server
 // messages that do not mention the bot without Message Content), one
 // callback per interaction within 3 seconds, the 15-minute interaction token,
-// guild membership (403 Missing Access), the 2000-character limit — and
+// guild membership (403 Missing Access), valid command definitions, commands
+// used only where they are registered, the 2000-character limit — and
 // records everything the bot sent, so a test can wait for it.
 //
 // A discordgo session reaches the emulator through Client, whose transport
