@@ -37,6 +37,7 @@ func (m Message) discordgo() *discordgo.Message {
 type interaction struct {
 	InteractionState
 	channelID string
+	kind      discordgo.InteractionType
 	created   time.Time // when the event was sent to the bot
 	// loading holds from a deferred response until its message is edited
 	// or deleted: Discord shows "thinking…".
@@ -120,7 +121,7 @@ func (s *Server) Interact(i *discordgo.Interaction) (string, error) {
 	i.ID, i.AppID, i.Version = s.newID(), s.AppID, 1
 	i.Token = "interaction-token-" + i.ID
 	s.mu.Lock()
-	in := &interaction{InteractionState: InteractionState{ID: i.ID, Token: i.Token}, channelID: i.ChannelID, created: time.Now()}
+	in := &interaction{InteractionState: InteractionState{ID: i.ID, Token: i.Token}, channelID: i.ChannelID, kind: i.Type, created: time.Now()}
 	s.interactions[i.ID], s.byToken[i.Token] = in, in
 	s.mu.Unlock()
 	if err := s.Dispatch("INTERACTION_CREATE", i); err != nil {

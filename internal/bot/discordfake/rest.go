@@ -199,6 +199,10 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeUnknownInteraction, "Unknown interaction")
 		return
 	}
+	if !callbackAllowed(in.kind, body.Type) {
+		writeError(w, http.StatusBadRequest, codeInvalidForm, fmt.Sprintf("Invalid Form Body: type: callback type %d is not valid for this interaction", body.Type))
+		return
+	}
 	in.Callbacks, in.CallbackDelay = append(in.Callbacks, body.Type), delay
 	switch body.Type {
 	case discordgo.InteractionResponseChannelMessageWithSource, discordgo.InteractionResponseDeferredChannelMessageWithSource:
@@ -222,6 +226,19 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	}
 	s.notify()
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// callbackAllowed reports whether Discord accepts a callback of type t for
+// an interaction of kind: updating "the message" exists only for a
+// component's message.
+func callbackAllowed(kind discordgo.InteractionType, t discordgo.InteractionResponseType) bool {
+	switch t {
+	case discordgo.InteractionResponseChannelMessageWithSource, discordgo.InteractionResponseDeferredChannelMessageWithSource:
+		return true
+	case discordgo.InteractionResponseUpdateMessage, discordgo.InteractionResponseDeferredMessageUpdate:
+		return kind == discordgo.InteractionMessageComponent
+	}
+	return false
 }
 
 // acknowledged finds the interaction of a webhook token; Discord accepts
