@@ -91,14 +91,14 @@ func serveHTTPWhenOpen(ctx context.Context, cfg mcpserver.Config, logger *slog.L
 	defer cancel()
 	starting := &startingHandler{}
 	var current atomic.Pointer[http.Handler]
-	current.Store(ptrTo[http.Handler](starting))
+	current.Store(new(http.Handler(starting)))
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { (*current.Load()).ServeHTTP(w, r) })
 
 	opened := make(chan *mcpserver.Server, 1)
 	go func() {
 		srv := openWithRetry(ctx, cfg, logger, starting)
 		if srv != nil {
-			current.Store(ptrTo(srv.Handler()))
+			current.Store(new(srv.Handler()))
 			logger.Info("ready: every dependency is open")
 		}
 		opened <- srv
@@ -138,8 +138,6 @@ func closeServer(srv *mcpserver.Server, logger *slog.Logger) {
 		logger.Error("close", "error", err)
 	}
 }
-
-func ptrTo[T any](v T) *T { return &v }
 
 // serveHTTP serves until ctx ends, then lets in-flight requests finish.
 func serveHTTP(ctx context.Context, addr string, handler http.Handler, logger *slog.Logger) error {

@@ -120,29 +120,22 @@ func (p *importPlan) checkReferences(a *archive.Archive, target *store.Dataset) 
 		errs = append(errs, fmt.Errorf("line %d: %s %s refers to %s %s, which is neither in the archive nor in the target",
 			a.Line(kind, i), kind, archive.Key(d, kind, i), what, id))
 	}
-	for _, i := range p.added[archive.KindState] {
-		if id := d.States[i].CharacterID; !characters[id] {
-			missing(archive.KindState, i, "character", id)
-		}
+	// Rows that belong to a character, by kind, in the order they are reported.
+	characterOf := []struct {
+		kind string
+		id   func(i int) string
+	}{
+		{archive.KindState, func(i int) string { return d.States[i].CharacterID }},
+		{archive.KindRelationship, func(i int) string { return d.Relationships[i].CharacterID }},
+		{archive.KindMemory, func(i int) string { return d.Memories[i].CharacterID }},
+		{archive.KindMessage, func(i int) string { return d.Messages[i].CharacterID }},
+		{archive.KindCard, func(i int) string { return d.Cards[i].CharacterID }},
 	}
-	for _, i := range p.added[archive.KindRelationship] {
-		if id := d.Relationships[i].CharacterID; !characters[id] {
-			missing(archive.KindRelationship, i, "character", id)
-		}
-	}
-	for _, i := range p.added[archive.KindMemory] {
-		if id := d.Memories[i].CharacterID; !characters[id] {
-			missing(archive.KindMemory, i, "character", id)
-		}
-	}
-	for _, i := range p.added[archive.KindMessage] {
-		if id := d.Messages[i].CharacterID; !characters[id] {
-			missing(archive.KindMessage, i, "character", id)
-		}
-	}
-	for _, i := range p.added[archive.KindCard] {
-		if id := d.Cards[i].CharacterID; !characters[id] {
-			missing(archive.KindCard, i, "character", id)
+	for _, ref := range characterOf {
+		for _, i := range p.added[ref.kind] {
+			if id := ref.id(i); !characters[id] {
+				missing(ref.kind, i, "character", id)
+			}
 		}
 	}
 	books := union(keyIndex(d, archive.KindLoreBook), keyIndex(target, archive.KindLoreBook))

@@ -297,17 +297,7 @@ func (q *QdrantStore) SearchText(ctx context.Context, query string, f Filter, li
 
 // query runs req with the filter and the limit.
 func (q *QdrantStore) query(ctx context.Context, req *qdrant.QueryPoints, f Filter, limit int) ([]*qdrant.ScoredPoint, error) {
-	var must []*qdrant.Condition
-	for field, value := range map[string]string{
-		payloadCharacterID: f.CharacterID,
-		payloadUserID:      f.UserID,
-		payloadChannelID:   f.ChannelID,
-		payloadKind:        string(f.Kind),
-	} {
-		if value != "" {
-			must = append(must, qdrant.NewMatchKeyword(field, value))
-		}
-	}
+	must := keywordConditions(f)
 	if !f.After.IsZero() || !f.Before.IsZero() {
 		r := &qdrant.Range{}
 		if !f.After.IsZero() {
@@ -331,6 +321,23 @@ func (q *QdrantStore) query(ctx context.Context, req *qdrant.QueryPoints, f Filt
 		return nil, fmt.Errorf("qdrant vector store: search %q: %w", q.collection, err)
 	}
 	return points, nil
+}
+
+// keywordConditions matches the filter's character, user, channel and kind
+// (those that are set) against the points' payload.
+func keywordConditions(f Filter) []*qdrant.Condition {
+	var must []*qdrant.Condition
+	for field, value := range map[string]string{
+		payloadCharacterID: f.CharacterID,
+		payloadUserID:      f.UserID,
+		payloadChannelID:   f.ChannelID,
+		payloadKind:        string(f.Kind),
+	} {
+		if value != "" {
+			must = append(must, qdrant.NewMatchKeyword(field, value))
+		}
+	}
+	return must
 }
 
 // Delete removes the points of these memories; unknown IDs are ignored.
@@ -359,13 +366,7 @@ func (q *QdrantStore) Delete(ctx context.Context, memoryIDs []string) error {
 // character or user (the IDs in SQL may not list them all). An empty filter
 // is refused: it would delete the whole collection.
 func (q *QdrantStore) DeleteMatching(ctx context.Context, f Filter) error {
-	var must []*qdrant.Condition
-	if f.CharacterID != "" {
-		must = append(must, qdrant.NewMatchKeyword(payloadCharacterID, f.CharacterID))
-	}
-	if f.UserID != "" {
-		must = append(must, qdrant.NewMatchKeyword(payloadUserID, f.UserID))
-	}
+	must := keywordConditions(Filter{CharacterID: f.CharacterID, UserID: f.UserID})
 	if len(must) == 0 {
 		return errors.New("qdrant vector store: delete matching: a character or a user is required")
 	}
