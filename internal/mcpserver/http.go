@@ -24,6 +24,7 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", s.serveReadiness)
+	mux.HandleFunc("GET /avatars/{file}", s.serveAvatar) // public: Discord fetches webhook avatars itself
 	return mux
 }
 
