@@ -150,6 +150,14 @@ type Store interface {
 	// fromEventID. ErrConflict when the name exists in that channel.
 	BranchTimeline(ctx context.Context, fromEventID, name string) (Branch, error)
 	ListBranches(ctx context.Context, channelID string) ([]Branch, error)
+	// ListChannels lists the channels that have a timeline, sorted.
+	ListChannels(ctx context.Context) ([]string, error)
+	// ChannelEvents returns every event of a channel's tree, every branch's
+	// included, oldest first (by CreatedAt, then ID).
+	ChannelEvents(ctx context.Context, channelID string) ([]TimelineEvent, error)
+	// UpdateEvent applies the non-nil fields of the patch, validated as
+	// AddEvent validates; ErrNotFound for an unknown event.
+	UpdateEvent(ctx context.Context, id string, patch EventPatch) (TimelineEvent, error)
 
 	// State and relationships. For an existing character without a stored
 	// state or relationship the Get methods return the defaults (DefaultEmotion,
