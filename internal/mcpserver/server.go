@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mojin/charsim/internal/changes"
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/redact"
 	"github.com/mojin/charsim/internal/secret"
@@ -42,6 +44,13 @@ type Server struct {
 	logger    *slog.Logger
 	authToken secret.Value
 	mcp       *mcp.Server
+
+	// changes announces every write (this process's, and other processes'
+	// memory writes) to resource subscribers and the console.
+	changes    *changes.Feed
+	subs       subscriptions
+	stopFollow context.CancelFunc
+	background sync.WaitGroup
 }
 
 // Open connects to the store, the vector memory and Redis (when configured)
@@ -51,11 +60,14 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error)
 	if err != nil {
 		return nil, fmt.Errorf("open the SQL store: %s", redact.In(err.Error(), cfg.DatabaseURL))
 	}
-	mem, err := memory.Open(ctx, cfg.Memory, st, memory.WithLogger(logger))
+	feed := changes.NewFeed()
+	published := changes.NewStore(st, feed)
+	mem, err := memory.Open(ctx, cfg.Memory, published, memory.WithLogger(logger))
 	if err != nil {
 		return nil, errors.Join(fmt.Errorf("open the vector memory: %w", err), st.Close())
 	}
-	s := &Server{store: st, memory: mem, logger: logger, authToken: cfg.AuthToken}
+	s := &Server{store: published, memory: mem, logger: logger, authToken: cfg.AuthToken,
+		changes: feed, subs: subscriptions{byURI: make(map[string]subscribedResource)}}
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -70,13 +82,24 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error)
 		s.cache = newRecentCache(redis.NewClient(opts), logger)
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: "charsim", Title: "charsim characters", Version: version.Version},
-		&mcp.ServerOptions{Instructions: instructions, Logger: sdkLogger(logger)})
+		&mcp.ServerOptions{Instructions: instructions, Logger: sdkLogger(logger),
+			SubscribeHandler: s.subscribe, UnsubscribeHandler: s.unsubscribe, CompletionHandler: s.complete})
 	s.mcp.AddReceivingMiddleware(recoverPanics(logger), nullArgumentsAsEmpty)
 	s.registerTools()
 	s.registerResources()
 	s.registerPrompts()
+
+	followCtx, stopFollow := context.WithCancel(context.Background())
+	s.stopFollow = stopFollow
+	announced := feed.Subscribe()
+	s.background.Go(func() { published.Follow(followCtx) })
+	s.background.Go(func() { s.announceChanges(announced) })
+	s.background.Go(func() { <-followCtx.Done(); announced.Close() })
 	return s, nil
 }
+
+// Changes is the server's change feed, for the console's live updates.
+func (s *Server) Changes() *changes.Feed { return s.changes }
 
 // ServeStdio serves one MCP session on stdin/stdout until the client
 // disconnects or ctx ends.
@@ -86,5 +109,9 @@ func (s *Server) ServeStdio(ctx context.Context) error {
 
 // Close releases the vector memory, Redis and the store.
 func (s *Server) Close() error {
+	if s.stopFollow != nil {
+		s.stopFollow()
+		s.background.Wait()
+	}
 	return errors.Join(s.memory.Close(), s.cache.Close(), s.store.Close())
 }
