@@ -353,7 +353,13 @@ func volumeArgs(p Pod, c *corev1.Container, field string, unsupported func(strin
 		case !ok:
 			return nil, nil, fmt.Errorf("%s: no volume or claim of that name", at)
 		case v.EmptyDir != nil:
-			opts := "rw,exec,nosuid,nodev,mode=1777"
+			// An emptyDir is empty (notmpcopyup: podman would copy the
+			// image's directory in) and mode 0777, as the kubelet makes it.
+			// Over a directory of the image, podman 4.3 gives the tmpfs that
+			// directory's mode instead (PostgreSQL's 2775 socket directory),
+			// so U chowns it to the pod's user, who may then write to it as
+			// to the emptyDir.
+			opts := "rw,exec,nosuid,nodev,notmpcopyup,mode=0777,U"
 			if limit := v.EmptyDir.SizeLimit; limit != nil {
 				opts += ",size=" + strconv.FormatInt(limit.Value(), 10)
 			}

@@ -76,7 +76,7 @@ func TestTranslateRestrictedPod(t *testing.T) {
 		"--env", "PLAIN", "--env", "REDISCLI_AUTH",
 		"--volume", "store-data:/data:U",
 		"--volume", "/secrets/config:/etc/redis:ro",
-		"--tmpfs", "/tmp:rw,exec,nosuid,nodev,mode=1777",
+		"--tmpfs", "/tmp:rw,exec,nosuid,nodev,notmpcopyup,mode=0777,U",
 		"--publish", "127.0.0.1::6379/tcp",
 		"localhost/redis:test", "redis-server", "/etc/redis/redis.conf",
 	}
@@ -143,7 +143,7 @@ func TestTranslateFields(t *testing.T) {
 			args: []string{"--user"}},
 		{name: "emptyDir size limit", edit: func(p *Pod) {
 			p.Spec.Volumes[0].EmptyDir.SizeLimit = ptr.To(resource.MustParse("64Mi"))
-		}, args: []string{"--tmpfs", "/tmp:rw,exec,nosuid,nodev,mode=1777,size=67108864"}},
+		}, args: []string{"--tmpfs", "/tmp:rw,exec,nosuid,nodev,notmpcopyup,mode=0777,U,size=67108864"}},
 		{name: "read-only claim", edit: func(p *Pod) { p.Spec.Containers[0].VolumeMounts[0].ReadOnly = true },
 			args: []string{"--volume", "store-data:/data:ro,U"}},
 		{name: "grace period", edit: func(p *Pod) { p.Spec.TerminationGracePeriodSeconds = ptr.To[int64](30) },
