@@ -23,6 +23,10 @@ type Message struct {
 	Deleted bool
 	// Sent is when the emulator received the message.
 	Sent time.Time
+	// WebhookID is the webhook a message was posted through; Username and
+	// AvatarURL are the author it showed (the overrides, or the webhook's
+	// name).
+	WebhookID, Username, AvatarURL string
 }
 
 func (m Message) discordgo() *discordgo.Message {
@@ -195,11 +199,15 @@ type Where struct {
 
 // SlashCommand builds the interaction of a slash command: path is the
 // command and optional subcommand ("character create"); an option given as
-// an int or a float64 is an integer option, anything else a string option
-// (so a test can send what Discord's client would not).
+// an int or a float64 is an integer option, a *discordgo.MessageAttachment
+// (from Server.Attachment) an attachment option, anything else a string
+// option (so a test can send what Discord's client would not).
 func SlashCommand(at Where, path string, options map[string]any) *discordgo.Interaction {
 	name, sub, hasSub := strings.Cut(path, " ")
-	var opts []*discordgo.ApplicationCommandInteractionDataOption
+	var (
+		opts     []*discordgo.ApplicationCommandInteractionDataOption
+		resolved *discordgo.ApplicationCommandInteractionDataResolved
+	)
 	for k, v := range options {
 		o := &discordgo.ApplicationCommandInteractionDataOption{Name: k, Value: v, Type: discordgo.ApplicationCommandOptionString}
 		switch n := v.(type) {
@@ -207,6 +215,14 @@ func SlashCommand(at Where, path string, options map[string]any) *discordgo.Inte
 			o.Type, o.Value = discordgo.ApplicationCommandOptionInteger, float64(n)
 		case float64:
 			o.Type = discordgo.ApplicationCommandOptionInteger
+		case *discordgo.MessageAttachment:
+			// Discord sends the attachment's ID as the value and the
+			// attachment itself in the resolved data.
+			o.Type, o.Value = discordgo.ApplicationCommandOptionAttachment, n.ID
+			if resolved == nil {
+				resolved = &discordgo.ApplicationCommandInteractionDataResolved{Attachments: map[string]*discordgo.MessageAttachment{}}
+			}
+			resolved.Attachments[n.ID] = n
 		}
 		opts = append(opts, o)
 	}
@@ -214,7 +230,7 @@ func SlashCommand(at Where, path string, options map[string]any) *discordgo.Inte
 		opts = []*discordgo.ApplicationCommandInteractionDataOption{{Name: sub, Type: discordgo.ApplicationCommandOptionSubCommand, Options: opts}}
 	}
 	i := at.interaction(discordgo.InteractionApplicationCommand)
-	i.Data = discordgo.ApplicationCommandInteractionData{Name: name, CommandType: discordgo.ChatApplicationCommand, Options: opts}
+	i.Data = discordgo.ApplicationCommandInteractionData{Name: name, CommandType: discordgo.ChatApplicationCommand, Options: opts, Resolved: resolved}
 	return i
 }
 

@@ -40,7 +40,10 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST "+api+"/interactions/{id}/{token}/callback", s.callback)
 	mux.HandleFunc("PATCH "+api+"/webhooks/{app}/{token}/messages/{message}", s.editMessage)
 	mux.HandleFunc("DELETE "+api+"/webhooks/{app}/{token}/messages/{message}", s.deleteMessage)
-	mux.HandleFunc("POST "+api+"/webhooks/{app}/{token}", s.followup)
+	mux.HandleFunc("POST "+api+"/webhooks/{app}/{token}", s.followupOrExecute)
+	mux.Handle("POST "+api+"/channels/{channel}/webhooks", s.bot(s.createWebhook))
+	mux.Handle("GET "+api+"/channels/{channel}/webhooks", s.bot(s.listWebhooks))
+	mux.HandleFunc("GET /attachments/{channel}/{id}/{filename}", s.serveAttachment)
 	mux.Handle("POST "+api+"/channels/{channel}/messages", s.bot(s.createMessage))
 	mux.Handle("POST "+api+"/channels/{channel}/typing", s.bot(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()

@@ -3,12 +3,14 @@
 // Resume, heartbeats and event dispatch) and the REST endpoints such a bot
 // calls (gateway lookup, application, slash command registration,
 // interaction callbacks, the original response and follow-ups, channel
-// messages and typing). It checks what Discord checks that matters to a bot
+// messages and typing, channel webhooks (create, list, execute with a
+// username and avatar) and attachment downloads). It checks what Discord checks that matters to a bot
 // — the token, privileged intents (close code 4014, and no content in server
 // messages that do not mention the bot without Message Content), one
 // callback per interaction within 3 seconds, the 15-minute interaction token,
 // guild membership (403 Missing Access), valid command definitions, commands
-// used only where they are registered, the 2000-character limit — and
+// used only where they are registered, the 2000-character limit, Manage
+// Webhooks (403 Missing Permissions), webhook names and the 15-webhook cap — and
 // records everything the bot sent, so a test can wait for it.
 //
 // A discordgo session reaches the emulator through Client, whose transport
@@ -69,6 +71,11 @@ type Server struct {
 	userMessages        map[string]bool        // users' messages by ID: false once deleted
 	pending             []*fault               // failures to inject
 	typing              map[string][]time.Time // typing indicators started, by channel ID
+	manageWebhooks      bool                   // the bot's Manage Webhooks permission
+	webhooks            map[string]*Webhook    // by ID
+	webhookOrder        []string               // IDs in creation order
+	attachments         map[string]attachment  // by ID
+	downloads           map[string]int         // attachment downloads, by ID
 }
 
 // New starts an emulator that accepts token.
@@ -78,7 +85,8 @@ func New(token string) *Server {
 		InitialResponseDeadline: 3 * time.Second, TokenLifetime: 15 * time.Minute,
 		guilds: map[string]bool{}, commands: map[string][]*discordgo.ApplicationCommand{}, interactions: map[string]*interaction{},
 		byToken: map[string]*interaction{}, messages: map[string][]Message{}, userMessages: map[string]bool{},
-		typing: map[string][]time.Time{},
+		typing: map[string][]time.Time{}, webhooks: map[string]*Webhook{},
+		attachments: map[string]attachment{}, downloads: map[string]int{},
 	}
 	// IDs are snowflakes of the current time, as Discord makes them, so that
 	// two runs never share an ID (and keys derived from IDs in a shared Redis).
