@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/mojin/charsim/internal/macro"
 )
 
 // Input is everything Activate needs for one turn.
@@ -92,7 +94,7 @@ func Activate(in Input) Result {
 	if counter == nil {
 		counter = ApproxTokens
 	}
-	mac := macros{char: in.CharName, user: in.UserName}
+	mac := macros{names: macro.Names{Char: in.CharName, User: in.UserName}}
 
 	stacked, shadowed := stackBooks(in.Books)
 	res.Shadowed = shadowed
