@@ -19,10 +19,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/mojin/charsim/internal/console"
 	"github.com/mojin/charsim/internal/healthcheck"
 	"github.com/mojin/charsim/internal/mcpserver"
 	"github.com/mojin/charsim/internal/version"
 )
+
+// recentErrorLines is how many error log records the console keeps.
+const recentErrorLines = 50
 
 // shutdownTimeout bounds how long in-flight requests may finish after SIGTERM.
 const shutdownTimeout = 15 * time.Second
@@ -60,7 +64,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		}
 		return healthcheck.Probe(context.Background(), url)
 	}
-	logger := mcpserver.NewLogger(stderr, cfg.LogLevel)
+	// The console's Overview shows the recent errors of this log.
+	recentErrors := console.NewErrorLog(recentErrorLines)
+	logger := slog.New(recentErrors.Handler(mcpserver.NewLogger(stderr, cfg.LogLevel).Handler()))
 	// Libraries that log through slog's default (the Qdrant client warns
 	// there about an API key without TLS) then write the same JSON lines.
 	slog.SetDefault(logger)
@@ -77,7 +83,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		defer closeServer(srv, logger)
 		return srv.ServeStdio(ctx)
 	}
-	return serveHTTPWhenOpen(ctx, cfg, logger)
+	return serveHTTPWhenOpen(ctx, cfg, logger, recentErrors)
 }
 
 // serveHTTPWhenOpen listens at once and opens the server's dependencies in
@@ -86,7 +92,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 // would put the pod into a crash-loop back-off of up to five minutes.
 // Meanwhile /healthz answers (so liveness never kills a long migration) and
 // /readyz says what the server waits for.
-func serveHTTPWhenOpen(ctx context.Context, cfg mcpserver.Config, logger *slog.Logger) error {
+func serveHTTPWhenOpen(ctx context.Context, cfg mcpserver.Config, logger *slog.Logger, recentErrors *console.ErrorLog) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	starting := &startingHandler{}
@@ -98,7 +104,7 @@ func serveHTTPWhenOpen(ctx context.Context, cfg mcpserver.Config, logger *slog.L
 	go func() {
 		srv := openWithRetry(ctx, cfg, logger, starting)
 		if srv != nil {
-			current.Store(new(srv.Handler()))
+			current.Store(new(serverHandler(srv, cfg, logger, recentErrors)))
 			logger.Info("ready: every dependency is open")
 		}
 		opened <- srv
@@ -131,6 +137,21 @@ func openWithRetry(ctx context.Context, cfg mcpserver.Config, logger *slog.Logge
 		}
 		delay = min(2*delay, openRetryMax)
 	}
+}
+
+// serverHandler is the server's handler with the web console, unless
+// CONSOLE_ENABLED=false. A console that cannot start leaves MCP serving.
+func serverHandler(srv *mcpserver.Server, cfg mcpserver.Config, logger *slog.Logger, recentErrors *console.ErrorLog) http.Handler {
+	if !cfg.Console.Enabled {
+		return srv.Handler()
+	}
+	h, err := srv.HandlerWithConsole(cfg.Console, recentErrors)
+	if err != nil {
+		logger.Error("the web console is off", "error", err)
+		return srv.Handler()
+	}
+	logger.Info("serving the web console", "path", cfg.Console.BasePath)
+	return h
 }
 
 func closeServer(srv *mcpserver.Server, logger *slog.Logger) {

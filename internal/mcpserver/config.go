@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mojin/charsim/internal/console"
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/redact"
 	"github.com/mojin/charsim/internal/secret"
@@ -46,6 +47,8 @@ type Config struct {
 	Memory memory.Config
 	// ShowVersion asks main to print the version and exit (--version).
 	ShowVersion bool
+	// Console configures the web console (CONSOLE_ENABLED, CONSOLE_BASE_PATH).
+	Console console.Config
 	// HealthCheck asks main to probe a running server's /readyz and exit 0
 	// or 1 (--healthcheck): the compose healthcheck, in images with no shell.
 	HealthCheck bool
@@ -107,6 +110,10 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 				redact.In(err.Error(), cfg.RedisURL)))
 		}
 	}
+	con, err := console.LoadConfig(lookup)
+	errs = append(errs, err)
+	cfg.Console = con
+
 	mem, err := memory.LoadConfig(lookup)
 	errs = append(errs, err)
 	cfg.Memory = mem
@@ -139,6 +146,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("embedding", strings.TrimSpace(c.Memory.Embedding.Provider+" "+c.Memory.Embedding.Model)),
 		slog.String("redis", redact.URL(c.RedisURL)),
 		slog.Bool("auth", c.AuthToken != ""),
+		slog.String("console", consoleLogValue(c.Console)),
 		slog.String("log_level", c.LogLevel.String()),
 	)
 }
@@ -150,4 +158,12 @@ func firstNonEmpty(values ...string) string {
 		}
 	}
 	return ""
+}
+
+// consoleLogValue is where the console is served, or "off".
+func consoleLogValue(c console.Config) string {
+	if !c.Enabled {
+		return "off"
+	}
+	return c.BasePath
 }
