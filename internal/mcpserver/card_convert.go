@@ -11,15 +11,23 @@ import (
 
 // A card and charsim's model meet here, in both directions. The mapping:
 //
-//	card                 charsim
-//	name                 Character.Name
-//	personality          Character.Personality
-//	description          Character.Background
-//	mes_example          Character.SpeechPatterns (example dialogue shows how it talks)
-//	extensions.charsim   Character.Goals and Style (only charsim writes it)
-//	character_book       the character's own lore book (scope character)
-//	everything else      the stored original card (scenario, first_mes,
-//	                     alternate_greetings, system_prompt, tags, creator, …)
+//	card                       charsim
+//	name                       Character.Name
+//	personality                Character.Personality
+//	description                Character.Background
+//	mes_example                Character.SpeechPatterns; prompts show its <START> blocks as example dialogue
+//	extensions.charsim         Character.Goals and Style (only charsim writes it)
+//	character_book             the character's own lore book (scope character)
+//	nickname                   what {{char}} stands for (read from the stored card, see card_persona.go)
+//	scenario                   the prompt's Scenario line
+//	system_prompt              replaces the prompt's opening; {{original}} inserts charsim's
+//	post_history_instructions  replaces the instructions after the conversation, likewise
+//	first_mes, alternate_greetings, group_only_greetings
+//	                           get_character's greetings
+//	creator_notes (+ _multilingual)
+//	                           kept, never put in a prompt
+//	everything else            kept in the stored original card (tags, creator,
+//	                           assets, extensions, unknown members, …)
 //
 // Export starts from the stored original and lays the character's current
 // fields and lore book over it, so whatever the model has no field for is

@@ -1,10 +1,12 @@
 package mcpserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"strings"
 
+	"github.com/mojin/charsim/internal/macro"
 	"github.com/mojin/charsim/internal/store"
 )
 
@@ -43,18 +45,30 @@ func (s *Server) resolveCharacter(ctx context.Context, ref string) (store.Charac
 	return c, err
 }
 
-// characterProfile is a character's persona with its current state.
+// characterProfile is a character's persona with its current state, and
+// for a character imported from a card, the card's greetings.
 type characterProfile struct {
 	Character store.Character      `json:"character"`
 	State     store.CharacterState `json:"state"`
+	CharName  string               `json:"char_name" jsonschema:"What {{char}} stands for: the card's nickname, else the character's name."`
+	// Greetings are what the character opens a scene with (nil for a
+	// character without a card, or a card without greetings).
+	Greetings *characterGreetings `json:"greetings,omitempty" jsonschema:"The card's greetings, {{char}} replaced, and {{user}} too when a user was given."`
 }
 
-func (s *Server) profile(ctx context.Context, c store.Character) (characterProfile, error) {
+// profile is the character's profile; {{user}} in its greetings stands for
+// userName, or stays as written when userName is empty.
+func (s *Server) profile(ctx context.Context, c store.Character, userName string) (characterProfile, error) {
 	state, err := s.store.GetCharacterState(ctx, c.ID)
 	if err != nil {
 		return characterProfile{}, err
 	}
-	return characterProfile{Character: c, State: state}, nil
+	cc, err := s.storedCard(ctx, c)
+	if err != nil {
+		return characterProfile{}, err
+	}
+	names := macro.Names{Char: charName(c, cc), User: userName}
+	return characterProfile{Character: c, State: state, CharName: names.Char, Greetings: greetingsOf(cc, names)}, nil
 }
 
 type createCharacterInput struct {
@@ -68,6 +82,12 @@ type createCharacterInput struct {
 
 type getCharacterInput struct {
 	characterArg
+}
+
+type getProfileInput struct {
+	characterArg
+	User     string `json:"user,omitempty" jsonschema:"ID of a user: {{user}} in the greetings becomes their persona name (else user_name, else the ID)."`
+	UserName string `json:"user_name,omitempty" jsonschema:"The user's display name, for {{user}} when the user has no persona."`
 }
 
 type updateCharacterInput struct {
@@ -103,15 +123,16 @@ func (s *Server) registerCharacterTools() {
 
 	addTool(s, toolInfo{
 		name: "get_character",
-		description: "Get a character's persona and current state (emotion, energy, location, goals, inventory). " +
+		description: "Get a character's persona and current state (emotion, energy, location, goals, inventory), " +
+			"and for a character imported from a card its greetings (first_mes, alternate_greetings) to open a scene with. " +
 			"Use this to look a character up by ID or name.",
 		readOnly: true,
-	}, func(ctx context.Context, in getCharacterInput) (characterProfile, error) {
+	}, func(ctx context.Context, in getProfileInput) (characterProfile, error) {
 		c, err := s.resolveCharacter(ctx, in.Character)
 		if err != nil {
 			return characterProfile{}, err
 		}
-		return s.profile(ctx, c)
+		return s.profile(ctx, c, cmp.Or(strings.TrimSpace(in.UserName), strings.TrimSpace(in.User)))
 	})
 
 	addTool(s, toolInfo{

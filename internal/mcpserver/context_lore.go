@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mojin/charsim/internal/lore"
+	"github.com/mojin/charsim/internal/macro"
 	"github.com/mojin/charsim/internal/store"
 )
 
@@ -29,9 +30,10 @@ type triggeredLore struct {
 
 // triggeredLoreFor runs the lorebook engine over the conversation: the
 // channel's books, the character's own books and the world books, scanning
-// the recent messages and the new one. It returns the entries to insert, in
+// the recent messages and the new one, with {{char}} and {{user}} standing
+// for names. It returns the entries to insert, in
 // prompt order, and the entries that could not take part (a broken key).
-func (s *Server) triggeredLoreFor(ctx context.Context, c store.Character, channel, user string, recent []store.Message, newMessage string) ([]triggeredLore, []string, error) {
+func (s *Server) triggeredLoreFor(ctx context.Context, c store.Character, channel string, names macro.Names, recent []store.Message, newMessage string) ([]triggeredLore, []string, error) {
 	filters := []store.LoreBookFilter{
 		{Scope: store.LoreScopeChannel, OwnerID: channel},
 		{Scope: store.LoreScopeCharacter, OwnerID: c.ID},
@@ -71,15 +73,15 @@ func (s *Server) triggeredLoreFor(ctx context.Context, c store.Character, channe
 	for _, m := range recent {
 		name := m.UserID
 		if m.Role == store.RoleAssistant {
-			name = c.Name
+			name = names.Char
 		}
 		msgs = append(msgs, lore.Message{Name: name, Text: m.Content})
 	}
 	if strings.TrimSpace(newMessage) != "" {
-		msgs = append(msgs, lore.Message{Name: user, Text: newMessage})
+		msgs = append(msgs, lore.Message{Name: names.User, Text: newMessage})
 	}
 	res := lore.Activate(lore.Input{
-		Messages: msgs, Books: books, TokenBudget: defaultLoreTokenBudget, CharName: c.Name, UserName: user,
+		Messages: msgs, Books: books, TokenBudget: defaultLoreTokenBudget, CharName: names.Char, UserName: names.User,
 	})
 	out := make([]triggeredLore, 0, len(res.Activated))
 	for _, a := range res.Activated {

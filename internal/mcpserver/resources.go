@@ -22,7 +22,7 @@ func (s *Server) registerResources() {
 	s.mcp.AddResourceTemplate(&mcp.ResourceTemplate{
 		Name:        "character",
 		Title:       "Character profile",
-		Description: "A character's persona and current state as JSON; {id} is the character's ID or name.",
+		Description: "A character's persona and current state as JSON, with its card's greetings ({{user}} left as written); {id} is the character's ID or name.",
 		MIMEType:    "application/json",
 		URITemplate: characterScheme + "{id}",
 	}, s.readResource(characterScheme, func(ctx context.Context, ref string) (any, error) {
@@ -30,7 +30,7 @@ func (s *Server) registerResources() {
 		if err != nil {
 			return nil, err
 		}
-		return s.profile(ctx, c)
+		return s.profile(ctx, c, "")
 	}))
 
 	s.mcp.AddResourceTemplate(&mcp.ResourceTemplate{

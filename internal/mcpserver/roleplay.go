@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/mojin/charsim/internal/macro"
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/store"
 )
@@ -22,6 +23,7 @@ type contextRequest struct {
 	characterArg
 	Channel      string `json:"channel" jsonschema:"ID of the channel (scene) where the conversation happens."`
 	User         string `json:"user,omitempty" jsonschema:"ID of the user the character is talking to; adds the character's relationship with them."`
+	UserName     string `json:"user_name,omitempty" jsonschema:"The user's display name, which {{user}} stands for unless the user has set a persona."`
 	Message      string `json:"message,omitempty" jsonschema:"The user's new message. Memories are recalled for it; without it, for the latest logged user message."`
 	Branch       string `json:"branch,omitempty" jsonschema:"Timeline branch of the scene."`
 	MemoryLimit  int    `json:"memory_limit,omitempty" jsonschema:"How many recalled memories to include at most."`
@@ -54,7 +56,21 @@ type roleplayContext struct {
 	LoreErrors     []string              `json:"lore_errors,omitempty"`
 	RecentMessages []store.Message       `json:"recent_messages"`
 	Timeline       []store.TimelineEvent `json:"timeline"`
-	SystemPrompt   string                `json:"system_prompt"`
+	// CharName and UserName are what {{char}} and {{user}} stand for in
+	// this context (see macro.Names).
+	CharName string `json:"char_name" jsonschema:"What {{char}} stands for: the card's nickname, else the character's name."`
+	UserName string `json:"user_name,omitempty" jsonschema:"What {{user}} stands for: the user's persona name, else user_name, else the user ID."`
+	// Scenario and ExampleDialogue come from the character's card.
+	Scenario        string   `json:"scenario,omitempty" jsonschema:"The card's scenario, macros replaced."`
+	ExampleDialogue []string `json:"example_dialogue,omitempty" jsonschema:"Example conversations (the card's mes_example, one per <START> block), macros replaced: how the character talks, not things that happened."`
+	SystemPrompt    string   `json:"system_prompt"`
+	// PostHistoryInstructions end SystemPrompt too; a client that sends
+	// the conversation as messages puts them after the last one.
+	PostHistoryInstructions string `json:"post_history_instructions" jsonschema:"Instructions that go after the conversation: the card's post_history_instructions, or charsim's default."`
+
+	names  macro.Names
+	prompt cardPrompt
+	userID string
 }
 
 // roleplayContext gathers the context; zero limits and branch take their defaults.
@@ -67,11 +83,18 @@ func (s *Server) roleplayContext(ctx context.Context, req contextRequest) (rolep
 	if channel == "" {
 		return roleplayContext{}, badArgument("channel", "is required: give the ID of the channel (scene)")
 	}
-	out := roleplayContext{Character: c, Memories: []recalledMemory{}}
+	cc, err := s.storedCard(ctx, c)
+	if err != nil {
+		return roleplayContext{}, err
+	}
+	user := strings.TrimSpace(req.User)
+	out := roleplayContext{Character: c, Memories: []recalledMemory{}, userID: user}
+	out.names = macro.Names{Char: charName(c, cc), User: cmp.Or(strings.TrimSpace(req.UserName), user)}
+	out.CharName, out.UserName = out.names.Char, out.names.User
 	if out.State, err = s.store.GetCharacterState(ctx, c.ID); err != nil {
 		return roleplayContext{}, err
 	}
-	if user := strings.TrimSpace(req.User); user != "" {
+	if user != "" {
 		rel, err := s.store.GetRelationship(ctx, c.ID, user)
 		if err != nil {
 			return roleplayContext{}, err
@@ -90,14 +113,16 @@ func (s *Server) roleplayContext(ctx context.Context, req contextRequest) (rolep
 			return roleplayContext{}, err
 		}
 	}
-	if out.Lore, out.LoreErrors, err = s.triggeredLoreFor(ctx, c, channel, strings.TrimSpace(req.User), out.RecentMessages, req.Message); err != nil {
+	if out.Lore, out.LoreErrors, err = s.triggeredLoreFor(ctx, c, channel, out.names, out.RecentMessages, req.Message); err != nil {
 		return roleplayContext{}, err
 	}
 	branch := cmp.Or(strings.TrimSpace(req.Branch), store.DefaultBranch)
 	if out.Timeline, err = s.store.Timeline(ctx, channel, branch, cmp.Or(req.EventLimit, defaultContextEvents)); err != nil {
 		return roleplayContext{}, err
 	}
-	out.SystemPrompt = out.systemPrompt(strings.TrimSpace(req.User))
+	out.prompt = promptOf(c, cc, out.names)
+	out.Scenario, out.ExampleDialogue, out.PostHistoryInstructions = out.prompt.scenario, out.prompt.examples, out.prompt.postHistory
+	out.SystemPrompt = out.systemPrompt()
 	return out, nil
 }
 
@@ -111,21 +136,33 @@ func lastUserMessage(msgs []store.Message) string {
 }
 
 // systemPrompt renders the context as instructions for the model that plays
-// the character. Empty parts are left out.
-func (rc roleplayContext) systemPrompt(user string) string {
+// the character. Empty parts are left out. The character's own text is
+// stored with its macros; they are replaced here. Text that came from the
+// conversation (messages, memories, events) is left as it was said.
+func (rc roleplayContext) systemPrompt() string {
 	var b strings.Builder
-	c := rc.Character
-	fmt.Fprintf(&b, "You are %s, a character in an ongoing roleplay. Stay in character and reply as %s would.\n", c.Name, c.Name)
+	c, x := rc.Character, rc.names.Expand
+	b.WriteString(rc.prompt.main)
+	b.WriteString("\n")
 	line := func(label, value string) {
 		if strings.TrimSpace(value) != "" {
 			fmt.Fprintf(&b, "%s: %s\n", label, value)
 		}
 	}
-	line("Personality", c.Personality)
-	line("Background", c.Background)
-	line("Speech patterns", c.SpeechPatterns)
-	line("Style", c.Style)
-	line("Life goals", strings.Join(c.Goals, "; "))
+	line("Personality", x(c.Personality))
+	line("Background", x(c.Background))
+	line("Scenario", rc.prompt.scenario)
+	if len(rc.prompt.examples) == 0 {
+		line("Speech patterns", x(c.SpeechPatterns))
+	}
+	line("Style", x(c.Style))
+	line("Life goals", x(strings.Join(c.Goals, "; ")))
+	if len(rc.prompt.examples) > 0 {
+		fmt.Fprintf(&b, "\nExample dialogue (how %s talks; these did not happen):\n", rc.names.Char)
+		for _, ex := range rc.prompt.examples {
+			fmt.Fprintf(&b, "<START>\n%s\n", ex)
+		}
+	}
 
 	st := rc.State
 	b.WriteString("\nRight now:\n")
@@ -136,7 +173,7 @@ func (rc roleplayContext) systemPrompt(user string) string {
 	line("Carrying", strings.Join(st.Inventory, ", "))
 
 	if r := rc.Relationship; r != nil {
-		fmt.Fprintf(&b, "\nYour relationship with %s: affinity %+.2f, trust %+.2f (each from -1 to 1).\n", user, r.Affinity, r.Trust)
+		fmt.Fprintf(&b, "\nYour relationship with %s: affinity %+.2f, trust %+.2f (each from -1 to 1).\n", cmp.Or(rc.names.User, rc.userID), r.Affinity, r.Trust)
 		if n := len(r.History); n > 0 {
 			line("Latest change", r.History[n-1].Reason)
 		}
@@ -162,12 +199,16 @@ func (rc roleplayContext) systemPrompt(user string) string {
 	if len(rc.RecentMessages) > 0 {
 		b.WriteString("\nRecent conversation (oldest first):\n")
 		for _, m := range rc.RecentMessages {
-			speaker := c.Name
+			speaker := rc.names.Char
 			if m.Role == roleUser {
 				speaker = cmp.Or(m.UserID, "user")
+				if m.UserID == rc.userID && rc.names.User != "" {
+					speaker = rc.names.User
+				}
 			}
 			fmt.Fprintf(&b, "%s: %s\n", speaker, m.Content)
 		}
 	}
+	fmt.Fprintf(&b, "\n%s\n", rc.prompt.postHistory)
 	return b.String()
 }
