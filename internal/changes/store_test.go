@@ -133,6 +133,7 @@ func TestEveryWriteIsPublished(t *testing.T) {
 		"SetMeta":        "store facts",
 		"CreateLoreBook": "lore is no resource", "UpdateLoreBook": "lore", "DeleteLoreBook": "lore",
 		"CreateLoreEntry": "lore", "UpdateLoreEntry": "lore", "DeleteLoreEntry": "lore",
+		"SetPersona": "personas are no resource", "DeletePersona": "personas",
 	}
 	overridden := declaredMethods(t, "Store")
 	iface := reflect.TypeFor[store.Store]()

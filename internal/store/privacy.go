@@ -6,7 +6,8 @@ import (
 )
 
 // ForgetUser also deletes the characters' relationships with the user: how a
-// character feels about someone, and why, is personal data about them too.
+// character feels about someone, and why, is personal data about them too;
+// and so is the persona they gave themselves.
 func (s *sqlStore) ForgetUser(ctx context.Context, userID string) ([]string, error) {
 	if err := required("user_id", userID); err != nil {
 		return nil, err
@@ -26,7 +27,10 @@ func (s *sqlStore) ForgetUser(ctx context.Context, userID string) ([]string, err
 		if _, err := q.exec(ctx, `DELETE FROM messages WHERE user_id = $1`, userID); err != nil {
 			return err
 		}
-		_, err = q.exec(ctx, `DELETE FROM relationships WHERE target = $1`, userID)
+		if _, err := q.exec(ctx, `DELETE FROM relationships WHERE target = $1`, userID); err != nil {
+			return err
+		}
+		_, err = q.exec(ctx, `DELETE FROM user_personas WHERE user_id = $1`, userID)
 		return err
 	})
 	if err != nil {

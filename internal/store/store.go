@@ -177,9 +177,17 @@ type Store interface {
 	// channel, oldest first (limit <= 0 means all).
 	RecentMessages(ctx context.Context, characterID, channelID string, limit int) ([]Message, error)
 
+	// User personas, one per user ID. SetPersona creates or replaces the
+	// user's persona (a name is required: clearing is DeletePersona);
+	// GetPersona and DeletePersona are ErrNotFound for a user without one.
+	SetPersona(ctx context.Context, p Persona) (Persona, error)
+	GetPersona(ctx context.Context, userID string) (Persona, error)
+	DeletePersona(ctx context.Context, userID string) error
+
 	// Privacy: ForgetUser deletes every memory (with vector) and message of a
-	// user, and every relationship whose target is the user, and returns the
-	// IDs of the deleted memories, so a remote vector backend can delete them too.
+	// user, every relationship whose target is the user, and the user's
+	// persona, and returns the IDs of the deleted memories, so a remote
+	// vector backend can delete them too.
 	ForgetUser(ctx context.Context, userID string) (deletedMemoryIDs []string, err error)
 
 	// Migration and administration.

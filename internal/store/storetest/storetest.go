@@ -29,7 +29,7 @@ func Run(t *testing.T, open Opener) {
 	for _, group := range [][]contractTest{
 		basicsTests, characterTests, memoryTests, vectorTests, timelineTests,
 		stateTests, relationshipTests, messageTests, privacyTests, concurrencyTests, transferTests,
-		occurredTests, dedupTests, metaTests, loreTests, consoleQueryTests,
+		occurredTests, dedupTests, metaTests, loreTests, personaTests, consoleQueryTests,
 	} {
 		tests = append(tests, group...)
 	}
