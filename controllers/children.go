@@ -57,6 +57,7 @@ var childKinds = []childKind{
 	{"ServiceAccount", func() client.Object { return &corev1.ServiceAccount{} }, metadataList(corev1.SchemeGroupVersion, "ServiceAccount")},
 	{"Secret", func() client.Object { return &corev1.Secret{} }, metadataList(corev1.SchemeGroupVersion, "Secret")},
 	{"NetworkPolicy", func() client.Object { return &networkingv1.NetworkPolicy{} }, metadataList(networkingv1.SchemeGroupVersion, "NetworkPolicy")},
+	{"Ingress", func() client.Object { return &networkingv1.Ingress{} }, metadataList(networkingv1.SchemeGroupVersion, "Ingress")},
 	{"PodDisruptionBudget", func() client.Object { return &policyv1.PodDisruptionBudget{} }, metadataList(policyv1.SchemeGroupVersion, "PodDisruptionBudget")},
 	{"CronJob", func() client.Object { return &batchv1.CronJob{} }, metadataList(batchv1.SchemeGroupVersion, "CronJob")},
 	{"Role", func() client.Object { return &rbacv1.Role{} }, metadataList(rbacv1.SchemeGroupVersion, "Role")},

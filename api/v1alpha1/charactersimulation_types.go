@@ -281,7 +281,74 @@ type MCPServerSpec struct {
 	// +optional
 	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
 
+	// Console is the web console the MCP server serves at /console/, behind
+	// the same bearer token (asked once, then a session cookie).
+	// +optional
+	Console *ConsoleSpec `json:"console,omitempty"`
+
 	PodScheduling `json:",inline"`
+}
+
+// ConsoleSpec turns the web console on or off and can publish it.
+// +kubebuilder:validation:XValidation:rule="!has(self.ingress) || !has(self.enabled) || self.enabled",message="console.ingress needs the console enabled"
+type ConsoleSpec struct {
+	// Enabled serves the console at /console/ (CONSOLE_ENABLED).
+	// +kubebuilder:default=true
+	// +optional
+	Enabled *bool `json:"enabled,omitempty"`
+
+	// Ingress publishes /console/ (and only that path) through an Ingress.
+	// Without it, reach the console with kubectl port-forward to the MCP
+	// Service.
+	// +optional
+	Ingress *ConsoleIngressSpec `json:"ingress,omitempty"`
+}
+
+// ConsoleEnabled reports whether the console is served: unless set to false.
+func (s *MCPServerSpec) ConsoleEnabled() bool {
+	return s.Console == nil || s.Console.Enabled == nil || *s.Console.Enabled
+}
+
+// IngressOrNil is the console's Ingress, nil when there is none (also for a
+// nil ConsoleSpec).
+func (s *ConsoleSpec) IngressOrNil() *ConsoleIngressSpec {
+	if s == nil {
+		return nil
+	}
+	return s.Ingress
+}
+
+// ConsoleIngressSpec is the console's Ingress. The MCP server's
+// NetworkPolicy then admits the Ingress controller's pods, and only them,
+// besides its clients.
+type ConsoleIngressSpec struct {
+	// ClassName is the IngressClass; empty uses the cluster's default class.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	ClassName string `json:"className,omitempty"`
+
+	// Host is the console's DNS name, e.g. console.example.org.
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	// +required
+	Host string `json:"host"`
+
+	// TLSSecretName is a kubernetes.io/tls Secret for Host; with it the
+	// console is served over HTTPS and its session cookie is Secure.
+	// +kubebuilder:validation:MaxLength=253
+	// +optional
+	TLSSecretName string `json:"tlsSecretName,omitempty"`
+
+	// ControllerNamespaceSelector selects the namespaces the Ingress
+	// controller runs in, which the NetworkPolicy admits. Default:
+	// {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}.
+	// +optional
+	ControllerNamespaceSelector *metav1.LabelSelector `json:"controllerNamespaceSelector,omitempty"`
+
+	// ControllerPodSelector narrows the admitted pods to the controller's
+	// own, e.g. {matchLabels: {app.kubernetes.io/name: ingress-nginx}}.
+	// +optional
+	ControllerPodSelector *metav1.LabelSelector `json:"controllerPodSelector,omitempty"`
 }
 
 // RecallSpec tunes the fusion of the lexical (BM25) and the vector ranking.
@@ -485,6 +552,11 @@ type CharacterSimulationStatus struct {
 	// MCPEndpoint is the in-cluster URL of the MCP server.
 	// +optional
 	MCPEndpoint string `json:"mcpEndpoint,omitempty"`
+	// ConsoleEndpoint is where the web console answers: the Ingress URL
+	// when one is set, else the in-cluster URL (reach it with kubectl
+	// port-forward). Empty when the console is disabled.
+	// +optional
+	ConsoleEndpoint string `json:"consoleEndpoint,omitempty"`
 	// LastBackup is the most recent SimulationBackup of this simulation.
 	// +optional
 	LastBackup *LastBackupStatus `json:"lastBackup,omitempty"`

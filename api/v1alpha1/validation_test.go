@@ -290,6 +290,12 @@ mcpServer:
 discordBot:
   tokenSecretRef: {name: discord, key: token}
   llm: {baseURL: "http://ollama:11434/v1"}`, "spec.discordBot.llm.model"},
+		{"console ingress host not a DNS name", "", `
+mcpServer: {console: {ingress: {host: "Console_Example.org"}}}`, "spec.mcpServer.console.ingress.host"},
+		{"console ingress without host", "", `
+mcpServer: {console: {ingress: {className: nginx}}}`, "spec.mcpServer.console.ingress.host"},
+		{"console ingress with the console disabled", "", `
+mcpServer: {console: {enabled: false, ingress: {host: console.example.org}}}`, "console.ingress needs the console enabled"},
 		{"name too long", strings.Repeat("a", 41), discordBot, "metadata.name must be at most 40 characters"},
 	}
 	ctx := context.Background()

@@ -10,6 +10,7 @@ const (
 	EnvRedisURL            = "REDIS_URL"
 	EnvMCPAuthToken        = "MCP_AUTH_TOKEN"
 	EnvMCPListenAddr       = "MCP_LISTEN_ADDR"
+	EnvConsoleEnabled      = "CONSOLE_ENABLED"
 	EnvEmbeddingProvider   = "EMBEDDING_PROVIDER"
 	EnvEmbeddingBaseURL    = "EMBEDDING_BASE_URL"
 	EnvEmbeddingModel      = "EMBEDDING_MODEL"
@@ -32,7 +33,7 @@ const (
 var MCPServerEnv = []string{
 	EnvDatabaseURL, EnvQdrantURL, EnvQdrantAPIKey, EnvQdrantCollection, EnvRedisURL, EnvMCPAuthToken, EnvMCPListenAddr,
 	EnvEmbeddingProvider, EnvEmbeddingBaseURL, EnvEmbeddingModel, EnvEmbeddingDimensions, EnvEmbeddingAPIKey,
-	EnvRecallFusion, EnvRecallLexicalWeight, EnvRecallVectorWeight, EnvGoMemLimit,
+	EnvRecallFusion, EnvRecallLexicalWeight, EnvRecallVectorWeight, EnvGoMemLimit, EnvConsoleEnabled,
 }
 
 // DiscordBotEnv lists every variable the operator may set on the Discord bot.

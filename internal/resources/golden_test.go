@@ -29,6 +29,9 @@ var goldenCases = []struct {
 	{name: "mcp-replicas-3", mutate: []func(*v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation{withMCPReplicas(3)}},
 	{name: "openai-embedding", mutate: []func(*v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation{withOpenAIEmbedding}},
 	{name: "no-discord-bot", mutate: []func(*v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation{withoutDiscordBot}},
+	{name: "console-ingress", mutate: []func(*v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation{withConsole(&v1alpha1.ConsoleSpec{
+		Ingress: &v1alpha1.ConsoleIngressSpec{ClassName: "nginx", Host: "console.example.org", TLSSecretName: "console-tls"},
+	})}},
 }
 
 func goldenSimulation(mutate []func(*v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation) *v1alpha1.CharacterSimulation {

@@ -19,8 +19,9 @@ const (
 	mcpPortName = "http"
 )
 
-// mcpServerObjects are the MCP server's ServiceAccount, Deployment, Service
-// and, with more than one replica, a PodDisruptionBudget.
+// mcpServerObjects are the MCP server's ServiceAccount, Deployment, Service,
+// with more than one replica a PodDisruptionBudget, and the console's
+// Ingress when it has one.
 func mcpServerObjects(sim *v1alpha1.CharacterSimulation, opts Options, secrets SecretVersions) ([]Object, error) {
 	deployment, err := mcpServerDeployment(sim, opts, secrets)
 	if err != nil {
@@ -34,7 +35,7 @@ func mcpServerObjects(sim *v1alpha1.CharacterSimulation, opts Options, secrets S
 	if replicas(sim, mcpServerReplicas(sim)) > 1 {
 		objs = append(objs, mcpServerPDB(sim))
 	}
-	return objs, nil
+	return append(objs, consoleObjects(sim)...), nil
 }
 
 func mcpServerReplicas(sim *v1alpha1.CharacterSimulation) int32 {
@@ -79,6 +80,7 @@ func mcpServerEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConf
 		env = append(env, redis)
 	}
 	env = append(env, mcpAuthTokenEnv(sim))
+	env = append(env, envValue(EnvConsoleEnabled, strconv.FormatBool(spec.MCPServer.ConsoleEnabled())))
 	// The Go runtime then collects harder near the container's memory limit
 	// instead of being OOM-killed: loading the vector index at start briefly
 	// needs up to twice what it keeps (bench-mcp at 100k memories: 619 MiB

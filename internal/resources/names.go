@@ -1,6 +1,10 @@
 package resources
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/mojin/charsim/api/v1alpha1"
+)
 
 // Child object names, derived from the simulation's name. The API limits that
 // name to 40 characters so every derived name stays a valid DNS label.
@@ -49,4 +53,27 @@ func DefaultDenyName(sim string) string { return sim + "-default-deny" }
 // MCPEndpoint is the in-cluster URL of the MCP server's streamable HTTP transport.
 func MCPEndpoint(sim, namespace string) string {
 	return fmt.Sprintf("http://%s.%s.svc:%d/mcp", MCPServerName(sim), namespace, MCPServerPort)
+}
+
+// ConsoleIngressName names the Ingress that publishes the web console.
+func ConsoleIngressName(sim string) string { return sim + "-console" }
+
+// ConsolePath is where the MCP server serves the web console.
+const ConsolePath = "/console/"
+
+// ConsoleEndpoint is where the simulation's console answers: its Ingress
+// URL when it has one, else the in-cluster URL; "" when it is disabled.
+func ConsoleEndpoint(sim *v1alpha1.CharacterSimulation) string {
+	spec := sim.Spec.MCPServer
+	if !spec.ConsoleEnabled() {
+		return ""
+	}
+	if ing := spec.Console.IngressOrNil(); ing != nil {
+		scheme := "http"
+		if ing.TLSSecretName != "" {
+			scheme = "https"
+		}
+		return scheme + "://" + ing.Host + ConsolePath
+	}
+	return fmt.Sprintf("http://%s.%s.svc:%d%s", MCPServerName(sim.Name), sim.Namespace, MCPServerPort, ConsolePath)
 }

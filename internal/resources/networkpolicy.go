@@ -74,7 +74,8 @@ func storePolicy(sim *v1alpha1.CharacterSimulation, component, name string, port
 			WithPorts(tcpPorts(ports...)...)))
 }
 
-// mcpServerPolicy admits the bot and labelled MCP clients, and lets the
+// mcpServerPolicy admits the bot, labelled MCP clients and, when the console
+// has an Ingress, the Ingress controller, and lets the
 // server reach DNS, the managed stores and the embeddings endpoint.
 func mcpServerPolicy(sim *v1alpha1.CharacterSimulation) (*networkingv1ac.NetworkPolicyApplyConfiguration, error) {
 	from := []*networkingv1ac.NetworkPolicyPeerApplyConfiguration{
@@ -82,6 +83,9 @@ func mcpServerPolicy(sim *v1alpha1.CharacterSimulation) (*networkingv1ac.Network
 	}
 	if sim.Spec.DiscordBot != nil {
 		from = append(from, componentPeer(sim, ComponentDiscordBot))
+	}
+	if controller := ingressControllerPeer(sim); controller != nil {
+		from = append(from, controller)
 	}
 	egress := []*networkingv1ac.NetworkPolicyEgressRuleApplyConfiguration{dnsEgress()}
 	if sim.Spec.Postgres.External == nil {

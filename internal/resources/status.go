@@ -97,6 +97,7 @@ func ComputeStatus(sim *v1alpha1.CharacterSimulation, obs Observed, now metav1.T
 	backupConditions(&status, sim, obs.Backup, now)
 	status.ObservedGeneration = sim.Generation
 	status.MCPEndpoint = MCPEndpoint(sim.Name, sim.Namespace)
+	status.ConsoleEndpoint = ConsoleEndpoint(sim)
 	return status
 }
 
