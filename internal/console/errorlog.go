@@ -83,16 +83,12 @@ func (h *errorTee) Handle(ctx context.Context, r slog.Record) error {
 			if b.Len() > 0 {
 				b.WriteByte(' ')
 			}
-			key := a.Key
-			if h.group != "" {
-				key = h.group + "." + key
-			}
-			b.WriteString(key + "=" + a.Value.String())
+			b.WriteString(a.Key + "=" + a.Value.String())
 		}
 		for _, a := range h.attrs {
 			write(a)
 		}
-		r.Attrs(func(a slog.Attr) bool { write(a); return true })
+		r.Attrs(func(a slog.Attr) bool { write(h.grouped(a)); return true })
 		h.log.add(LoggedError{Time: r.Time, Message: r.Message, Attrs: b.String()})
 	}
 	if h.next.Enabled(ctx, r.Level) {
@@ -101,8 +97,20 @@ func (h *errorTee) Handle(ctx context.Context, r slog.Record) error {
 	return nil
 }
 
+// grouped qualifies a's key with the groups opened so far.
+func (h *errorTee) grouped(a slog.Attr) slog.Attr {
+	if h.group != "" {
+		a.Key = h.group + "." + a.Key
+	}
+	return a
+}
+
 func (h *errorTee) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &errorTee{next: h.next.WithAttrs(attrs), log: h.log, attrs: append(append([]slog.Attr(nil), h.attrs...), attrs...), group: h.group}
+	kept := append([]slog.Attr(nil), h.attrs...)
+	for _, a := range attrs {
+		kept = append(kept, h.grouped(a))
+	}
+	return &errorTee{next: h.next.WithAttrs(attrs), log: h.log, attrs: kept, group: h.group}
 }
 
 func (h *errorTee) WithGroup(name string) slog.Handler {

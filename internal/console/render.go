@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"path"
 	"strings"
@@ -175,8 +176,7 @@ type navLink struct {
 // heatClass buckets v in -1..1 into one of 11 classes (heat-m5 … heat-p5),
 // because the CSP forbids style attributes, so colours come from classes.
 func heatClass(v float64) string {
-	step := int(v*5 + 5.5) // round to the nearest tenth of the -1..1 range in 0..10
-	step = min(max(step, 0), 10) - 5
+	step := min(max(int(math.Round(v*5)), -5), 5) // a fifth of 0..1 per step
 	switch {
 	case step < 0:
 		return fmt.Sprintf("heat-m%d", -step)
