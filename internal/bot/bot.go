@@ -54,6 +54,8 @@ type Bot struct {
 	redis          *redis.Client // nil without REDIS_URL
 	limits         *rateLimits
 	channels       channelCharacters
+	webhooks       *channelWebhooks
+	appID          string // the application, known once Run has asked Discord
 	metrics        *metrics
 	gateway        *gatewayState
 	handlers       map[string]handler
@@ -101,7 +103,7 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 		gateway:      newGatewayState(m.gateway),
 		gatewayGrace: defaultGatewayGrace, requestTimeout: defaultRequestTimeout, typingEvery: typingRenewal,
 		watchdogGrace: defaultWatchdogGrace, closeTimeout: defaultCloseTimeout,
-		healthAddr: make(chan string, 1),
+		healthAddr: make(chan string, 1), webhooks: newChannelWebhooks(),
 	}
 	b.baseCtx, b.cancel = context.WithCancel(context.Background())
 	for _, o := range opts {
@@ -162,6 +164,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	b.appID = appID // before the gateway delivers any event that reads it
 	if err := b.register(ctx, appID); err != nil {
 		return err
 	}

@@ -5,78 +5,134 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// activeCharacter is the character that answers in a channel.
+// activeCharacter is a character that answers in a channel.
 type activeCharacter struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
+	// Nickname is a card's nickname ({{char}} in its texts); a message
+	// naming it addresses the character too.
+	Nickname string `json:"nickname,omitempty"`
 }
 
-// channelCharacters remembers the active character of each channel. Both
+// scene is the cast of a channel: the characters that answer there, the
+// lead first. /character use makes a cast of one, /character join and
+// leave add and remove characters. The lead answers a message that names
+// none of them.
+type scene struct {
+	Cast []activeCharacter `json:"cast"`
+}
+
+// lead is the character that answers when nobody is named.
+func (s scene) lead() activeCharacter { return s.Cast[0] }
+
+// index is the position of the character in the cast, or -1.
+func (s scene) index(id string) int {
+	return slices.IndexFunc(s.Cast, func(c activeCharacter) bool { return c.ID == id })
+}
+
+// names lists the cast for a message: "Aria, Borin".
+func (s scene) names() string {
+	names := make([]string, len(s.Cast))
+	for i, c := range s.Cast {
+		names[i] = "**" + c.Name + "**"
+	}
+	return strings.Join(names, ", ")
+}
+
+// channelCharacters remembers the scene of each channel. Both
 // implementations (in memory, Redis) return what was last set for a channel
-// and report an unset channel as not found.
+// and report an unset channel, or one whose cast was emptied, as not found.
 type channelCharacters interface {
-	Get(ctx context.Context, channelID string) (activeCharacter, bool, error)
-	Set(ctx context.Context, channelID string, c activeCharacter) error
+	Get(ctx context.Context, channelID string) (scene, bool, error)
+	Set(ctx context.Context, channelID string, s scene) error
 }
 
-// memoryChannels keeps the choices in the process: they are lost on restart.
+// memoryChannels keeps the scenes in the process: they are lost on restart.
 type memoryChannels struct {
 	mu     sync.RWMutex
-	active map[string]activeCharacter
+	scenes map[string]scene
 }
 
 func newMemoryChannels() *memoryChannels {
-	return &memoryChannels{active: map[string]activeCharacter{}}
+	return &memoryChannels{scenes: map[string]scene{}}
 }
 
-func (m *memoryChannels) Get(_ context.Context, channelID string) (activeCharacter, bool, error) {
+func (m *memoryChannels) Get(_ context.Context, channelID string) (scene, bool, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	c, ok := m.active[channelID]
-	return c, ok, nil
+	s, ok := m.scenes[channelID]
+	return scene{Cast: slices.Clone(s.Cast)}, ok, nil
 }
 
-func (m *memoryChannels) Set(_ context.Context, channelID string, c activeCharacter) error {
+func (m *memoryChannels) Set(_ context.Context, channelID string, s scene) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.active[channelID] = c
+	if len(s.Cast) == 0 {
+		delete(m.scenes, channelID)
+		return nil
+	}
+	m.scenes[channelID] = scene{Cast: slices.Clone(s.Cast)}
 	return nil
 }
 
-// redisChannels keeps the choices in Redis, one key per channel, without
+// redisChannels keeps the scenes in Redis, one key per channel, without
 // expiry: they survive restarts of the bot.
 type redisChannels struct {
 	client *redis.Client
 	prefix string
 }
 
-func (r *redisChannels) Get(ctx context.Context, channelID string) (activeCharacter, bool, error) {
+func (r *redisChannels) Get(ctx context.Context, channelID string) (scene, bool, error) {
 	raw, err := r.client.Get(ctx, r.prefix+channelID).Bytes()
 	if errors.Is(err, redis.Nil) {
-		return activeCharacter{}, false, nil
+		return scene{}, false, nil
 	}
 	if err != nil {
-		return activeCharacter{}, false, fmt.Errorf("read the active character from redis: %w", err)
+		return scene{}, false, fmt.Errorf("read the channel's characters from redis: %w", err)
 	}
-	var c activeCharacter
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return activeCharacter{}, false, fmt.Errorf("decode the active character of channel %s: %w", channelID, err)
+	s, err := decodeScene(raw)
+	if err != nil {
+		return scene{}, false, fmt.Errorf("decode the characters of channel %s: %w", channelID, err)
 	}
-	return c, true, nil
+	return s, len(s.Cast) > 0, nil
 }
 
-func (r *redisChannels) Set(ctx context.Context, channelID string, c activeCharacter) error {
-	raw, err := json.Marshal(c)
+// decodeScene reads a stored scene, and the single active character an
+// earlier version stored ({"id", "name"}) as a cast of one.
+func decodeScene(raw []byte) (scene, error) {
+	var v struct {
+		scene
+		activeCharacter
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return scene{}, err
+	}
+	if v.Cast == nil && v.ID != "" {
+		return scene{Cast: []activeCharacter{v.activeCharacter}}, nil
+	}
+	return v.scene, nil
+}
+
+func (r *redisChannels) Set(ctx context.Context, channelID string, s scene) error {
+	if len(s.Cast) == 0 {
+		if err := r.client.Del(ctx, r.prefix+channelID).Err(); err != nil {
+			return fmt.Errorf("clear the channel's characters in redis: %w", err)
+		}
+		return nil
+	}
+	raw, err := json.Marshal(s)
 	if err != nil {
-		return fmt.Errorf("encode the active character: %w", err)
+		return fmt.Errorf("encode the channel's characters: %w", err)
 	}
 	if err := r.client.Set(ctx, r.prefix+channelID, raw, 0).Err(); err != nil {
-		return fmt.Errorf("store the active character in redis: %w", err)
+		return fmt.Errorf("store the channel's characters in redis: %w", err)
 	}
 	return nil
 }

@@ -38,15 +38,15 @@ func (b *Bot) characterList(ctx context.Context, c *call) (reply, error) {
 	if len(all) == 0 {
 		return reply{content: "There are no characters yet: create one with `/character create`."}, nil
 	}
-	active, _, err := b.channels.Get(ctx, c.channelID)
+	here, _, err := b.channels.Get(ctx, c.channelID)
 	if err != nil {
-		b.logger.WarnContext(ctx, "cannot read the active character", "channel", c.channelID, "error", err)
+		b.logger.WarnContext(ctx, "cannot read the channel's characters", "channel", c.channelID, "error", err)
 	}
 	var s strings.Builder
 	fmt.Fprintf(&s, "**Characters** (%d)\n", len(all))
 	for _, ch := range all {
 		fmt.Fprintf(&s, "• **%s**", ch.Name)
-		if ch.ID == active.ID {
+		if here.index(ch.ID) >= 0 {
 			s.WriteString(" *(active here)*")
 		}
 		if ch.Personality != "" {
@@ -102,18 +102,19 @@ func (b *Bot) characterUse(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	ch := p.Character
-	if err := b.channels.Set(ctx, c.channelID, activeCharacter{ID: ch.ID, Name: ch.Name}); err != nil {
-		b.logger.WarnContext(ctx, "cannot store the active character", "channel", c.channelID, "error", err)
-		return reply{}, userErrorf("The bot cannot store this channel's character right now (its Redis is unavailable); try again in a minute.")
+	who, details := b.castMember(ctx, p.Character)
+	if err := b.storeScene(ctx, c.channelID, scene{Cast: []activeCharacter{who}}); err != nil {
+		return reply{}, err
 	}
-	if _, err := b.mcp.addEvent(ctx, newEvent{
-		Channel: c.channelID, Type: eventCharacterIntro, Character: ch.ID, Impact: 3,
-		Description: fmt.Sprintf("%s enters the scene, called by %s.", ch.Name, c.userName), Participants: []string{c.user.ID},
-	}); err != nil {
-		return reply{}, fmt.Errorf("record %s's entrance: %w", ch.Name, err)
+	greeting, err := b.enter(ctx, c, who, details)
+	if err != nil {
+		return reply{}, err
 	}
-	return reply{content: fmt.Sprintf("🎭 **%s** now answers in this channel: `/talk`, or mention me.", ch.Name)}, nil
+	content := fmt.Sprintf("🎭 **%s** now answers in this channel: `/talk`, or mention me.", who.Name)
+	if greeting != "" {
+		content += "\n\n**" + who.Name + ":** " + greeting
+	}
+	return reply{content: content}, nil
 }
 
 // findCharacter looks a character up by ID or exact name, then by name in

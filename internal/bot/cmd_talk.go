@@ -19,11 +19,40 @@ const maxQuotedMessage = 300
 
 func (b *Bot) talk(ctx context.Context, c *call) (reply, error) {
 	message := c.str("message")
-	res, err := b.converse(ctx, turnRequest{ChannelID: c.channelID, UserID: c.user.ID, UserName: c.userName, Message: message}, sourceSlash)
+	req := turnRequest{ChannelID: c.channelID, UserID: c.user.ID, UserName: c.userName, Message: message}
+	var (
+		res turnResult
+		err error
+	)
+	if name := c.str("character"); name != "" {
+		var who activeCharacter
+		if who, err = b.addressee(ctx, c.channelID, name); err == nil {
+			res, err = b.converseAs(ctx, who, req, sourceSlash)
+		}
+	} else {
+		res, err = b.converse(ctx, req, sourceSlash)
+	}
 	if err != nil {
 		return reply{}, err
 	}
 	return reply{content: turnText(res, c.userName, message)}, nil
+}
+
+// addressee is the character /talk's character option names: one of the
+// channel's scene by name or nickname, else any character by name.
+func (b *Bot) addressee(ctx context.Context, channelID, name string) (activeCharacter, error) {
+	if sc, ok, err := b.channels.Get(ctx, channelID); err == nil && ok {
+		for _, m := range sc.Cast {
+			if strings.EqualFold(m.Name, name) || (m.Nickname != "" && strings.EqualFold(m.Nickname, name)) {
+				return m, nil
+			}
+		}
+	}
+	p, err := b.findCharacter(ctx, name)
+	if err != nil {
+		return activeCharacter{}, err
+	}
+	return activeCharacter{ID: p.Character.ID, Name: p.Character.Name}, nil
 }
 
 // converse plays a turn with the channel's active character.
@@ -32,11 +61,16 @@ func (b *Bot) converse(ctx context.Context, req turnRequest, source string) (tur
 	if err != nil {
 		return turnResult{}, err
 	}
-	req.Character = active.ID
+	return b.converseAs(ctx, active, req, source)
+}
+
+// converseAs plays a turn with the character who.
+func (b *Bot) converseAs(ctx context.Context, who activeCharacter, req turnRequest, source string) (turnResult, error) {
+	req.Character = who.ID
 	start := time.Now()
 	res, err := b.conversation.take(ctx, req)
 	if err != nil {
-		return turnResult{}, forgotten(active, err)
+		return turnResult{}, forgotten(who, err)
 	}
 	elapsed := time.Since(start)
 	b.metrics.turnLatency.Observe(elapsed.Seconds())

@@ -38,8 +38,8 @@ func (b *Bot) timelineAdd(ctx context.Context, c *call) (reply, error) {
 	}
 	// The channel's character takes part when one was chosen; the story
 	// of a channel without one is still a story.
-	if active, ok, err := b.channels.Get(ctx, c.channelID); err == nil && ok {
-		event.Character = active.ID
+	if sc, ok, err := b.channels.Get(ctx, c.channelID); err == nil && ok {
+		event.Character = sc.lead().ID
 	}
 	added, err := b.mcp.addEvent(ctx, event)
 	if err != nil {

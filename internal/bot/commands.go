@@ -50,12 +50,21 @@ func commandDefinitions() []*discordgo.ApplicationCommand {
 					text("name", "The character (default: the one active here)", false, maxNameLength)),
 				subcommand("use", "Choose the character that answers in this channel",
 					text("name", "The character's name", true, maxNameLength)),
+				subcommand("join", "Bring another character into this channel's scene",
+					text("name", "The character's name", true, maxNameLength)),
+				subcommand("leave", "Send a character out of this channel's scene",
+					text("name", "The character's name", true, maxNameLength)),
+				subcommand("import", "Create a character from a character card (PNG, JSON or CHARX)",
+					file("card", "The card file, as SillyTavern, chub or RisuAI export it", true)),
 			},
 		},
 		{
 			Name:        cmdTalk,
 			Description: "Say something to this channel's character",
-			Options:     []*discordgo.ApplicationCommandOption{text("message", "What you say or do (*actions* in asterisks)", true, maxMessageLength)},
+			Options: []*discordgo.ApplicationCommandOption{
+				text("message", "What you say or do (*actions* in asterisks)", true, maxMessageLength),
+				text("character", "Who you talk to (default: the scene's lead)", false, maxNameLength),
+			},
 		},
 		{
 			Name:        cmdRemember,
@@ -121,6 +130,12 @@ func text(name, description string, required bool, maxLength int) *discordgo.App
 	return &discordgo.ApplicationCommandOption{
 		Type: discordgo.ApplicationCommandOptionString, Name: name, Description: description,
 		Required: required, MaxLength: maxLength,
+	}
+}
+
+func file(name, description string, required bool) *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{
+		Type: discordgo.ApplicationCommandOptionAttachment, Name: name, Description: description, Required: required,
 	}
 }
 

@@ -51,6 +51,10 @@ type Config struct {
 	// UserRate and ChannelRate limit commands and mentions per user and per
 	// channel (BOT_RATE_LIMIT_USER, BOT_RATE_LIMIT_CHANNEL).
 	UserRate, ChannelRate Rate
+	// AvatarBaseURL is the public URL of the MCP server, whose
+	// /avatars/{id}.png Discord fetches the characters' webhook avatars
+	// from (AVATAR_BASE_URL); empty leaves the webhook's default avatar.
+	AvatarBaseURL string
 	// LogLevel is the minimum level logged (LOG_LEVEL, --log-level).
 	LogLevel slog.Level
 	// Unregister removes the slash commands and exits (--unregister).
@@ -93,8 +97,10 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 	cfg := Config{
 		MCPServerURL: firstNonEmpty(env("MCP_SERVER_URL"), DefaultMCPServerURL),
 		RedisURL:     env("REDIS_URL"),
-		HealthAddr:   DefaultHealthAddr,
-		LLM:          LLMConfig{BaseURL: strings.TrimRight(env("LLM_BASE_URL"), "/"), Model: env("LLM_MODEL")},
+		// The routes are appended to it: a trailing slash would double.
+		AvatarBaseURL: strings.TrimRight(env("AVATAR_BASE_URL"), "/"),
+		HealthAddr:    DefaultHealthAddr,
+		LLM:           LLMConfig{BaseURL: strings.TrimRight(env("LLM_BASE_URL"), "/"), Model: env("LLM_MODEL")},
 	}
 	if v, ok := lookup("BOT_HEALTH_ADDR"); ok {
 		cfg.HealthAddr = strings.TrimSpace(v)
@@ -162,6 +168,11 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 	cfg.LLM.APIKey, err = secret.FromEnv("LLM_API_KEY", lookup)
 	check(err)
 	check(loadLLMConfig(&cfg.LLM, env))
+	if cfg.AvatarBaseURL != "" {
+		// Discord fetches the avatars itself, so the URL must be one the
+		// internet reaches; only its form can be checked here.
+		check(httpURL("AVATAR_BASE_URL", cfg.AvatarBaseURL, "https://charsim.example.com"))
+	}
 	if cfg.RedisURL != "" {
 		if _, err := redis.ParseURL(cfg.RedisURL); err != nil {
 			// The parse error may quote the URL, password included.

@@ -26,6 +26,9 @@ type handler struct {
 type reply struct {
 	content    string
 	components []discordgo.MessageComponent
+	// then runs once the reply is shown, e.g. a character's greeting that
+	// must follow the announcement of its entrance.
+	then func(ctx context.Context)
 }
 
 // call is one invocation of a slash command.
@@ -35,6 +38,9 @@ type call struct {
 	user      *discordgo.User
 	userName  string
 	channelID string
+	guildID   string // "" in a DM
+	// resolved holds the attachments of attachment options.
+	resolved *discordgo.ApplicationCommandInteractionDataResolved
 }
 
 // str is the trimmed value of a string option, "" when absent.
@@ -45,6 +51,17 @@ func (c *call) str(name string) string {
 		return strings.TrimSpace(s)
 	}
 	return ""
+}
+
+// attachment is the file of an attachment option, nil when absent: the
+// option's value is its ID in the interaction's resolved data.
+func (c *call) attachment(name string) *discordgo.MessageAttachment {
+	o, ok := c.options[name]
+	if !ok || c.resolved == nil {
+		return nil
+	}
+	id, _ := o.Value.(string)
+	return c.resolved.Attachments[id]
 }
 
 // integer is the value of an integer option, def when absent.
@@ -95,6 +112,7 @@ func (b *Bot) handleCommand(ctx context.Context, i *discordgo.Interaction) {
 			r, h.ephemeral = reply{content: b.explain(ctx, c.path, err)}, true
 		}
 		b.respond(ctx, i, r, h.ephemeral)
+		b.afterReply(ctx, i, c, r)
 		return
 	}
 	// The deferred response ("thinking…") goes out while the handler runs:
@@ -110,9 +128,23 @@ func (b *Bot) handleCommand(ctx context.Context, i *discordgo.Interaction) {
 	}
 	if err != nil {
 		b.failDeferred(out, i, h.ephemeral, b.explain(out, c.path, err))
+		b.afterReply(out, i, c, reply{})
 		return
 	}
 	b.finishDeferred(out, i, h.ephemeral, r)
+	b.afterReply(out, i, c, r)
+}
+
+// afterReply runs what a reply left to do once shown, then tells the
+// caller, privately and once per refusal, why the characters of the
+// channel speak as the bot.
+func (b *Bot) afterReply(ctx context.Context, i *discordgo.Interaction, c *call, r reply) {
+	if r.then != nil {
+		r.then(ctx)
+	}
+	if b.webhooks.takeNote(c.channelID) {
+		b.followUp(ctx, i, []string{webhookNote}, true)
+	}
 }
 
 // parseCall finds the handler of the interaction's command path and checks
@@ -121,7 +153,7 @@ func (b *Bot) parseCall(i *discordgo.Interaction) (*call, handler, error) {
 	data := i.ApplicationCommandData()
 	user := interactionUser(i)
 	c := &call{path: data.Name, options: map[string]*discordgo.ApplicationCommandInteractionDataOption{},
-		user: user, userName: displayName(i.Member, user), channelID: i.ChannelID}
+		user: user, userName: displayName(i.Member, user), channelID: i.ChannelID, guildID: i.GuildID, resolved: data.Resolved}
 	opts := data.Options
 	if len(opts) == 1 && opts[0].Type == discordgo.ApplicationCommandOptionSubCommand {
 		c.path += " " + opts[0].Name
@@ -174,6 +206,10 @@ func validateOptions(c *call, defs []*discordgo.ApplicationCommandOption) error 
 			case def.MaxLength > 0 && n > def.MaxLength:
 				return userErrorf("`%s` is too long: at most %d characters, got %d.", def.Name, def.MaxLength, n)
 			}
+		case discordgo.ApplicationCommandOptionAttachment:
+			if def.Required && c.attachment(def.Name) == nil {
+				return userErrorf("`%s` must be an attached file.", def.Name)
+			}
 		case discordgo.ApplicationCommandOptionInteger:
 			if !given {
 				if def.Required {
@@ -198,8 +234,11 @@ func validateOptions(c *call, defs []*discordgo.ApplicationCommandOption) error 
 }
 
 func typeName(t discordgo.ApplicationCommandOptionType) string {
-	if t == discordgo.ApplicationCommandOptionInteger {
+	switch t {
+	case discordgo.ApplicationCommandOptionInteger:
 		return "a whole number"
+	case discordgo.ApplicationCommandOptionAttachment:
+		return "an attached file"
 	}
 	return "text"
 }

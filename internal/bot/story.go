@@ -12,6 +12,9 @@ const (
 	eventUserAction         = "user_character_action"
 	eventRelationshipChange = "relationship_change"
 	eventCharacterIntro     = "character_intro"
+	// eventCharacterExit is a character leaving a scene: an action, as the
+	// server has no type of its own for it.
+	eventCharacterExit = "action"
 )
 
 // storyEvent is a timeline entry a turn adds to the channel's story.
