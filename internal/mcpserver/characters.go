@@ -1,7 +1,6 @@
 package mcpserver
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"strings"
@@ -132,7 +131,12 @@ func (s *Server) registerCharacterTools() {
 		if err != nil {
 			return characterProfile{}, err
 		}
-		return s.profile(ctx, c, cmp.Or(strings.TrimSpace(in.UserName), strings.TrimSpace(in.User)))
+		user := strings.TrimSpace(in.User)
+		p, err := s.persona(ctx, user)
+		if err != nil {
+			return characterProfile{}, err
+		}
+		return s.profile(ctx, c, userName(p, in.UserName, user))
 	})
 
 	addTool(s, toolInfo{

@@ -56,6 +56,8 @@ type roleplayContext struct {
 	LoreErrors     []string              `json:"lore_errors,omitempty"`
 	RecentMessages []store.Message       `json:"recent_messages"`
 	Timeline       []store.TimelineEvent `json:"timeline"`
+	// Persona is the user's persona, when they have set one.
+	Persona *store.Persona `json:"persona,omitempty" jsonschema:"The user's persona: the name {{user}} stands for and a description of who they are in the story."`
 	// CharName and UserName are what {{char}} and {{user}} stand for in
 	// this context (see macro.Names).
 	CharName string `json:"char_name" jsonschema:"What {{char}} stands for: the card's nickname, else the character's name."`
@@ -89,7 +91,10 @@ func (s *Server) roleplayContext(ctx context.Context, req contextRequest) (rolep
 	}
 	user := strings.TrimSpace(req.User)
 	out := roleplayContext{Character: c, Memories: []recalledMemory{}, userID: user}
-	out.names = macro.Names{Char: charName(c, cc), User: cmp.Or(strings.TrimSpace(req.UserName), user)}
+	if out.Persona, err = s.persona(ctx, user); err != nil {
+		return roleplayContext{}, err
+	}
+	out.names = macro.Names{Char: charName(c, cc), User: userName(out.Persona, req.UserName, user)}
 	out.CharName, out.UserName = out.names.Char, out.names.User
 	if out.State, err = s.store.GetCharacterState(ctx, c.ID); err != nil {
 		return roleplayContext{}, err
@@ -157,6 +162,9 @@ func (rc roleplayContext) systemPrompt() string {
 	}
 	line("Style", x(c.Style))
 	line("Life goals", x(strings.Join(c.Goals, "; ")))
+	if p := rc.Persona; p != nil && strings.TrimSpace(p.Description) != "" {
+		fmt.Fprintf(&b, "\nWho you are talking to, %s (their persona): %s\n", p.Name, x(p.Description))
+	}
 	if len(rc.prompt.examples) > 0 {
 		fmt.Fprintf(&b, "\nExample dialogue (how %s talks; these did not happen):\n", rc.names.Char)
 		for _, ex := range rc.prompt.examples {

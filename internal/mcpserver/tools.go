@@ -201,4 +201,5 @@ func (s *Server) registerTools() {
 	s.registerConversationTools()
 	s.registerCardTools()
 	s.registerLoreTools()
+	s.registerPersonaTools()
 }
