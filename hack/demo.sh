@@ -3,7 +3,8 @@
 # control plane with kwok nodes (hack/local-cluster.sh), the CRDs and RBAC
 # from the Helm chart, the manager as a local process running as the chart's
 # ServiceAccount (so the demo also proves the chart's RBAC is enough), and the
-# sample simulation from config/samples/, until it is Ready.
+# sample simulation from config/samples/, until it is Ready; then one real
+# MCP server for the sample, with its web console and a seeded character.
 #
 #   hack/demo.sh up      build, start, apply the sample, wait for Ready (idempotent)
 #   hack/demo.sh down    stop the manager and the local cluster
@@ -14,7 +15,8 @@
 #
 # Files: .local/demo/manager.log (the manager's log; the previous run's is
 # manager.log.prev), manager.pid, manager.kubeconfig (a token of the chart's
-# ServiceAccount), ports. Admin access: export KUBECONFIG=.local/kubeconfig
+# ServiceAccount), ports; console/ (the sample's MCP server's SQLite data),
+# console.log, console.pid, console.port. Admin access: export KUBECONFIG=.local/kubeconfig
 #
 # Environment:
 #   HELM     helm binary (default: the Makefile's pinned one, built when missing)
@@ -32,6 +34,8 @@ service_account=$release
 sample=tavern
 manager="$root/bin/manager"
 tree="$root/bin/charsim-tree"
+mcp_server="$root/bin/mcp-server"
+seed="$root/bin/demo-seed"
 
 started_us=${EPOCHREALTIME/./}
 elapsed() {
@@ -49,35 +53,43 @@ build() {
   HELM=${HELM:-$("$root/hack/make-var.sh" HELM)}
   [[ -x $HELM ]] || make --no-print-directory -C "$root" "$HELM" >&2
   LDFLAGS=${LDFLAGS-$("$root/hack/make-var.sh" LDFLAGS)}
-  (cd "$root" && go build -trimpath -ldflags "$LDFLAGS" -o "$manager" . && go build -o "$tree" ./hack/tree)
+  (cd "$root" && go build -trimpath -ldflags "$LDFLAGS" -o "$manager" . && go build -o "$tree" ./hack/tree &&
+    go build -trimpath -ldflags "$LDFLAGS" -o "$mcp_server" ./cmd/mcp-server && go build -o "$seed" ./hack/demo-seed)
 }
 
 # --- the manager process ----------------------------------------------------------
 
 pid_file="$state/manager.pid"
+console_pid_file="$state/console.pid"
 
-manager_running() {
+# running PID_FILE EXE: whether the process of PID_FILE still runs EXE.
+running() {
   local pid exe
-  [[ -f $pid_file ]] || return 1
-  pid=$(cat "$pid_file")
+  [[ -f $1 ]] || return 1
+  pid=$(cat "$1")
   exe=$(readlink "/proc/$pid/exe" 2>/dev/null) || return 1
-  [[ $exe == "$manager" || $exe == "$manager (deleted)" ]]
+  [[ $exe == "$2" || $exe == "$2 (deleted)" ]]
 }
 
-stop_manager() {
+# stop NAME PID_FILE EXE: SIGTERM, then SIGKILL after 15 s.
+stop() {
   local pid i
-  manager_running || { rm -f "$pid_file"; return 0; }
-  pid=$(cat "$pid_file")
-  log "stopping the manager (pid $pid)"
+  running "$2" "$3" || { rm -f "$2"; return 0; }
+  pid=$(cat "$2")
+  log "stopping the $1 (pid $pid)"
   kill -TERM "$pid"
   for ((i = 0; i < 150; i++)); do
-    manager_running || { rm -f "$pid_file"; return 0; }
+    running "$2" "$3" || { rm -f "$2"; return 0; }
     sleep 0.1
   done
-  echo "demo: the manager (pid $pid) ignored SIGTERM for 15s; killing it" >&2
+  echo "demo: the $1 (pid $pid) ignored SIGTERM for 15s; killing it" >&2
   kill -KILL "$pid" 2>/dev/null || true
-  rm -f "$pid_file"
+  rm -f "$2"
 }
+
+manager_running() { running "$pid_file" "$manager"; }
+stop_manager() { stop manager "$pid_file" "$manager"; }
+stop_console() { stop "console's MCP server" "$console_pid_file" "$mcp_server"; }
 
 # free_port prints a local TCP port nobody listens on, below the ephemeral
 # range.
@@ -155,6 +167,33 @@ start_manager() {
     ((SECONDS < deadline)) || die "the manager is not ready after 30s; see $state/manager.log"
     sleep 0.2
   done
+}
+
+# --- the console ------------------------------------------------------------------
+
+# start_console runs one real MCP server for the sample simulation, since
+# the simulated pods run nothing: on local SQLite under .local/demo/console,
+# with no token, so its console answers loopback clients only. demo-seed
+# gives it Mira and a short branching story.
+start_console() {
+  stop_console
+  console_port=$(free_port)
+  echo "$console_port" >"$state/console.port"
+  log "starting the sample's MCP server with its console on 127.0.0.1:$console_port (log: ${state#"$root"/}/console.log)"
+  CHARACTER_DATA_DIR="$state/console" MCP_LISTEN_ADDR="127.0.0.1:$console_port" \
+    setsid "$mcp_server" >>"$state/console.log" 2>&1 </dev/null &
+  echo $! >"$console_pid_file"
+  local deadline=$((SECONDS + 30))
+  until curl --silent --fail --max-time 2 "http://127.0.0.1:$console_port/readyz" >/dev/null; do
+    if ! running "$console_pid_file" "$mcp_server"; then
+      echo "demo: the console's MCP server exited; end of $state/console.log:" >&2
+      tail -n 30 "$state/console.log" >&2
+      exit 1
+    fi
+    ((SECONDS < deadline)) || die "the console's MCP server is not ready after 30s; see $state/console.log"
+    sleep 0.2
+  done
+  "$seed" "http://127.0.0.1:$console_port/mcp" >&2
 }
 
 # --- install --------------------------------------------------------------------
@@ -245,13 +284,14 @@ cmd_up() {
     tail -n 30 "$state/manager.log" >&2
     exit 1
   fi
+  start_console
   local to_ready
   to_ready=$(elapsed "$ready_from")
   show
   read -r health_port metrics_port <"$state/ports"
   cat <<EOF
 
-$sample is Ready $to_ready after the build (cluster, chart, manager, sample).
+$sample is Ready $to_ready after the build (cluster, chart, manager, sample, console).
 
   export KUBECONFIG=$kubeconfig   # kubectl as cluster admin, then e.g.
   kubectl get charactersimulations -A
@@ -260,10 +300,15 @@ $sample is Ready $to_ready after the build (cluster, chart, manager, sample).
 
 The manager serves /readyz on http://127.0.0.1:$health_port and metrics on
 https://127.0.0.1:$metrics_port/metrics (to a bearer token with the charsim-operator-metrics-reader ClusterRole).
+The sample's MCP server (a real process, pid $(cat "$console_pid_file"), on SQLite) serves MCP at
+http://127.0.0.1:$console_port/mcp; Mira, a lighthouse keeper, answers on the console's Play page.
+
+Console: http://127.0.0.1:$console_port/console/   (make demo-down stops it)
 EOF
 }
 
 cmd_down() {
+  stop_console
   stop_manager
   "$root/hack/local-cluster.sh" down
   rm -rf "$state"
