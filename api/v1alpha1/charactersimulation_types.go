@@ -447,6 +447,18 @@ type DiscordBotSpec struct {
 	// +required
 	LLM LLMSpec `json:"llm"`
 
+	// AvatarBaseURL is the public URL under which Discord reaches the MCP
+	// server's /avatars/{id}.png (AVATAR_BASE_URL), e.g.
+	// https://charsim.example.org: the characters' webhook messages show
+	// their card avatars. Discord fetches them itself, so the path must be
+	// published (an Ingress for /avatars/). Empty: the webhook's default
+	// avatar.
+	// +kubebuilder:validation:Pattern=`^https?://`
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getHostname() != ''",message="must be an http(s) URL with a host"
+	// +optional
+	AvatarBaseURL string `json:"avatarBaseURL,omitempty"`
+
 	// Metrics lets Prometheus scrape the bot's /metrics (port 8080, with
 	// /healthz and /readyz). Without it the bot's NetworkPolicy admits no
 	// ingress at all.

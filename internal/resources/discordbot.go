@@ -74,5 +74,8 @@ func discordBotEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyCon
 	if redis := redisURLEnv(sim); redis != nil {
 		env = append(env, redis)
 	}
+	if spec.AvatarBaseURL != "" {
+		env = append(env, envValue(EnvAvatarBaseURL, spec.AvatarBaseURL))
+	}
 	return env
 }

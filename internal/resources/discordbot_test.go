@@ -12,7 +12,9 @@ import (
 
 func TestDiscordBot(t *testing.T) {
 	t.Run("configured", func(t *testing.T) {
-		objs := build(t, sample())
+		sim := sample()
+		sim.Spec.DiscordBot.AvatarBaseURL = "https://charsim.example.org"
+		objs := build(t, sim)
 		d := deployment(t, objs, "tavern-discord-bot")
 		if *d.Spec.Replicas != 1 || d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
 			t.Errorf("replicas %d strategy %s, want 1 and Recreate (two sessions would both answer every message)", *d.Spec.Replicas, d.Spec.Strategy.Type)
@@ -35,6 +37,7 @@ func TestDiscordBot(t *testing.T) {
 		wantValue(t, env, "LLM_MODEL", "llama3.1")
 		wantSecretRef(t, env, "LLM_API_KEY", "llm", "api-key")
 		wantSecretRef(t, env, "REDIS_URL", "tavern-redis-credentials", "url")
+		wantValue(t, env, "AVATAR_BASE_URL", "https://charsim.example.org")
 		for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe} {
 			if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" || p.HTTPGet.Port.String() != "health" {
 				t.Errorf("probe = %+v, want GET /healthz on health (8080)", p)
@@ -54,7 +57,7 @@ func TestDiscordBot(t *testing.T) {
 		sim.Spec.DiscordBot.Image = "example.org/bot:pinned"
 		c := deployment(t, build(t, sim), "tavern-discord-bot").Spec.Template.Spec.Containers[0]
 		env := envOf(c)
-		for _, n := range []string{"DISCORD_GUILD_IDS", "LLM_API_KEY", "REDIS_URL"} {
+		for _, n := range []string{"DISCORD_GUILD_IDS", "LLM_API_KEY", "REDIS_URL", "AVATAR_BASE_URL"} {
 			wantAbsent(t, env, n)
 		}
 		if c.Image != "example.org/bot:pinned" {

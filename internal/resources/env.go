@@ -26,6 +26,7 @@ const (
 	EnvMCPServerURL    = "MCP_SERVER_URL"
 	EnvLLMBaseURL      = "LLM_BASE_URL"
 	EnvLLMModel        = "LLM_MODEL"
+	EnvAvatarBaseURL   = "AVATAR_BASE_URL"
 	EnvLLMAPIKey       = "LLM_API_KEY"
 )
 
@@ -39,5 +40,5 @@ var MCPServerEnv = []string{
 // DiscordBotEnv lists every variable the operator may set on the Discord bot.
 var DiscordBotEnv = []string{
 	EnvDiscordToken, EnvDiscordGuildIDs, EnvMCPServerURL, EnvMCPAuthToken,
-	EnvLLMBaseURL, EnvLLMModel, EnvLLMAPIKey, EnvRedisURL,
+	EnvLLMBaseURL, EnvLLMModel, EnvLLMAPIKey, EnvRedisURL, EnvAvatarBaseURL,
 }
