@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -275,6 +276,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("mcp_auth", c.MCPAuthToken != ""),
 		slog.String("llm", llm),
 		slog.String("redis", redisURL),
+		slog.String("avatars", cmp.Or(redactURL(c.AvatarBaseURL), "webhook default (AVATAR_BASE_URL not set)")),
 		slog.String("health_addr", c.HealthAddr),
 		slog.String("rate_limit_user", c.UserRate.String()),
 		slog.String("rate_limit_channel", c.ChannelRate.String()),

@@ -54,6 +54,7 @@ func TestLoadConfigEverything(t *testing.T) {
 		"REDIS_URL":              "redis://:pw@redis:6379/1",
 		"BOT_RATE_LIMIT_USER":    "3/10s",
 		"BOT_RATE_LIMIT_CHANNEL": "off",
+		"AVATAR_BASE_URL":        "https://charsim.example.org/",
 	}), io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +70,8 @@ func TestLoadConfigEverything(t *testing.T) {
 		t.Errorf("LLM %+v", cfg.LLM)
 	case cfg.UserRate != (Rate{3, 10 * time.Second}) || !cfg.ChannelRate.Unlimited():
 		t.Errorf("rates %v %v", cfg.UserRate, cfg.ChannelRate)
+	case cfg.AvatarBaseURL != "https://charsim.example.org":
+		t.Errorf("avatar base URL %q, want the trailing slash removed", cfg.AvatarBaseURL)
 	case cfg.HealthAddr != ":9090" || cfg.LogLevel.String() != "DEBUG":
 		t.Errorf("flags: %q %v", cfg.HealthAddr, cfg.LogLevel)
 	}
@@ -94,6 +97,7 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"bad guild", nil, map[string]string{"DISCORD_TOKEN": "a", "DISCORD_GUILD_IDS": "123456789012345678,general"}, []string{`DISCORD_GUILD_IDS: "general" is not a Discord server ID`}},
 		{"bad MCP URL", nil, map[string]string{"DISCORD_TOKEN": "a", "MCP_SERVER_URL": "mcp-server:8000"}, []string{"MCP_SERVER_URL: must be an http(s) URL"}},
 		{"LLM without model", nil, map[string]string{"DISCORD_TOKEN": "a", "LLM_BASE_URL": "http://ollama:11434/v1"}, []string{"LLM_MODEL: must be set when LLM_BASE_URL is set"}},
+		{"bad avatar URL", nil, map[string]string{"DISCORD_TOKEN": "a", "AVATAR_BASE_URL": "charsim.example.org"}, []string{"AVATAR_BASE_URL: must be an http(s) URL"}},
 		{"bad LLM URL", nil, map[string]string{"DISCORD_TOKEN": "a", "LLM_BASE_URL": "ollama", "LLM_MODEL": "m"}, []string{"LLM_BASE_URL: must be an http(s) URL"}},
 		{"bad LLM timeout and retries", nil, map[string]string{"DISCORD_TOKEN": "a", "LLM_TIMEOUT": "soon", "LLM_MAX_RETRIES": "-1"},
 			[]string{`LLM_TIMEOUT: must be a positive duration such as 60s, got "soon"`, "LLM_MAX_RETRIES: must be a whole number from 0 to 10"}},
