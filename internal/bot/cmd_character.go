@@ -102,11 +102,11 @@ func (b *Bot) characterUse(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	who, details := b.castMember(ctx, p.Character)
+	who, details := b.castMember(ctx, c, p.Character)
 	if err := b.storeScene(ctx, c.channelID, scene{Cast: []activeCharacter{who}}); err != nil {
 		return reply{}, err
 	}
-	greeting, err := b.enter(ctx, c, who, details)
+	greeting, err := b.enter(ctx, c, who, details, false)
 	if err != nil {
 		return reply{}, err
 	}

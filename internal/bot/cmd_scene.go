@@ -14,8 +14,8 @@ const maxCast = 8
 // castMember is a character as a scene keeps it, with what its card says
 // (greetings, nickname). A card that cannot be read costs the greeting
 // only: the character still enters.
-func (b *Bot) castMember(ctx context.Context, ch character) (activeCharacter, cardDetails) {
-	details, err := b.cardOf(ctx, ch.ID)
+func (b *Bot) castMember(ctx context.Context, c *call, ch character) (activeCharacter, cardDetails) {
+	details, err := b.cardOf(ctx, ch.ID, c.user.ID, c.userName)
 	if err != nil {
 		b.logger.WarnContext(ctx, "cannot read the character's card; it enters without a greeting", "character", ch.ID, "error", redactedError{err})
 	}
@@ -34,14 +34,14 @@ func (b *Bot) storeScene(ctx context.Context, channelID string, s scene) error {
 // enter records a character's entrance on the channel's timeline and
 // returns its greeting, if its card has any; the greeting is logged as the
 // character's first line, so that the conversation goes on from it.
-func (b *Bot) enter(ctx context.Context, c *call, who activeCharacter, details cardDetails) (string, error) {
+func (b *Bot) enter(ctx context.Context, c *call, who activeCharacter, details cardDetails, group bool) (string, error) {
 	if _, err := b.mcp.addEvent(ctx, newEvent{
 		Channel: c.channelID, Type: eventCharacterIntro, Character: who.ID, Impact: 3,
 		Description: fmt.Sprintf("%s enters the scene, called by %s.", who.Name, c.userName), Participants: []string{c.user.ID},
 	}); err != nil {
 		return "", fmt.Errorf("record %s's entrance: %w", who.Name, err)
 	}
-	greeting := details.greeting(c.userName, nil)
+	greeting := details.greeting(group, nil)
 	if greeting == "" {
 		return "", nil
 	}
@@ -72,12 +72,12 @@ func (b *Bot) characterJoin(ctx context.Context, c *call) (reply, error) {
 	if len(sc.Cast) >= maxCast {
 		return reply{}, userErrorf("This scene is full (%d characters): `/character leave` one first.", maxCast)
 	}
-	who, details := b.castMember(ctx, p.Character)
+	who, details := b.castMember(ctx, c, p.Character)
 	sc.Cast = append(sc.Cast, who)
 	if err := b.storeScene(ctx, c.channelID, sc); err != nil {
 		return reply{}, err
 	}
-	greeting, err := b.enter(ctx, c, who, details)
+	greeting, err := b.enter(ctx, c, who, details, len(sc.Cast) > 1)
 	if err != nil {
 		return reply{}, err
 	}

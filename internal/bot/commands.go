@@ -27,6 +27,7 @@ const (
 	cmdRelationship = "relationship"
 	cmdForgetMe     = "forget-me"
 	cmdStatus       = "status"
+	cmdPersona      = "persona"
 )
 
 // commandDefinitions are the slash commands as registered with Discord.
@@ -90,6 +91,17 @@ func commandDefinitions() []*discordgo.ApplicationCommand {
 					withChoices(text("type", "Kind of event; default action", false, 0),
 						"action", "plot_point", "decision", "location_change", "dialogue"),
 					integer("impact", "How much it changes the story, 0 to 10; default 5", false, 0, 10)),
+			},
+		},
+		{
+			Name:        cmdPersona,
+			Description: "Who you are in the story: the name the characters call you and who you are",
+			Options: []*discordgo.ApplicationCommandOption{
+				subcommand("set", "Set your persona (in every channel)",
+					text("name", "The name the characters call you, e.g. Sam the Wanderer", true, maxNameLength),
+					text("description", "Who you are: looks, background, manner", false, maxPersonaLength)),
+				subcommand("show", "Show your persona"),
+				subcommand("clear", "Remove your persona: the characters use your display name again"),
 			},
 		},
 		{Name: cmdRelationship, Description: "How this channel's character feels about you"},

@@ -2,49 +2,68 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
-
-	"github.com/mojin/charsim/internal/card"
-	"github.com/mojin/charsim/internal/macro"
+	"slices"
 )
 
-// cardDetails is what the bot reads from a character's card: its greetings
-// (first_mes, then the alternate greetings) and its nickname. A character
-// created without a card has neither.
-type cardDetails struct {
-	Greetings []string
-	Nickname  string
-	// DisplayName is what {{char}} stands for: the nickname, or the name.
-	DisplayName string
+// cardGreetings are the opening messages of a character imported from a
+// card, as get_character returns them: {{char}} and {{user}} already
+// replaced by the server ({{user}} with the user's persona name, else their
+// display name).
+type cardGreetings struct {
+	FirstMes           string   `json:"first_mes"`
+	AlternateGreetings []string `json:"alternate_greetings"`
+	GroupOnlyGreetings []string `json:"group_only_greetings,omitempty"`
 }
 
-// cardOf reads a character's card through export_character_card, which
-// returns the card import_character_card stored with the character's
-// current fields laid over it. The card codec is pure, so decoding it here
-// costs the bot no database driver.
-func (b *Bot) cardOf(ctx context.Context, characterID string) (cardDetails, error) {
-	out, err := callTool[struct {
-		CardJSON string `json:"card_json"`
-	}](ctx, b.mcp, "export_character_card", map[string]string{"character": characterID, "format": "json"})
+// cardDetails is what a scene needs of a character's card: its greetings
+// and its nickname. A character created without a card has neither.
+type cardDetails struct {
+	Greetings *cardGreetings
+	Nickname  string
+}
+
+// cardOf reads a character's greetings and nickname for the user who
+// brings it into a scene.
+func (b *Bot) cardOf(ctx context.Context, characterID, userID, userName string) (cardDetails, error) {
+	p, err := callTool[struct {
+		Character character      `json:"character"`
+		CharName  string         `json:"char_name"`
+		Greetings *cardGreetings `json:"greetings"`
+	}](ctx, b.mcp, "get_character", map[string]string{"character": characterID, "user": userID, "user_name": userName})
 	if err != nil {
 		return cardDetails{}, err
 	}
-	res, err := card.Decode([]byte(out.CardJSON))
-	if err != nil {
-		return cardDetails{}, fmt.Errorf("decode the card of character %s: %w", characterID, err)
+	d := cardDetails{Greetings: p.Greetings}
+	if p.CharName != "" && p.CharName != p.Character.Name {
+		d.Nickname = p.CharName
 	}
-	return cardDetails{Greetings: res.Card.Greetings(), Nickname: res.Card.Nickname, DisplayName: res.Card.DisplayName()}, nil
+	return d, nil
 }
 
-// greeting picks one of the card's greetings at random, with {{char}} and
-// {{user}} replaced; "" when the card has none.
-func (d cardDetails) greeting(userName string, pick func(n int) int) string {
-	if len(d.Greetings) == 0 {
+// greeting picks one of the card's greetings at random ("" when it has
+// none): first_mes or an alternate greeting, and in a scene of several
+// characters also the card's group-only greetings (V3), which are written
+// for one.
+func (d cardDetails) greeting(group bool, pick func(n int) int) string {
+	g := d.Greetings
+	if g == nil {
+		return ""
+	}
+	var choices []string
+	for _, s := range slices.Concat([]string{g.FirstMes}, g.AlternateGreetings) {
+		if s != "" {
+			choices = append(choices, s)
+		}
+	}
+	if group {
+		choices = append(choices, g.GroupOnlyGreetings...)
+	}
+	if len(choices) == 0 {
 		return ""
 	}
 	if pick == nil {
 		pick = rand.IntN
 	}
-	return macro.Names{Char: d.DisplayName, User: userName}.Expand(d.Greetings[pick(len(d.Greetings))])
+	return choices[pick(len(choices))]
 }

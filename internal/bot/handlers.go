@@ -19,5 +19,8 @@ func (b *Bot) commandHandlers() map[string]handler {
 		cmdRelationship:          {ephemeral: true, run: b.relationship},
 		cmdForgetMe:              {ephemeral: true, immediate: true, run: b.forgetMe},
 		cmdStatus:                {ephemeral: true, run: b.status},
+		cmdPersona + " set":      {ephemeral: true, run: b.personaSet},
+		cmdPersona + " show":     {ephemeral: true, run: b.personaShow},
+		cmdPersona + " clear":    {ephemeral: true, run: b.personaClear},
 	}
 }

@@ -32,7 +32,10 @@ type contextRequest struct {
 	Character string `json:"character"`
 	Channel   string `json:"channel"`
 	User      string `json:"user,omitempty"`
-	Message   string `json:"message,omitempty"`
+	// UserName is the display name {{user}} stands for when the user has
+	// no persona.
+	UserName string `json:"user_name,omitempty"`
+	Message  string `json:"message,omitempty"`
 }
 
 func (c *mcpClient) getContext(ctx context.Context, in contextRequest) (roleplayContext, error) {

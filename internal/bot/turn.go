@@ -39,7 +39,7 @@ type turnResult struct {
 // fails the turn, and the user may simply try again.
 func (c *conversation) take(ctx context.Context, req turnRequest) (turnResult, error) {
 	rc, err := c.mcp.getContext(ctx, contextRequest{
-		Character: req.Character, Channel: req.ChannelID, User: req.UserID, Message: req.Message,
+		Character: req.Character, Channel: req.ChannelID, User: req.UserID, UserName: req.UserName, Message: req.Message,
 	})
 	if err != nil {
 		return turnResult{}, fmt.Errorf("get the roleplay context: %w", err)
