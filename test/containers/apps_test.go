@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -58,9 +59,11 @@ func TestAppPods(t *testing.T) {
 
 	t.Run("MCP session through the container", func(t *testing.T) {
 		session := mcpSession(t, fmt.Sprintf("http://127.0.0.1:%d/mcp", resources.MCPServerPort), token)
-		callTool(t, session, "create_character", map[string]any{"name": "Wren", "personality": "patient, dry"})
-		callTool(t, session, "remember", map[string]any{"character": "Wren", "text": "The well behind the cottage ran dry in May."})
-		recalled := callTool(t, session, "recall", map[string]any{"character": "Wren", "query": "what happened to the well"})
+		// The test PostgreSQL outlives the run: a name of this run's own.
+		name := "Wren " + randomToken(t)[:8]
+		callTool(t, session, "create_character", map[string]any{"name": name, "personality": "patient, dry"})
+		callTool(t, session, "remember", map[string]any{"character": name, "text": "The well behind the cottage ran dry in May."})
+		recalled := callTool(t, session, "recall", map[string]any{"character": name, "query": "what happened to the well"})
 		if !strings.Contains(recalled, "ran dry in May") {
 			t.Errorf("recall does not return the memory: %s", recalled)
 		}
@@ -83,7 +86,10 @@ func TestAppPods(t *testing.T) {
 		portFree(t, resources.DiscordBotHealthPort)
 		bot := runPod(t, podrun.Pod{
 			Name: "charsim-ct-discord-bot", Spec: botPod, Secrets: secrets, Network: "host",
-			Hosts: map[string]string{resources.MCPServerName(simName): "127.0.0.1"},
+			// Not 127.0.0.1: the MCP SDK refuses (403) a loopback
+			// connection that names another host, against DNS rebinding;
+			// in a cluster the bot connects to the pod's own address.
+			Hosts: map[string]string{resources.MCPServerName(simName): hostAddress(t)},
 		}, appUnsupported...)
 		bot.probes(t, true)
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
@@ -95,7 +101,8 @@ func TestAppPods(t *testing.T) {
 
 		// A slash command goes through the bot to the MCP server container.
 		at := discordfake.Where{GuildID: guild, ChannelID: discord.NewID(), User: &discordgo.User{ID: discord.NewID(), Username: "sam"}}
-		id, err := discord.Interact(discordfake.SlashCommand(at, "character create", map[string]any{"name": "Moss", "personality": "wry"}))
+		moss := "Moss " + randomToken(t)[:8]
+		id, err := discord.Interact(discordfake.SlashCommand(at, "character create", map[string]any{"name": moss, "personality": "wry"}))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +110,7 @@ func TestAppPods(t *testing.T) {
 		if err != nil {
 			t.Fatalf("no answer to /character create: %v", err)
 		}
-		if text := state.Text(); !strings.Contains(text, "Moss") || strings.HasPrefix(text, "⚠️") {
+		if text := state.Text(); !strings.Contains(text, moss) || strings.HasPrefix(text, "⚠️") {
 			t.Errorf("/character create answered %q", text)
 		}
 
@@ -128,6 +135,22 @@ func withTestDiscord(pod *corev1.PodSpec, proxy *discordProxy) {
 	c.VolumeMounts = append(c.VolumeMounts, corev1.VolumeMount{Name: "test-ca", MountPath: "/etc/charsim-test-ca", ReadOnly: true})
 	pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "test-ca", VolumeSource: corev1.VolumeSource{
 		Secret: &corev1.SecretVolumeSource{SecretName: "charsim-ct-test-ca"}}})
+}
+
+// hostAddress is an address of this host other than loopback.
+func hostAddress(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if ip, ok := a.(*net.IPNet); ok && !ip.IP.IsLoopback() && ip.IP.To4() != nil {
+			return ip.IP.String()
+		}
+	}
+	t.Fatal("this host has no IPv4 address besides loopback")
+	return ""
 }
 
 // waitGateway waits until the bot's /healthz reports the gateway connected

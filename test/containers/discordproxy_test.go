@@ -37,6 +37,7 @@ type discordProxy struct {
 	leaves map[string]*tls.Certificate
 	inner  *http.Server
 	conns  chan net.Conn
+	done   chan struct{} // closed when the proxy stops
 }
 
 func startDiscordProxy(t *testing.T, emulatorURL string) *discordProxy {
@@ -64,12 +65,12 @@ func startDiscordProxy(t *testing.T, emulatorURL string) *discordProxy {
 	}
 	p := &discordProxy{
 		CAPEM: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		ca:    ca, caKey: key, leaves: map[string]*tls.Certificate{}, conns: make(chan net.Conn),
+		ca:    ca, caKey: key, leaves: map[string]*tls.Certificate{}, conns: make(chan net.Conn), done: make(chan struct{}),
 	}
 	// The tunnelled connections, TLS terminated, are served by a reverse
 	// proxy to the emulator.
 	p.inner = &http.Server{Handler: httputil.NewSingleHostReverseProxy(target)}
-	go func() { _ = p.inner.Serve(connListener{p.conns}) }()
+	go func() { _ = p.inner.Serve(connListener{p.conns, p.done}) }()
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -80,6 +81,7 @@ func startDiscordProxy(t *testing.T, emulatorURL string) *discordProxy {
 	go func() { _ = outer.Serve(l) }()
 	t.Cleanup(func() {
 		outer.Close()
+		close(p.done)
 		p.inner.Close()
 	})
 	return p
@@ -110,7 +112,11 @@ func (p *discordProxy) connect(w http.ResponseWriter, r *http.Request) {
 		conn.Close()
 		return
 	}
-	p.conns <- tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{*cert}, NextProtos: []string{"http/1.1"}})
+	select {
+	case p.conns <- tls.Server(conn, &tls.Config{Certificates: []tls.Certificate{*cert}, NextProtos: []string{"http/1.1"}}):
+	case <-p.done:
+		conn.Close()
+	}
 }
 
 // leaf is a certificate for host signed by the test CA.
@@ -138,15 +144,19 @@ func (p *discordProxy) leaf(host string) (*tls.Certificate, error) {
 	return c, nil
 }
 
-// connListener serves the connections sent on a channel.
-type connListener struct{ conns chan net.Conn }
+// connListener serves the connections sent on a channel until done closes.
+type connListener struct {
+	conns chan net.Conn
+	done  chan struct{}
+}
 
 func (l connListener) Accept() (net.Conn, error) {
-	c, ok := <-l.conns
-	if !ok {
+	select {
+	case c := <-l.conns:
+		return c, nil
+	case <-l.done:
 		return nil, net.ErrClosed
 	}
-	return c, nil
 }
 func (l connListener) Close() error   { return nil }
 func (l connListener) Addr() net.Addr { return &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)} }
