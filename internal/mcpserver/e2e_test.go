@@ -20,7 +20,7 @@ var allTools = []string{
 	"log_message", "get_context",
 	"import_character_card", "export_character_card",
 	"add_lore_entry", "update_lore_entry", "delete_lore_entry", "list_lore",
-	"set_persona", "get_persona",
+	"set_persona", "get_persona", "import_lorebook",
 }
 
 // TestEndToEnd drives a real server over streamable HTTP with the SDK client

@@ -202,4 +202,5 @@ func (s *Server) registerTools() {
 	s.registerCardTools()
 	s.registerLoreTools()
 	s.registerPersonaTools()
+	s.registerLorebookImport()
 }
