@@ -39,7 +39,7 @@ func TestBot(t *testing.T) {
 			}
 		}
 		slices.Sort(names)
-		wantNames := []string{"character", "forget-me", "recall", "relationship", "remember", "status", "talk", "timeline"}
+		wantNames := []string{"character", "forget-me", "persona", "recall", "relationship", "remember", "status", "talk", "timeline"}
 		if !slices.Equal(names, wantNames) {
 			t.Errorf("guild commands %v, want %v", names, wantNames)
 		}

@@ -52,8 +52,8 @@ func TestCommandDefinitions(t *testing.T) {
 func TestGlobalRegistration(t *testing.T) {
 	h := startBot(t, func(c *Config) { c.GuildIDs = nil }, nil)
 	global := h.discord.Commands("")
-	if len(global) != 8 {
-		t.Fatalf("%d global commands, want 8", len(global))
+	if len(global) != 9 {
+		t.Fatalf("%d global commands, want 9", len(global))
 	}
 	for _, c := range global {
 		if c.Contexts == nil || len(*c.Contexts) != 2 {
@@ -88,12 +88,12 @@ func TestUnregisterGuilds(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, g := range guilds {
-		if n := len(discord.Commands(g)); n != 8 {
-			t.Fatalf("guild %s: %d commands, want 8", g, n)
+		if n := len(discord.Commands(g)); n != 9 {
+			t.Fatalf("guild %s: %d commands, want 9", g, n)
 		}
 	}
-	if n := len(discord.Commands("")); n != 8 {
-		t.Fatalf("%d global commands for DMs, want 8", n)
+	if n := len(discord.Commands("")); n != 9 {
+		t.Fatalf("%d global commands for DMs, want 9", n)
 	}
 	if err := b.Unregister(t.Context()); err != nil {
 		t.Fatal(err)
@@ -176,8 +176,8 @@ func TestMCPBearerToken(t *testing.T) {
 func TestGuildNotJoined(t *testing.T) {
 	const missing = "1100000000000000001" // a guild the emulator's app was never invited to
 	h := startBot(t, func(c *Config) { c.GuildIDs = append(c.GuildIDs, missing) }, nil)
-	if n := len(h.discord.Commands(h.guild)); n != 8 {
-		t.Errorf("%d commands in the joined guild, want 8", n)
+	if n := len(h.discord.Commands(h.guild)); n != 9 {
+		t.Errorf("%d commands in the joined guild, want 9", n)
 	}
 	logs := h.logs.String()
 	for _, want := range []string{`"guild":"` + missing + `"`, "Missing Access", "applications.commands"} {
