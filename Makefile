@@ -123,6 +123,10 @@ demo-down: ## Stop the demo's manager and its local cluster.
 test-e2e-local: k8s-binaries $(HELM) ## The e2e suite on a fresh local cluster with kwok nodes (part of make test).
 	HELM=$(HELM) LDFLAGS="$(LDFLAGS)" hack/e2e-local.sh
 
+.PHONY: test-containers
+test-containers: ## The operator's rendered pods (MCP server, bot, PostgreSQL, Redis) as real podman containers with their securityContext and probes (part of make test).
+	hack/test-containers.sh
+
 .PHONY: test-e2e-kind
 test-e2e-kind: $(KIND) $(HELM) ## The e2e suite on kind with real images and csi-hostpath snapshots (needs Docker).
 	hack/kind-e2e.sh

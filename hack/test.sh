@@ -11,6 +11,9 @@
 #   images          every image built for linux/amd64 and linux/arm64 with
 #                   podman, this machine's run, all pushed to a throw-away
 #                   registry and read back: hack/test-images.sh
+#   containers      the operator's rendered MCP server, bot, PostgreSQL and
+#                   Redis pods run as podman containers with their security
+#                   context, env and probes: hack/test-containers.sh
 #   kind preflight  what the kind tier needs besides Docker, which is not
 #                   here: hack/kind-e2e.sh --preflight
 # The services are stopped on exit, whatever happens.
@@ -40,5 +43,7 @@ go test -count=1 -timeout 40m "$@" ./...
 hack/e2e-local.sh
 
 hack/test-images.sh
+
+hack/test-containers.sh
 
 hack/kind-e2e.sh --preflight
