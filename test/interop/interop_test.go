@@ -28,9 +28,9 @@ const sdkVersion = "1.32.2"
 var allTools = []string{
 	"add_event", "add_lore_entry", "branch_timeline", "create_character", "delete_character", "delete_lore_entry",
 	"export_character_card", "forget", "forget_user", "get_character", "get_character_state", "get_context",
-	"get_relationships", "get_timeline", "import_character_card", "list_characters", "list_lore", "list_memories",
-	"log_message", "recall", "remember", "update_character", "update_character_state", "update_lore_entry",
-	"update_memory", "update_relationship",
+	"get_persona", "get_relationships", "get_timeline", "import_character_card", "import_lorebook", "list_characters",
+	"list_lore", "list_memories", "log_message", "recall", "remember", "set_persona", "update_character",
+	"update_character_state", "update_lore_entry", "update_memory", "update_relationship",
 }
 
 // report is what client/session.mjs prints.

@@ -92,6 +92,12 @@ const card = {
   },
 };
 await call("import_character_card", { content: card });
+await call("set_persona", { user: "u-interop", name: "Sam", description: "a sailor back from the north" });
+await call("get_persona", { user: "u-interop" });
+await call("import_lorebook", {
+  content: { entries: { "0": { uid: 0, key: ["harbour"], content: "The harbour freezes every winter." } } },
+  scope: "world",
+});
 await call("export_character_card", { character: "Seraphina", format: "png" });
 const entry = await call("add_lore_entry", { scope: "world", content: "The harbour has a lighthouse.", keys: ["harbour"] });
 await call("update_lore_entry", { entry: entry?.id, priority: 3 });
