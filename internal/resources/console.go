@@ -63,4 +63,3 @@ func ingressControllerPeer(sim *v1alpha1.CharacterSimulation) *networkingv1ac.Ne
 	}
 	return peer
 }
-
