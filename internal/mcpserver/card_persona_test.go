@@ -41,7 +41,7 @@ func TestCardPrompts(t *testing.T) {
 func testCardPrompts(t *testing.T, cfg Config) {
 	ts, _ := startServer(t, cfg)
 	s := ts.session(t)
-	call[importedCard](t, s, "import_character_card", map[string]any{"content": v3PromptCard})
+	call[ImportedCard](t, s, "import_character_card", map[string]any{"content": v3PromptCard})
 	call[store.Message](t, s, "log_message", map[string]any{"character": "Captain Isolde Varga", "channel": "deck", "role": "user", "user": "u1", "content": "Hello?"})
 	rc := call[roleplayContext](t, s, "get_context", map[string]any{
 		"character": "Captain Isolde Varga", "channel": "deck", "user": "u1", "user_name": "Robin",

@@ -17,7 +17,8 @@ type importCardInput struct {
 	Name    string `json:"name,omitempty" jsonschema:"Name for the new character instead of the card's, e.g. when a character with that name exists."`
 }
 
-type importedCard struct {
+// ImportedCard is what a card import created.
+type ImportedCard struct {
 	Character   store.Character `json:"character"`
 	Format      string          `json:"format" jsonschema:"The container read: json, png or charx."`
 	SpecVersion string          `json:"spec_version" jsonschema:"The card version read: V1, V2 or V3."`
@@ -93,18 +94,28 @@ func cardContent(v any) ([]byte, error) {
 	return nil, badArgument("content", "must be a base64 string or a card JSON object, got %T", v)
 }
 
-func (s *Server) importCard(ctx context.Context, in importCardInput) (importedCard, error) {
+func (s *Server) importCard(ctx context.Context, in importCardInput) (ImportedCard, error) {
 	data, err := cardContent(in.Content)
 	if err != nil {
-		return importedCard{}, err
+		return ImportedCard{}, err
 	}
+	return ImportCardFile(ctx, s.store, data, in.Name)
+}
+
+// ImportCardFile creates a character from a card file (JSON, PNG or CHARX,
+// any version) in st, with its stored original and its lore book, as the
+// import_character_card tool does (charsimctl card import uses it too).
+// The file is decoded completely before anything is stored. name, when
+// not empty, replaces the card's name. A refused file is an error naming
+// the argument ("content" or "name").
+func ImportCardFile(ctx context.Context, st store.Store, data []byte, name string) (ImportedCard, error) {
 	// Decode everything before storing anything: a hostile file leaves no trace.
 	res, err := card.Decode(data)
 	if err != nil {
-		return importedCard{}, badArgument("content", "%v", err)
+		return ImportedCard{}, badArgument("content", "%v", err)
 	}
 	ch := characterFromCard(res.Card)
-	if name := strings.TrimSpace(in.Name); name != "" {
+	if name := strings.TrimSpace(name); name != "" {
 		ch.Name = name
 	}
 	imp := store.CardImport{
@@ -117,19 +128,19 @@ func (s *Server) importCard(ctx context.Context, in importCardInput) (importedCa
 		book, entries := bookFromCard(res.Card.CharacterBook)
 		imp.Book, imp.Entries = &book, entries
 	}
-	out, err := s.store.ImportCharacterCard(ctx, imp)
+	out, err := st.ImportCharacterCard(ctx, imp)
 	var fe *store.FieldError
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		return importedCard{}, badArgument("name", "a character named %q exists already; pass another name", ch.Name)
+		return ImportedCard{}, badArgument("name", "a character named %q exists already; pass another name", ch.Name)
 	case errors.As(err, &fe) && strings.HasPrefix(fe.Field, "character.name"):
-		return importedCard{}, badArgument("content", "the card has no name; pass one in name")
+		return ImportedCard{}, badArgument("content", "the card has no name; pass one in name")
 	case errors.As(err, &fe):
-		return importedCard{}, badArgument("content", "the card's lorebook cannot be stored: %v", err)
+		return ImportedCard{}, badArgument("content", "the card's lorebook cannot be stored: %v", err)
 	case err != nil:
-		return importedCard{}, err
+		return ImportedCard{}, err
 	}
-	result := importedCard{
+	result := ImportedCard{
 		Character: out.Character, Format: string(res.Format), SpecVersion: res.Version.String(),
 		Greetings: res.Card.Greetings(), LoreEntries: len(out.Entries), Warnings: res.Warnings,
 	}
@@ -146,8 +157,8 @@ func (s *Server) importCard(ctx context.Context, in importCardInput) (importedCa
 // original with the character's fields and lore book laid over it, or a
 // new card for a character that was not imported. avatar is the stored
 // image, nil when there is none.
-func (s *Server) characterCard(ctx context.Context, ch store.Character) (c *card.Card, avatar []byte, err error) {
-	stored, err := s.store.GetCharacterCard(ctx, ch.ID)
+func characterCard(ctx context.Context, st store.Store, ch store.Character) (c *card.Card, avatar []byte, err error) {
+	stored, err := st.GetCharacterCard(ctx, ch.ID)
 	switch {
 	case err == nil:
 		res, err := card.Decode(stored.Original)
@@ -163,14 +174,14 @@ func (s *Server) characterCard(ctx context.Context, ch store.Character) (c *card
 	if err := overlayCharacter(c, ch); err != nil {
 		return nil, nil, err
 	}
-	books, err := s.store.ListLoreBooks(ctx, store.LoreBookFilter{Scope: store.LoreScopeCharacter, OwnerID: ch.ID})
+	books, err := st.ListLoreBooks(ctx, store.LoreBookFilter{Scope: store.LoreScopeCharacter, OwnerID: ch.ID})
 	if err != nil {
 		return nil, nil, err
 	}
 	c.CharacterBook = nil
 	if len(books) > 0 {
 		// A card has one book: the character's first (the imported one).
-		entries, err := s.store.ListLoreEntries(ctx, books[0].ID)
+		entries, err := st.ListLoreEntries(ctx, books[0].ID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -186,23 +197,39 @@ func (s *Server) exportCard(ctx context.Context, in exportCardInput) (exportedCa
 	if err != nil {
 		return exportedCard{}, err
 	}
-	c, avatar, err := s.characterCard(ctx, ch)
+	switch in.Format {
+	case "png", "json", "":
+	default:
+		return exportedCard{}, badArgument("format", "must be json or png, got %q", in.Format)
+	}
+	b, err := ExportCardFile(ctx, s.store, ch, in.Format == "png")
 	if err != nil {
 		return exportedCard{}, err
 	}
-	switch in.Format {
-	case "png":
+	if in.Format == "png" {
+		return exportedCard{Format: "png", PNGBase64: base64.StdEncoding.EncodeToString(b)}, nil
+	}
+	return exportedCard{Format: "json", CardJSON: string(b)}, nil
+}
+
+// ExportCardFile is the card file of character ch as export_character_card
+// writes it: Character Card V3 JSON, or a PNG with the avatar (or a
+// placeholder) carrying the card in its chara and ccv3 chunks.
+func ExportCardFile(ctx context.Context, st store.Store, ch store.Character, png bool) ([]byte, error) {
+	c, avatar, err := characterCard(ctx, st, ch)
+	if err != nil {
+		return nil, err
+	}
+	if png {
 		b, err := card.EncodePNG(c, avatar)
 		if err != nil {
-			return exportedCard{}, fmt.Errorf("encode the card of %s as PNG: %w", ch.Name, err)
+			return nil, fmt.Errorf("encode the card of %s as PNG: %w", ch.Name, err)
 		}
-		return exportedCard{Format: "png", PNGBase64: base64.StdEncoding.EncodeToString(b)}, nil
-	case "json", "":
-		b, err := card.EncodeJSON(c)
-		if err != nil {
-			return exportedCard{}, fmt.Errorf("encode the card of %s: %w", ch.Name, err)
-		}
-		return exportedCard{Format: "json", CardJSON: string(b)}, nil
+		return b, nil
 	}
-	return exportedCard{}, badArgument("format", "must be json or png, got %q", in.Format)
+	b, err := card.EncodeJSON(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode the card of %s: %w", ch.Name, err)
+	}
+	return b, nil
 }

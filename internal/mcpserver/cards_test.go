@@ -65,9 +65,9 @@ func testCardTools(t *testing.T, cfg Config) {
 		t.Fatalf("the test's own card does not decode: %v", err)
 	}
 
-	var imported importedCard
+	var imported ImportedCard
 	t.Run("import V2 JSON", func(t *testing.T) {
-		imported = call[importedCard](t, s, "import_character_card", map[string]any{"content": v2CardJSON})
+		imported = call[ImportedCard](t, s, "import_character_card", map[string]any{"content": v2CardJSON})
 		c := imported.Character
 		if c.Name != "Seraphina" || c.Personality != "gentle, protective" ||
 			c.Background != original.Card.Description || c.SpeechPatterns != original.Card.MesExample {
@@ -142,7 +142,7 @@ func testCardTools(t *testing.T, cfg Config) {
 		}
 		// And the re-import through the tool reads the same card.
 		out := call[exportedCard](t, s, "export_character_card", map[string]any{"character": "Seraphina", "format": "png"})
-		again := call[importedCard](t, s, "import_character_card", map[string]any{"content": out.PNGBase64, "name": "Seraphina II"})
+		again := call[ImportedCard](t, s, "import_character_card", map[string]any{"content": out.PNGBase64, "name": "Seraphina II"})
 		if again.Format != "png" || again.LoreEntries != 2 || !reflect.DeepEqual(again.Greetings, imported.Greetings) {
 			t.Errorf("re-import = %+v", again)
 		}
@@ -171,7 +171,7 @@ func testCardTools(t *testing.T, cfg Config) {
 			t.Errorf("at_depth entry exported with position %q and extensions %v", res.Card.CharacterBook.Entries[1].Position, res.Card.CharacterBook.Entries[1].Extensions)
 		}
 		// Goals have no card field: they travel in extensions.charsim.
-		again := call[importedCard](t, s, "import_character_card", map[string]any{"content": mustJSON(t, res.Card), "name": "Seraphina III"})
+		again := call[ImportedCard](t, s, "import_character_card", map[string]any{"content": mustJSON(t, res.Card), "name": "Seraphina III"})
 		if !reflect.DeepEqual(again.Character.Goals, []string{"guard the glade"}) || again.Character.Personality != "fierce" {
 			t.Errorf("re-imported character = %+v", again.Character)
 		}
@@ -184,7 +184,7 @@ func testCardTools(t *testing.T, cfg Config) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := call[importedCard](t, s, "import_character_card", map[string]any{"content": base64.StdEncoding.EncodeToString(png)})
+		out := call[ImportedCard](t, s, "import_character_card", map[string]any{"content": base64.StdEncoding.EncodeToString(png)})
 		if out.Character.Name != "Pixel" || out.Format != "png" || out.SpecVersion != "V3" || out.LoreEntries != 2 {
 			t.Errorf("PNG import = %+v", out)
 		}
@@ -193,7 +193,7 @@ func testCardTools(t *testing.T, cfg Config) {
 		if err := json.Unmarshal([]byte(strings.Replace(v2CardJSON, `"name": "Seraphina"`, `"name": "Objet"`, 1)), &obj); err != nil {
 			t.Fatal(err)
 		}
-		if out := call[importedCard](t, s, "import_character_card", map[string]any{"content": obj}); out.Character.Name != "Objet" || out.LoreEntries != 2 {
+		if out := call[ImportedCard](t, s, "import_character_card", map[string]any{"content": obj}); out.Character.Name != "Objet" || out.LoreEntries != 2 {
 			t.Errorf("object import = %+v", out)
 		}
 	})

@@ -19,7 +19,7 @@ const worldInfoFile = `{
 func TestImportLorebook(t *testing.T) {
 	ts, _ := startServer(t, testConfig(t))
 	s := ts.session(t)
-	call[importedCard](t, s, "import_character_card", map[string]any{"content": v3PromptCard})
+	call[ImportedCard](t, s, "import_character_card", map[string]any{"content": v3PromptCard})
 
 	got := call[importedLorebook](t, s, "import_lorebook", map[string]any{
 		"scope": "world", "name": "Skies", "content": base64.StdEncoding.EncodeToString([]byte(worldInfoFile)),

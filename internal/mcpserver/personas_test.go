@@ -60,7 +60,7 @@ func TestContextPersonaLoreMacros(t *testing.T) {
 func testContextPersonaLoreMacros(t *testing.T, cfg Config) {
 	ts, _ := startServer(t, cfg)
 	s := ts.session(t)
-	call[importedCard](t, s, "import_character_card", map[string]any{"content": v3PromptCard})
+	call[ImportedCard](t, s, "import_character_card", map[string]any{"content": v3PromptCard})
 	const char = "Captain Isolde Varga"
 	entry := call[store.LoreEntry](t, s, "add_lore_entry", map[string]any{
 		"scope": "character", "owner": char, "keys": []string{"compass"},
