@@ -6,6 +6,10 @@
 #                   hack/test-services.sh (tests needing them fail without them)
 #   interop         the same run: test/interop needs Node.js and npm, installed
 #                   with apt-get when missing
+#   browser         the same run: test/browser drives the web console in
+#                   Debian's chromium-headless-shell (with fonts-dejavu-core),
+#                   installed with apt-get when missing, and checks every page
+#                   with axe-core, pinned below, from npm into .local/npm
 #   e2e-local       test/e2e on a fresh local cluster (kwok nodes), the operator
 #                   as a local process: hack/e2e-local.sh
 #   images          every image built for linux/amd64 and linux/arm64 with
@@ -29,6 +33,33 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
+
+# The browser tests' Chromium and fonts, from Debian.
+if ! command -v chromium-headless-shell >/dev/null || ! dpkg -s fonts-dejavu-core >/dev/null 2>&1; then
+	as_root=()
+	if [[ $(id -u) != 0 ]]; then
+		if ! sudo -n true 2>/dev/null; then
+			echo "test: chromium-headless-shell or fonts-dejavu-core is missing; install them (apt-get install chromium-headless-shell fonts-dejavu-core) or run as root" >&2
+			exit 1
+		fi
+		as_root=(sudo -n)
+	fi
+	"${as_root[@]}" apt-get update -qq
+	"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell fonts-dejavu-core >/dev/null
+fi
+CHROMIUM_PATH=$(command -v chromium-headless-shell)
+export CHROMIUM_PATH
+
+# axe-core for the browser tests: this exact version (test/browser checks
+# it), from npm into a project-local directory, never from a CDN.
+AXE_CORE_VERSION=4.10.3
+axe_dir=$root/.local/npm
+AXE_PATH=$axe_dir/node_modules/axe-core/axe.min.js
+if [[ ! -f $AXE_PATH ]] || [[ $(node -p "require(process.argv[1]).version" "$axe_dir/node_modules/axe-core/package.json" 2>/dev/null) != "$AXE_CORE_VERSION" ]]; then
+	mkdir -p "$axe_dir"
+	npm install --prefix "$axe_dir" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "axe-core@$AXE_CORE_VERSION" >/dev/null
+fi
+export AXE_PATH
 
 KUBEBUILDER_ASSETS=$(hack/k8s-binaries.sh)
 export KUBEBUILDER_ASSETS

@@ -357,6 +357,9 @@ func (b *tab) check(name string) {
 			_, err := chromedp.Evaluate[chromedp.Void](shared.axe+"\n;undefined")(ctx, tg)
 			return err
 		}))
+		if v := eval[string](b, "axe version", `typeof axe === "undefined" ? "not loaded" : axe.version`); v != axeVersion {
+			b.t.Fatalf("axe-core %s, want the pinned %s (hack/test.sh installs it)", v, axeVersion)
+		}
 	}
 	violations := eval[[]axeViolation](b, "axe.run", axeScript)
 	for _, v := range violations {
