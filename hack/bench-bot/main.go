@@ -38,6 +38,7 @@ import (
 	"github.com/mojin/charsim/internal/bot/discordfake"
 	"github.com/mojin/charsim/internal/mcpserver"
 	"github.com/mojin/charsim/internal/memory"
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // targetP99 is the overhead the bot must stay under per turn.
@@ -92,7 +93,7 @@ func run(ctx context.Context, turns, warmup int, out io.Writer) error {
 	guild, channel := discord.NewGuild(), discord.NewID()
 	b, err := bot.New(bot.Config{
 		Token: token, GuildIDs: []string{guild}, MCPServerURL: mcpURL,
-		LLM: bot.LLMConfig{BaseURL: llm.URL + "/v1", Model: "instant", Timeout: 10 * time.Second},
+		LLM: turn.LLMConfig{BaseURL: llm.URL + "/v1", Model: "instant", Timeout: 10 * time.Second},
 	}, quiet, bot.WithDiscordHTTPClient(discord.Client()))
 	if err != nil {
 		return err

@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // sceneIn returns the characters that answer in a channel: the scene set
@@ -18,7 +20,7 @@ func (b *Bot) sceneIn(ctx context.Context, channelID string) (scene, error) {
 	if ok {
 		return s, nil
 	}
-	all, err := b.mcp.listCharacters(ctx)
+	all, err := b.mcp.ListCharacters(ctx)
 	switch {
 	case err != nil:
 		return scene{}, err
@@ -44,7 +46,7 @@ func (b *Bot) activeIn(ctx context.Context, channelID string) (activeCharacter, 
 // forgotten turns "the active character is gone" (deleted on the MCP
 // server since it was chosen) into advice.
 func forgotten(c activeCharacter, err error) error {
-	var te *toolError
+	var te *turn.ToolError
 	if errors.As(err, &te) && te.Argument() == "character" {
 		return userErrorf("%s no longer exists on the character server: choose another with `/character use`.", c.Name)
 	}

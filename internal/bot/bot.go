@@ -13,6 +13,8 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // Timeouts of the bot.
@@ -40,6 +42,9 @@ const (
 // Discord's approval, which it refuses to apps that do not need it.
 const intents = discordgo.IntentsGuilds | discordgo.IntentsGuildMessages | discordgo.IntentsDirectMessages
 
+// mcpClientName is the MCP client name the server sees.
+const mcpClientName = "charsim-discord-bot"
+
 // redisKeyPrefix namespaces the bot's Redis keys.
 const redisKeyPrefix = "charsim:bot:"
 
@@ -48,9 +53,9 @@ type Bot struct {
 	cfg            Config
 	logger         *slog.Logger
 	session        *discordgo.Session
-	mcp            *mcpClient
-	chat           *chatClient // nil: offline responder
-	conversation   *conversation
+	mcp            *turn.Client
+	chat           *turn.ChatClient // nil: offline responder
+	turns          *turn.Pipeline
 	redis          *redis.Client // nil without REDIS_URL
 	limits         *rateLimits
 	channels       channelCharacters
@@ -99,7 +104,7 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 	m := newMetrics()
 	b := &Bot{
 		cfg: cfg, logger: logger, session: session, metrics: m,
-		mcp:          newMCPClient(cfg.MCPServerURL, cfg.MCPAuthToken),
+		mcp:          turn.NewHTTPClient(cfg.MCPServerURL, cfg.MCPAuthToken, mcpClientName),
 		gateway:      newGatewayState(m.gateway),
 		gatewayGrace: defaultGatewayGrace, requestTimeout: defaultRequestTimeout, typingEvery: typingRenewal,
 		watchdogGrace: defaultWatchdogGrace, closeTimeout: defaultCloseTimeout,
@@ -133,12 +138,12 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 	}
 	b.limits = &rateLimits{limiter: lim, user: cfg.UserRate, channel: cfg.ChannelRate, metrics: m}
 
-	var resp responder = offlineResponder{}
+	var resp turn.Responder = turn.OfflineResponder{}
 	if cfg.LLM.Enabled() {
-		b.chat = newChatClient(cfg.LLM, m)
-		resp = llmResponder{chat: b.chat}
+		b.chat = turn.NewChatClient(cfg.LLM, m.observeLLM)
+		resp = turn.LLMResponder{Chat: b.chat, Venue: "Discord"}
 	}
-	b.conversation = &conversation{mcp: b.mcp, responder: resp}
+	b.turns = &turn.Pipeline{MCP: b.mcp, Responder: resp, Tag: "discord"}
 	b.handlers = b.commandHandlers()
 	b.paths = commandPaths(commandDefinitions())
 

@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/mojin/charsim/internal/bot/discordfake"
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // TestBot drives the bot through the Discord emulator, with the real MCP
@@ -106,7 +107,7 @@ func TestBot(t *testing.T) {
 			t.Errorf("list %q, want Aria marked active", text)
 		}
 		events := h.story(t)
-		if len(events) != 1 || events[0].Type != eventCharacterIntro {
+		if len(events) != 1 || events[0].Type != turn.EventCharacterIntro {
 			t.Errorf("timeline %+v, want Aria's entrance", events)
 		}
 	})
@@ -142,7 +143,7 @@ func TestBot(t *testing.T) {
 		for _, m := range rc.RecentMessages {
 			roles = append(roles, m.Role)
 		}
-		if !slices.Equal(roles, []string{roleUser, roleAssistant}) || rc.RecentMessages[0].Content != "What do you know about my sister?" {
+		if !slices.Equal(roles, []string{turn.RoleUser, turn.RoleAssistant}) || rc.RecentMessages[0].Content != "What do you know about my sister?" {
 			t.Errorf("recent messages %+v, want the user's message and the reply", rc.RecentMessages)
 		}
 		if rc.Relationship == nil || len(rc.Relationship.History) != 1 {
@@ -180,7 +181,7 @@ func TestBot(t *testing.T) {
 			}
 		}
 		mems := h.memoriesAbout(t, "Aria", "name")
-		if !slices.ContainsFunc(mems, func(m memoryRecord) bool { return strings.Contains(m.Text, "My name is Sam") }) {
+		if !slices.ContainsFunc(mems, func(m turn.Memory) bool { return strings.Contains(m.Text, "My name is Sam") }) {
 			t.Errorf("memories %+v, want the salient fact remembered", mems)
 		}
 	})
@@ -311,7 +312,7 @@ func TestBot(t *testing.T) {
 	t.Run("a deleted character", func(t *testing.T) {
 		h.slash(t, "character create", map[string]any{"name": "Ghost"})
 		h.slash(t, "character use", map[string]any{"name": "Ghost"})
-		_, err := callTool[struct{}](t.Context(), h.client, "delete_character", map[string]string{"character": "Ghost"})
+		_, err := turn.Call[struct{}](t.Context(), h.client, "delete_character", map[string]string{"character": "Ghost"})
 		fatalIf(t, err)
 		wantError(t, h.slash(t, "talk", map[string]any{"message": "boo"}), "Ghost no longer exists on the character server")
 		h.slash(t, "character use", map[string]any{"name": "Aria"})

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 func (b *Bot) characterCreate(ctx context.Context, c *call) (reply, error) {
@@ -15,11 +17,11 @@ func (b *Bot) characterCreate(ctx context.Context, c *call) (reply, error) {
 			goals = append(goals, g)
 		}
 	}
-	created, err := b.mcp.createCharacter(ctx, newCharacter{
+	created, err := b.mcp.CreateCharacter(ctx, turn.NewCharacter{
 		Name: name, Personality: c.str("personality"), Background: c.str("background"),
 		SpeechPatterns: c.str("speech_patterns"), Goals: goals, Style: c.str("style"),
 	})
-	var te *toolError
+	var te *turn.ToolError
 	if errors.As(err, &te) && strings.Contains(te.Message, "already exists") {
 		return reply{}, userErrorf("A character called %q already exists.", name)
 	}
@@ -31,7 +33,7 @@ func (b *Bot) characterCreate(ctx context.Context, c *call) (reply, error) {
 }
 
 func (b *Bot) characterList(ctx context.Context, c *call) (reply, error) {
-	all, err := b.mcp.listCharacters(ctx)
+	all, err := b.mcp.ListCharacters(ctx)
 	if err != nil {
 		return reply{}, err
 	}
@@ -59,7 +61,7 @@ func (b *Bot) characterList(ctx context.Context, c *call) (reply, error) {
 
 func (b *Bot) characterInfo(ctx context.Context, c *call) (reply, error) {
 	var (
-		p   characterProfile
+		p   turn.Profile
 		err error
 	)
 	if name := c.str("name"); name != "" {
@@ -67,7 +69,7 @@ func (b *Bot) characterInfo(ctx context.Context, c *call) (reply, error) {
 	} else {
 		var active activeCharacter
 		if active, err = b.activeIn(ctx, c.channelID); err == nil {
-			p, err = b.mcp.getCharacter(ctx, active.ID)
+			p, err = b.mcp.GetCharacter(ctx, active.ID)
 			err = forgotten(active, err)
 		}
 	}
@@ -119,20 +121,20 @@ func (b *Bot) characterUse(ctx context.Context, c *call) (reply, error) {
 
 // findCharacter looks a character up by ID or exact name, then by name in
 // any letter case: people type "aria" for Aria.
-func (b *Bot) findCharacter(ctx context.Context, name string) (characterProfile, error) {
-	p, err := b.mcp.getCharacter(ctx, name)
-	var te *toolError
+func (b *Bot) findCharacter(ctx context.Context, name string) (turn.Profile, error) {
+	p, err := b.mcp.GetCharacter(ctx, name)
+	var te *turn.ToolError
 	if !errors.As(err, &te) || te.Argument() != "character" {
 		return p, err
 	}
-	all, err := b.mcp.listCharacters(ctx)
+	all, err := b.mcp.ListCharacters(ctx)
 	if err != nil {
-		return characterProfile{}, err
+		return turn.Profile{}, err
 	}
 	for _, ch := range all {
 		if strings.EqualFold(ch.Name, name) {
-			return b.mcp.getCharacter(ctx, ch.ID)
+			return b.mcp.GetCharacter(ctx, ch.ID)
 		}
 	}
-	return characterProfile{}, userErrorf("No character is called %q. `/character list` shows the characters.", name)
+	return turn.Profile{}, userErrorf("No character is called %q. `/character list` shows the characters.", name)
 }

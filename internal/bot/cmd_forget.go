@@ -36,7 +36,7 @@ func (b *Bot) confirmForget(ctx context.Context, i *discordgo.Interaction) {
 		return
 	}
 	var content string
-	n, err := b.mcp.forgetUser(ctx, user.ID)
+	n, err := b.mcp.ForgetUser(ctx, user.ID)
 	ctx, cancel := delivery(ctx)
 	defer cancel()
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/mojin/charsim/internal/card"
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // maxCardFile is the largest card file /character import downloads: the
@@ -21,12 +22,12 @@ const maxCardFile = card.DefaultMaxFileSize
 
 // importedCard is the part of import_character_card's result the bot shows.
 type importedCard struct {
-	Character   character `json:"character"`
-	Format      string    `json:"format"`
-	SpecVersion string    `json:"spec_version"`
-	Greetings   []string  `json:"greetings"`
-	LoreEntries int       `json:"lore_entries"`
-	Warnings    []string  `json:"warnings,omitempty"`
+	Character   turn.Character `json:"character"`
+	Format      string         `json:"format"`
+	SpecVersion string         `json:"spec_version"`
+	Greetings   []string       `json:"greetings"`
+	LoreEntries int            `json:"lore_entries"`
+	Warnings    []string       `json:"warnings,omitempty"`
 }
 
 func (b *Bot) characterImport(ctx context.Context, c *call) (reply, error) {
@@ -41,10 +42,10 @@ func (b *Bot) characterImport(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	out, err := callTool[importedCard](ctx, b.mcp, "import_character_card", map[string]any{
+	out, err := turn.Call[importedCard](ctx, b.mcp, "import_character_card", map[string]any{
 		"content": base64.StdEncoding.EncodeToString(data),
 	})
-	var te *toolError
+	var te *turn.ToolError
 	if errors.As(err, &te) {
 		// The server names what is wrong with the file; that is for the user.
 		return reply{}, userErrorf("%s cannot be imported: %s", att.Filename, truncate(te.Message, maxShownServerError))

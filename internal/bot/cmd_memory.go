@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // Defaults of /remember and /recall.
@@ -20,8 +22,8 @@ func (b *Bot) remember(ctx context.Context, c *call) (reply, error) {
 	text := c.str("text")
 	// The same shape as what the turn heuristic remembers, so that both are
 	// recalled alike.
-	if _, err := b.mcp.remember(ctx, newMemory{
-		Character: active.ID, Text: fmt.Sprintf("%s said: %q", c.userName, text), Kind: kindSemantic,
+	if _, err := b.mcp.Remember(ctx, turn.NewMemory{
+		Character: active.ID, Text: fmt.Sprintf("%s said: %q", c.userName, text), Kind: turn.KindSemantic,
 		Importance: c.integer("importance", defaultRememberImportance), User: c.user.ID, Channel: c.channelID,
 		Tags: []string{"discord", "remember"},
 	}); err != nil {
@@ -38,7 +40,7 @@ func (b *Bot) recall(ctx context.Context, c *call) (reply, error) {
 		return reply{}, err
 	}
 	query := c.str("query")
-	found, err := b.mcp.recall(ctx, recallRequest{Character: active.ID, Query: query, User: c.user.ID, Limit: recallShown})
+	found, err := b.mcp.Recall(ctx, turn.RecallRequest{Character: active.ID, Query: query, User: c.user.ID, Limit: recallShown})
 	if err != nil {
 		return reply{}, forgotten(active, err)
 	}

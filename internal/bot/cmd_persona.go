@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"fmt"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // A user's persona is who they are in the story: the characters call them
@@ -20,7 +22,7 @@ type personaResult struct {
 }
 
 func (b *Bot) personaSet(ctx context.Context, c *call) (reply, error) {
-	out, err := callTool[personaResult](ctx, b.mcp, "set_persona", map[string]string{
+	out, err := turn.Call[personaResult](ctx, b.mcp, "set_persona", map[string]string{
 		"user": c.user.ID, "name": c.str("name"), "description": c.str("description"),
 	})
 	if err != nil {
@@ -37,7 +39,7 @@ func (b *Bot) personaSet(ctx context.Context, c *call) (reply, error) {
 }
 
 func (b *Bot) personaShow(ctx context.Context, c *call) (reply, error) {
-	out, err := callTool[personaResult](ctx, b.mcp, "get_persona", map[string]string{"user": c.user.ID})
+	out, err := turn.Call[personaResult](ctx, b.mcp, "get_persona", map[string]string{"user": c.user.ID})
 	if err != nil {
 		return reply{}, err
 	}
@@ -53,7 +55,7 @@ func (b *Bot) personaShow(ctx context.Context, c *call) (reply, error) {
 
 func (b *Bot) personaClear(ctx context.Context, c *call) (reply, error) {
 	// An empty name clears the persona.
-	if _, err := callTool[personaResult](ctx, b.mcp, "set_persona", map[string]string{"user": c.user.ID}); err != nil {
+	if _, err := turn.Call[personaResult](ctx, b.mcp, "set_persona", map[string]string{"user": c.user.ID}); err != nil {
 		return reply{}, err
 	}
 	return reply{content: fmt.Sprintf("Your persona is gone: the characters call you %s again.", c.userName)}, nil

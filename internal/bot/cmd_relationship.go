@@ -11,7 +11,7 @@ func (b *Bot) relationship(ctx context.Context, c *call) (reply, error) {
 	if err != nil {
 		return reply{}, err
 	}
-	rel, err := b.mcp.relationshipWith(ctx, active.ID, c.user.ID)
+	rel, err := b.mcp.RelationshipWith(ctx, active.ID, c.user.ID)
 	if err != nil {
 		return reply{}, forgotten(active, err)
 	}

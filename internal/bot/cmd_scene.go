@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // maxCast bounds a scene: every character named in a message replies, and
@@ -14,7 +16,7 @@ const maxCast = 8
 // castMember is a character as a scene keeps it, with what its card says
 // (greetings, nickname). A card that cannot be read costs the greeting
 // only: the character still enters.
-func (b *Bot) castMember(ctx context.Context, c *call, ch character) (activeCharacter, cardDetails) {
+func (b *Bot) castMember(ctx context.Context, c *call, ch turn.Character) (activeCharacter, cardDetails) {
 	details, err := b.cardOf(ctx, ch.ID, c.user.ID, c.userName)
 	if err != nil {
 		b.logger.WarnContext(ctx, "cannot read the character's card; it enters without a greeting", "character", ch.ID, "error", redactedError{err})
@@ -35,8 +37,8 @@ func (b *Bot) storeScene(ctx context.Context, channelID string, s scene) error {
 // returns its greeting, if its card has any; the greeting is logged as the
 // character's first line, so that the conversation goes on from it.
 func (b *Bot) enter(ctx context.Context, c *call, who activeCharacter, details cardDetails, group bool) (string, error) {
-	if _, err := b.mcp.addEvent(ctx, newEvent{
-		Channel: c.channelID, Type: eventCharacterIntro, Character: who.ID, Impact: 3,
+	if _, err := b.mcp.AddEvent(ctx, turn.NewEvent{
+		Channel: c.channelID, Type: turn.EventCharacterIntro, Character: who.ID, Impact: 3,
 		Description: fmt.Sprintf("%s enters the scene, called by %s.", who.Name, c.userName), Participants: []string{c.user.ID},
 	}); err != nil {
 		return "", fmt.Errorf("record %s's entrance: %w", who.Name, err)
@@ -45,8 +47,8 @@ func (b *Bot) enter(ctx context.Context, c *call, who activeCharacter, details c
 	if greeting == "" {
 		return "", nil
 	}
-	if err := b.mcp.logMessage(ctx, loggedMessage{
-		Character: who.ID, Channel: c.channelID, Role: roleAssistant, Content: greeting, User: c.user.ID,
+	if err := b.mcp.LogMessage(ctx, turn.LoggedMessage{
+		Character: who.ID, Channel: c.channelID, Role: turn.RoleAssistant, Content: greeting, User: c.user.ID,
 	}); err != nil {
 		return "", fmt.Errorf("log %s's greeting: %w", who.Name, err)
 	}
@@ -122,11 +124,11 @@ func (b *Bot) characterLeave(ctx context.Context, c *call) (reply, error) {
 	if err := b.storeScene(ctx, c.channelID, sc); err != nil {
 		return reply{}, err
 	}
-	if _, err := b.mcp.addEvent(ctx, newEvent{
-		Channel: c.channelID, Type: eventCharacterExit, Character: who.ID, Impact: 2,
+	if _, err := b.mcp.AddEvent(ctx, turn.NewEvent{
+		Channel: c.channelID, Type: turn.EventCharacterExit, Character: who.ID, Impact: 2,
 		Description: fmt.Sprintf("%s leaves the scene, sent off by %s.", who.Name, c.userName), Participants: []string{c.user.ID},
 	}); err != nil {
-		var te *toolError
+		var te *turn.ToolError
 		if !errors.As(err, &te) || te.Argument() != "character" { // a deleted character has no timeline to leave
 			return reply{}, fmt.Errorf("record %s's exit: %w", who.Name, err)
 		}

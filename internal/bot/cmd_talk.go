@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // Sources of conversational turns, for the metrics.
@@ -19,9 +21,9 @@ const maxQuotedMessage = 300
 
 func (b *Bot) talk(ctx context.Context, c *call) (reply, error) {
 	message := c.str("message")
-	req := turnRequest{ChannelID: c.channelID, UserID: c.user.ID, UserName: c.userName, Message: message}
+	req := turn.Request{ChannelID: c.channelID, UserID: c.user.ID, UserName: c.userName, Message: message}
 	var (
-		res turnResult
+		res turn.Result
 		err error
 	)
 	if name := c.str("character"); name != "" {
@@ -56,21 +58,21 @@ func (b *Bot) addressee(ctx context.Context, channelID, name string) (activeChar
 }
 
 // converse plays a turn with the channel's active character.
-func (b *Bot) converse(ctx context.Context, req turnRequest, source string) (turnResult, error) {
+func (b *Bot) converse(ctx context.Context, req turn.Request, source string) (turn.Result, error) {
 	active, err := b.activeIn(ctx, req.ChannelID)
 	if err != nil {
-		return turnResult{}, err
+		return turn.Result{}, err
 	}
 	return b.converseAs(ctx, active, req, source)
 }
 
 // converseAs plays a turn with the character who.
-func (b *Bot) converseAs(ctx context.Context, who activeCharacter, req turnRequest, source string) (turnResult, error) {
+func (b *Bot) converseAs(ctx context.Context, who activeCharacter, req turn.Request, source string) (turn.Result, error) {
 	req.Character = who.ID
 	start := time.Now()
-	res, err := b.conversation.take(ctx, req)
+	res, err := b.turns.Take(ctx, req)
 	if err != nil {
-		return turnResult{}, forgotten(who, err)
+		return turn.Result{}, forgotten(who, err)
 	}
 	elapsed := time.Since(start)
 	b.metrics.turnLatency.Observe(elapsed.Seconds())
@@ -81,9 +83,13 @@ func (b *Bot) converseAs(ctx context.Context, who activeCharacter, req turnReque
 	return res, nil
 }
 
+// offlineLabel heads every offline reply shown on Discord, in Discord's
+// small text, so nobody mistakes it for a language model's writing.
+const offlineLabel = "-# " + turn.OfflineNotice
+
 // turnText is a turn as shown on Discord: optionally the user's message as
 // a quote, the offline label when no language model wrote it, and the reply.
-func turnText(res turnResult, userName, quoted string) string {
+func turnText(res turn.Result, userName, quoted string) string {
 	var s strings.Builder
 	if quoted != "" {
 		lines := strings.Split(truncate(quoted, maxQuotedMessage), "\n")

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 const (
@@ -13,7 +15,7 @@ const (
 )
 
 func (b *Bot) timelineShow(ctx context.Context, c *call) (reply, error) {
-	events, err := b.mcp.timeline(ctx, c.channelID, c.integer("limit", defaultTimelineShown))
+	events, err := b.mcp.Timeline(ctx, c.channelID, c.integer("limit", defaultTimelineShown))
 	if err != nil {
 		return reply{}, err
 	}
@@ -29,7 +31,7 @@ func (b *Bot) timelineShow(ctx context.Context, c *call) (reply, error) {
 }
 
 func (b *Bot) timelineAdd(ctx context.Context, c *call) (reply, error) {
-	event := newEvent{
+	event := turn.NewEvent{
 		Channel: c.channelID, Description: c.str("description"), Type: defaultEventType,
 		Impact: c.integer("impact", defaultEventImpact), Participants: []string{c.user.ID},
 	}
@@ -41,7 +43,7 @@ func (b *Bot) timelineAdd(ctx context.Context, c *call) (reply, error) {
 	if sc, ok, err := b.channels.Get(ctx, c.channelID); err == nil && ok {
 		event.Character = sc.lead().ID
 	}
-	added, err := b.mcp.addEvent(ctx, event)
+	added, err := b.mcp.AddEvent(ctx, event)
 	if err != nil {
 		return reply{}, err
 	}

@@ -9,24 +9,20 @@ import (
 	"log/slog"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/mojin/charsim/internal/secret"
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // Defaults of the configuration.
 const (
-	DefaultMCPServerURL  = "http://localhost:8000/mcp"
-	DefaultHealthAddr    = ":8080"
-	DefaultLLMTimeout    = 60 * time.Second
-	DefaultLLMMaxRetries = 2
-	DefaultUserRate      = "8/1m"
-	DefaultChannelRate   = "30/1m"
-	maxLLMRetries        = 10
+	DefaultMCPServerURL = "http://localhost:8000/mcp"
+	DefaultHealthAddr   = ":8080"
+	DefaultUserRate     = "8/1m"
+	DefaultChannelRate  = "30/1m"
 )
 
 // Config is the bot configuration. Tokens and keys come only from the
@@ -43,7 +39,7 @@ type Config struct {
 	// MCPAuthToken is the MCP server's bearer token (MCP_AUTH_TOKEN or MCP_AUTH_TOKEN_FILE).
 	MCPAuthToken secret.Value
 	// LLM is the chat endpoint; an empty BaseURL selects the offline responder.
-	LLM LLMConfig
+	LLM turn.LLMConfig
 	// RedisURL keeps rate limits and active characters in Redis (REDIS_URL).
 	RedisURL string
 	// HealthAddr serves /healthz, /readyz and /metrics (BOT_HEALTH_ADDR,
@@ -67,23 +63,6 @@ type Config struct {
 	HealthCheck bool
 }
 
-// LLMConfig is an OpenAI-compatible chat completions endpoint.
-type LLMConfig struct {
-	// BaseURL is the API root, e.g. http://ollama:11434/v1 (LLM_BASE_URL).
-	BaseURL string
-	// Model is the model name (LLM_MODEL).
-	Model string
-	// APIKey is sent as a bearer token (LLM_API_KEY or LLM_API_KEY_FILE).
-	APIKey secret.Value
-	// Timeout bounds each request (LLM_TIMEOUT).
-	Timeout time.Duration
-	// MaxRetries is the number of retries after a timeout, 429 or 5xx (LLM_MAX_RETRIES).
-	MaxRetries int
-}
-
-// Enabled reports whether a chat endpoint is configured.
-func (c LLMConfig) Enabled() bool { return c.BaseURL != "" }
-
 // snowflake is a Discord ID.
 var snowflake = regexp.MustCompile(`^[0-9]{15,21}$`)
 
@@ -101,7 +80,6 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 		// The routes are appended to it: a trailing slash would double.
 		AvatarBaseURL: strings.TrimRight(env("AVATAR_BASE_URL"), "/"),
 		HealthAddr:    DefaultHealthAddr,
-		LLM:           LLMConfig{BaseURL: strings.TrimRight(env("LLM_BASE_URL"), "/"), Model: env("LLM_MODEL")},
 	}
 	if v, ok := lookup("BOT_HEALTH_ADDR"); ok {
 		cfg.HealthAddr = strings.TrimSpace(v)
@@ -166,9 +144,8 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 	cfg.MCPAuthToken, err = secret.FromEnv("MCP_AUTH_TOKEN", lookup)
 	check(err)
 
-	cfg.LLM.APIKey, err = secret.FromEnv("LLM_API_KEY", lookup)
+	cfg.LLM, err = turn.LoadLLMConfig(lookup)
 	check(err)
-	check(loadLLMConfig(&cfg.LLM, env))
 	if cfg.AvatarBaseURL != "" {
 		// Discord fetches the avatars itself, so the URL must be one the
 		// internet reaches; only its form can be checked here.
@@ -185,37 +162,6 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 	cfg.ChannelRate, err = parseRateVar("BOT_RATE_LIMIT_CHANNEL", firstNonEmpty(env("BOT_RATE_LIMIT_CHANNEL"), DefaultChannelRate))
 	check(err)
 	return cfg, joinProblems(problems)
-}
-
-func loadLLMConfig(c *LLMConfig, env func(string) string) error {
-	var problems []string
-	c.Timeout, c.MaxRetries = DefaultLLMTimeout, DefaultLLMMaxRetries
-	if v := env("LLM_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			problems = append(problems, fmt.Sprintf("LLM_TIMEOUT: must be a positive duration such as 60s, got %q", v))
-		}
-		c.Timeout = d
-	}
-	if v := env("LLM_MAX_RETRIES"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > maxLLMRetries {
-			problems = append(problems, fmt.Sprintf("LLM_MAX_RETRIES: must be a whole number from 0 to %d, got %q", maxLLMRetries, v))
-		}
-		c.MaxRetries = n
-	}
-	if c.BaseURL != "" {
-		if err := httpURL("LLM_BASE_URL", c.BaseURL, "http://ollama:11434/v1"); err != nil {
-			problems = append(problems, err.Error())
-		}
-		if c.Model == "" {
-			problems = append(problems, "LLM_MODEL: must be set when LLM_BASE_URL is set (e.g. llama3.1 or gpt-4o-mini)")
-		}
-	}
-	if len(problems) > 0 {
-		return errors.New(strings.Join(problems, "; "))
-	}
-	return nil
 }
 
 // normalizeMCPURL checks the MCP endpoint and gives a bare server URL the
@@ -258,10 +204,6 @@ func joinProblems(problems []string) error {
 // LogValue is what the bot logs about its configuration at start: no
 // tokens, and the Redis URL without its password.
 func (c Config) LogValue() slog.Value {
-	llm := "offline responder (LLM_BASE_URL not set)"
-	if c.LLM.Enabled() {
-		llm = c.LLM.Model + " at " + redactURL(c.LLM.BaseURL)
-	}
 	commands := "global"
 	if len(c.GuildIDs) > 0 {
 		commands = "guilds " + strings.Join(c.GuildIDs, ",")
@@ -274,7 +216,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("commands", commands),
 		slog.String("mcp_server", redactURL(c.MCPServerURL)),
 		slog.Bool("mcp_auth", c.MCPAuthToken != ""),
-		slog.String("llm", llm),
+		slog.String("llm", c.LLM.Description()),
 		slog.String("redis", redisURL),
 		slog.String("avatars", cmp.Or(redactURL(c.AvatarBaseURL), "webhook default (AVATAR_BASE_URL not set)")),
 		slog.String("health_addr", c.HealthAddr),

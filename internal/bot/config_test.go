@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 func lookupIn(env map[string]string) func(string) (string, bool) {
@@ -30,7 +32,7 @@ func TestLoadConfigDefaults(t *testing.T) {
 	if cfg.UserRate != (Rate{8, time.Minute}) || cfg.ChannelRate != (Rate{30, time.Minute}) {
 		t.Errorf("rates %v %v, want 8/1m and 30/1m", cfg.UserRate, cfg.ChannelRate)
 	}
-	if cfg.LLM.Timeout != DefaultLLMTimeout || cfg.LLM.MaxRetries != DefaultLLMMaxRetries {
+	if cfg.LLM.Timeout != turn.DefaultLLMTimeout || cfg.LLM.MaxRetries != turn.DefaultLLMMaxRetries {
 		t.Errorf("LLM defaults %+v", cfg.LLM)
 	}
 }

@@ -6,7 +6,9 @@
 // which the bot calls as an MCP client over streamable HTTP. A reply is
 // written by any OpenAI-compatible chat endpoint from the context the server
 // assembles (get_context); without one, a clearly labelled offline responder
-// answers from the character's persona and memories.
+// answers from the character's persona and memories. That turn pipeline is
+// internal/turn, shared with the web console's Play page; this package is
+// what is Discord's.
 //
 // Slash commands (/character, /talk, /remember, /recall, /timeline,
 // /relationship, /forget-me, /status) and mentions of the bot drive it. Per

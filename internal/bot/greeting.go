@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"slices"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // cardGreetings are the opening messages of a character imported from a
@@ -26,8 +28,8 @@ type cardDetails struct {
 // cardOf reads a character's greetings and nickname for the user who
 // brings it into a scene.
 func (b *Bot) cardOf(ctx context.Context, characterID, userID, userName string) (cardDetails, error) {
-	p, err := callTool[struct {
-		Character character      `json:"character"`
+	p, err := turn.Call[struct {
+		Character turn.Character `json:"character"`
 		CharName  string         `json:"char_name"`
 		Greetings *cardGreetings `json:"greetings"`
 	}](ctx, b.mcp, "get_character", map[string]string{"character": characterID, "user": userID, "user_name": userName})

@@ -21,6 +21,7 @@ import (
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/secret"
 	"github.com/mojin/charsim/internal/testsvc"
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // testToken is the Discord token of the tests; no log line may contain it.
@@ -83,6 +84,18 @@ func (m *mcpServer) restart(t testing.TB) {
 	t.Helper()
 	m.stop()
 	m.start(t, m.addr)
+}
+
+// chatRequest and chatMessage are the OpenAI chat completions wire format,
+// as the endpoint sees it.
+type chatRequest struct {
+	Model    string        `json:"model"`
+	Messages []chatMessage `json:"messages"`
+}
+
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
 }
 
 // fakeLLM is a local OpenAI-compatible chat endpoint whose answer each
@@ -170,7 +183,7 @@ type harness struct {
 	channel string
 	user    *discordgo.User
 	// client is an MCP client of the tests' own, to check what the bot stored.
-	client *mcpClient
+	client *turn.Client
 }
 
 // testConfig is the configuration of a harness: rate limits off, a one
@@ -178,7 +191,7 @@ type harness struct {
 func testConfig(mcpURL, llmURL string) Config {
 	return Config{
 		Token: testToken, MCPServerURL: mcpURL,
-		LLM: LLMConfig{BaseURL: llmURL + "/v1", Model: "test-model", Timeout: time.Second, MaxRetries: 1},
+		LLM: turn.LLMConfig{BaseURL: llmURL + "/v1", Model: "test-model", Timeout: time.Second, MaxRetries: 1},
 	}
 }
 
@@ -237,7 +250,7 @@ func startBot(t *testing.T, configure func(*Config), prepare func(*Bot)) *harnes
 	case <-ran:
 		t.Fatalf("the bot stopped before connecting: %v", runErr)
 	}
-	h.client = newMCPClient(h.mcp.URL, "")
+	h.client = turn.NewHTTPClient(h.mcp.URL, "", mcpClientName)
 	t.Cleanup(func() { _ = h.client.Close() })
 	return h
 }
@@ -332,7 +345,7 @@ func (h *harness) get(t *testing.T, path string) (int, string) {
 // fatalIf fails the test on err, showing a tool error's explanation.
 func fatalIf(t testing.TB, err error) {
 	t.Helper()
-	var te *toolError
+	var te *turn.ToolError
 	if errors.As(err, &te) {
 		t.Fatalf("tool %s failed: %s", te.Tool, te.Message)
 	}
@@ -343,30 +356,30 @@ func fatalIf(t testing.TB, err error) {
 
 // What the bot stored, read through the tests' own MCP client.
 
-func (h *harness) profile(t testing.TB, character string) characterProfile {
+func (h *harness) profile(t testing.TB, character string) turn.Profile {
 	t.Helper()
-	p, err := h.client.getCharacter(t.Context(), character)
+	p, err := h.client.GetCharacter(t.Context(), character)
 	fatalIf(t, err)
 	return p
 }
 
-func (h *harness) context(t testing.TB, character string) roleplayContext {
+func (h *harness) context(t testing.TB, character string) turn.Context {
 	t.Helper()
-	rc, err := h.client.getContext(t.Context(), contextRequest{Character: character, Channel: h.channel, User: h.user.ID})
+	rc, err := h.client.GetContext(t.Context(), turn.ContextRequest{Character: character, Channel: h.channel, User: h.user.ID})
 	fatalIf(t, err)
 	return rc
 }
 
-func (h *harness) memoriesAbout(t testing.TB, character, query string) []memoryRecord {
+func (h *harness) memoriesAbout(t testing.TB, character, query string) []turn.Memory {
 	t.Helper()
-	ms, err := h.client.recall(t.Context(), recallRequest{Character: character, Query: query, User: h.user.ID})
+	ms, err := h.client.Recall(t.Context(), turn.RecallRequest{Character: character, Query: query, User: h.user.ID})
 	fatalIf(t, err)
 	return ms
 }
 
-func (h *harness) story(t testing.TB) []timelineEvent {
+func (h *harness) story(t testing.TB) []turn.Event {
 	t.Helper()
-	events, err := h.client.timeline(t.Context(), h.channel, 50)
+	events, err := h.client.Timeline(t.Context(), h.channel, 50)
 	fatalIf(t, err)
 	return events
 }

@@ -84,7 +84,7 @@ type dependencyCheck struct {
 // asked for (it is no readiness condition: an outage shows per turn).
 func (b *Bot) dependencies(withLLM bool) []dependencyCheck {
 	deps := []dependencyCheck{{name: "mcp-server", check: func(ctx context.Context) (string, error) {
-		all, err := b.mcp.listCharacters(ctx)
+		all, err := b.mcp.ListCharacters(ctx)
 		return fmt.Sprintf("%d characters", len(all)), err
 	}}}
 	if b.redis != nil {
@@ -97,7 +97,7 @@ func (b *Bot) dependencies(withLLM bool) []dependencyCheck {
 			if b.chat == nil {
 				return "offline responder (LLM_BASE_URL not set)", nil
 			}
-			return "model " + b.cfg.LLM.Model, b.chat.ping(ctx)
+			return "model " + b.cfg.LLM.Model, b.chat.Ping(ctx)
 		}})
 	}
 	return deps

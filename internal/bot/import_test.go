@@ -50,11 +50,11 @@ func TestCharacterImport(t *testing.T) {
 	})
 
 	t.Run("a file that is not a card stores nothing", func(t *testing.T) {
-		before, err := h.client.listCharacters(t.Context())
+		before, err := h.client.ListCharacters(t.Context())
 		fatalIf(t, err)
 		junk := h.discord.Attachment(h.channel, "cat.png", "image/png", []byte("\x89PNG\r\n\x1a\nnot really"))
 		wantError(t, h.slash(t, "character import", map[string]any{"card": junk}), "cat.png cannot be imported:")
-		after, err := h.client.listCharacters(t.Context())
+		after, err := h.client.ListCharacters(t.Context())
 		fatalIf(t, err)
 		if len(after) != len(before) {
 			t.Errorf("%d characters after a failed import, want %d", len(after), len(before))

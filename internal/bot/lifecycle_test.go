@@ -13,6 +13,7 @@ import (
 
 	"github.com/mojin/charsim/internal/bot/discordfake"
 	"github.com/mojin/charsim/internal/testsvc"
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // TestCommandDefinitions checks what Discord would reject at registration
@@ -133,7 +134,7 @@ func TestRejectedToken(t *testing.T) {
 // TestOfflineResponderThroughDiscord: without LLM_BASE_URL a turn is
 // answered, labelled, from the persona and the memories.
 func TestOfflineResponderThroughDiscord(t *testing.T) {
-	h := startBot(t, func(c *Config) { c.LLM = LLMConfig{} }, nil)
+	h := startBot(t, func(c *Config) { c.LLM = turn.LLMConfig{} }, nil)
 	h.slash(t, "character create", map[string]any{"name": "Aria", "personality": "curious"})
 	h.slash(t, "remember", map[string]any{"text": "My sister Mia is a pilot."})
 	text := wantPublic(t, h.slash(t, "talk", map[string]any{"message": "What about my sister?"}))

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // onMessage answers a message that mentions the bot in a server channel,
@@ -80,7 +82,7 @@ func (b *Bot) answerScene(ctx context.Context, m *discordgo.Message, botID strin
 	}
 	for _, who := range addressed(text, sc, replyTo) {
 		stopTyping := b.keepTyping(ctx, m.ChannelID)
-		res, err := b.converseAs(ctx, who, turnRequest{
+		res, err := b.converseAs(ctx, who, turn.Request{
 			ChannelID: m.ChannelID, UserID: m.Author.ID, UserName: displayName(m.Member, m.Author), Message: text,
 		}, sourceMention)
 		stopTyping()
@@ -127,7 +129,7 @@ func (b *Bot) answerMessage(ctx context.Context, m *discordgo.Message, botID str
 		return b.explain(ctx, sourceMention, err)
 	}
 	stopTyping := b.keepTyping(ctx, m.ChannelID)
-	res, err := b.converse(ctx, turnRequest{
+	res, err := b.converse(ctx, turn.Request{
 		ChannelID: m.ChannelID, UserID: m.Author.ID, UserName: displayName(m.Member, m.Author), Message: text,
 	}, sourceMention)
 	stopTyping()

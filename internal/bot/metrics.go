@@ -8,6 +8,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // metrics are the bot's Prometheus metrics, on a registry of its own.
@@ -64,7 +66,7 @@ func newMetrics() *metrics {
 func (m *metrics) observeLLM(d time.Duration, err error) {
 	outcome := "ok"
 	switch {
-	case errors.Is(err, errLLMTimeout):
+	case errors.Is(err, turn.ErrLLMTimeout):
 		outcome = "timeout"
 	case err != nil:
 		outcome = "error"

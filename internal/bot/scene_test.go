@@ -10,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/mojin/charsim/internal/bot/discordfake"
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // whoAmI answers as the character the system prompt says the model plays,
@@ -32,9 +33,9 @@ const (
 		"mes_example":"","scenario":"","group_only_greetings":[]}}`
 )
 
-func (h *harness) importCard(t *testing.T, cardJSON string) character {
+func (h *harness) importCard(t *testing.T, cardJSON string) turn.Character {
 	t.Helper()
-	out, err := callTool[importedCard](t.Context(), h.client, "import_character_card", map[string]any{"content": cardJSON})
+	out, err := turn.Call[importedCard](t.Context(), h.client, "import_character_card", map[string]any{"content": cardJSON})
 	fatalIf(t, err)
 	return out.Character
 }
@@ -159,7 +160,7 @@ func TestSceneWithoutManageWebhooks(t *testing.T) {
 	h := startBot(t, nil, nil)
 	h.llm.setAnswer(whoAmI)
 	for _, name := range []string{"Aria", "Borin"} {
-		_, err := h.client.createCharacter(t.Context(), newCharacter{Name: name})
+		_, err := h.client.CreateCharacter(t.Context(), turn.NewCharacter{Name: name})
 		fatalIf(t, err)
 	}
 	wantPublic(t, h.slash(t, "character use", map[string]any{"name": "Aria"}))

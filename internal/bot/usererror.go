@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // userError is a problem the user can fix or has to wait out (bad input, a
@@ -42,9 +44,9 @@ func (b *Bot) explain(ctx context.Context, op string, err error) string {
 func (b *Bot) classify(err error) (kind, msg string, level slog.Level) {
 	var (
 		userErr     *userError
-		toolErr     *toolError
-		unavailable *mcpUnavailableError
-		llmStatus   *llmStatusError
+		toolErr     *turn.ToolError
+		unavailable *turn.UnavailableError
+		llmStatus   *turn.LLMStatusError
 	)
 	switch {
 	case errors.As(err, &userErr):
@@ -53,11 +55,11 @@ func (b *Bot) classify(err error) (kind, msg string, level slog.Level) {
 		return "unknown_character", "That character does not exist (any more). `/character list` shows the characters.", slog.LevelInfo
 	case errors.As(err, &toolErr):
 		return "mcp_tool", "The character server refused: " + truncate(toolErr.Message, maxShownServerError), slog.LevelWarn
-	case errors.Is(err, errMCPUnauthorized):
+	case errors.Is(err, turn.ErrUnauthorized):
 		return "mcp_auth", "The character server (MCP) refused the bot's token: check MCP_AUTH_TOKEN.", slog.LevelError
 	case errors.As(err, &unavailable):
 		return "mcp_unavailable", "The character server (MCP) cannot be reached right now; try again in a minute.", slog.LevelWarn
-	case errors.Is(err, errLLMTimeout):
+	case errors.Is(err, turn.ErrLLMTimeout):
 		return "llm_timeout", fmt.Sprintf("The language model did not answer within %s; try again.", b.cfg.LLM.Timeout), slog.LevelWarn
 	case errors.As(err, &llmStatus):
 		return "llm", fmt.Sprintf("The language model failed (HTTP %d); try again later.", llmStatus.Status), slog.LevelWarn

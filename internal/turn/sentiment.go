@@ -1,4 +1,4 @@
-package bot
+package turn
 
 import (
 	"fmt"
@@ -31,22 +31,22 @@ const (
 	maxCuesCount = 3
 )
 
-// relationshipShift is how one message changes how the character feels about its author.
-type relationshipShift struct {
+// Shift is how one message changes how the character feels about its author.
+type Shift struct {
 	Affinity, Trust float64
 	Reason          string
 }
 
 // IsZero reports whether the message changes nothing.
-func (s relationshipShift) IsZero() bool { return s.Affinity == 0 && s.Trust == 0 }
+func (s Shift) IsZero() bool { return s.Affinity == 0 && s.Trust == 0 }
 
 // shiftFrom reads the tone of a message by userName.
-func shiftFrom(userName, message string) relationshipShift {
+func shiftFrom(userName, message string) Shift {
 	kind := cues(kindCues, message)
 	hostile := cues(hostileCues, message)
 	trusting := cues(trustCues, message)
 	distrust := cues(distrustCues, message)
-	s := relationshipShift{
+	s := Shift{
 		Affinity: hundredths(kindStep*float64(len(kind)) - hostileStep*float64(len(hostile)+len(distrust))),
 		Trust:    hundredths(trustStep*float64(len(trusting)) - distrustStep*float64(len(distrust))),
 	}

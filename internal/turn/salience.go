@@ -1,4 +1,4 @@
-package bot
+package turn
 
 import (
 	"fmt"
@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// A fact worth remembering from a user's message.
-type salientFact struct {
+// Fact is a fact worth remembering from a user's message, as a memory.
+type Fact struct {
 	Text       string
 	Kind       string
 	Importance int
@@ -24,15 +24,15 @@ var salientPatterns = []struct {
 	importance int
 }{
 	// An explicit request outranks everything.
-	{regexp.MustCompile(`(?i)\b(remember|don'?t forget|never forget)\b`), kindSemantic, 8},
+	{regexp.MustCompile(`(?i)\b(remember|don'?t forget|never forget)\b`), KindSemantic, 8},
 	// Who the user is.
-	{regexp.MustCompile(`(?i)\b(my name is|call me|i am called|my pronouns are)\b`), kindSemantic, 7},
+	{regexp.MustCompile(`(?i)\b(my name is|call me|i am called|my pronouns are)\b`), KindSemantic, 7},
 	// Promises are events the character can hold the user to.
-	{regexp.MustCompile(`(?i)\bi (promise|swear|vow)\b`), kindEpisodic, 7},
+	{regexp.MustCompile(`(?i)\bi (promise|swear|vow)\b`), KindEpisodic, 7},
 	// Tastes and feelings.
-	{regexp.MustCompile(`(?i)\bi (really )?(love|hate|adore|prefer|fear|am afraid of|can'?t stand)\b`), kindSemantic, 6},
+	{regexp.MustCompile(`(?i)\bi (really )?(love|hate|adore|prefer|fear|am afraid of|can'?t stand)\b`), KindSemantic, 6},
 	// Facts about the user's life and the people in it.
-	{regexp.MustCompile(`(?i)\b(my (\w+ ){1,3}(is|are|was|were|has|have)|i (live|work|study|grew up|was born)|i'?m (from|a|an)|i am (from|a|an)|i have (a|an|two|three|\d+))\b`), kindSemantic, 5},
+	{regexp.MustCompile(`(?i)\b(my (\w+ ){1,3}(is|are|was|were|has|have)|i (live|work|study|grew up|was born)|i'?m (from|a|an)|i am (from|a|an)|i have (a|an|two|three|\d+))\b`), KindSemantic, 5},
 }
 
 // Limits of the heuristic.
@@ -46,8 +46,8 @@ var sentenceEnd = regexp.MustCompile(`[.!?\n]+\s*`)
 
 // salientFacts returns what the character should remember from a message
 // by userName, as self-contained sentences naming the user.
-func salientFacts(userName, message string) []salientFact {
-	var facts []salientFact
+func salientFacts(userName, message string) []Fact {
+	var facts []Fact
 	for _, sentence := range splitSentences(message) {
 		if len(facts) == maxFactsPerMessage {
 			break
@@ -57,7 +57,7 @@ func salientFacts(userName, message string) []salientFact {
 		}
 		for _, p := range salientPatterns {
 			if p.re.MatchString(sentence) {
-				facts = append(facts, salientFact{
+				facts = append(facts, Fact{
 					Text:       fmt.Sprintf("%s said: %q", userName, sentence),
 					Kind:       p.kind,
 					Importance: p.importance,

@@ -1,4 +1,4 @@
-package bot
+package turn
 
 import (
 	"context"
@@ -7,25 +7,56 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 )
 
+// observed counts the request attempts ChatClient reports, by outcome.
+type observed struct {
+	mu       sync.Mutex
+	outcomes map[string]int
+}
+
+func (o *observed) observe(_ time.Duration, err error) {
+	outcome := "ok"
+	switch {
+	case errors.Is(err, ErrLLMTimeout):
+		outcome = "timeout"
+	case err != nil:
+		outcome = "error"
+	}
+	o.mu.Lock()
+	o.outcomes[outcome]++
+	o.mu.Unlock()
+}
+
+func (o *observed) count(outcome string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.outcomes[outcome]
+}
+
 // chatEndpoint serves /v1/chat/completions with handle and counts the requests.
-func chatEndpoint(t *testing.T, handle func(n int64, w http.ResponseWriter, r *http.Request)) (*chatClient, *atomic.Int64) {
+func chatEndpoint(t *testing.T, handle func(n int64, w http.ResponseWriter, r *http.Request)) (*ChatClient, *atomic.Int64) {
+	c, calls, _ := observedChatEndpoint(t, handle)
+	return c, calls
+}
+
+// observedChatEndpoint is chatEndpoint, also returning what the client
+// observed of its attempts.
+func observedChatEndpoint(t *testing.T, handle func(n int64, w http.ResponseWriter, r *http.Request)) (*ChatClient, *atomic.Int64, *observed) {
 	t.Helper()
 	var calls atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		handle(calls.Add(1), w, r)
 	}))
 	t.Cleanup(srv.Close)
-	c := newChatClient(LLMConfig{BaseURL: srv.URL + "/v1", Model: "m", APIKey: "key-123", Timeout: 300 * time.Millisecond, MaxRetries: 2}, newMetrics())
+	seen := &observed{outcomes: map[string]int{}}
+	c := NewChatClient(LLMConfig{BaseURL: srv.URL + "/v1", Model: "m", APIKey: "key-123", Timeout: 300 * time.Millisecond, MaxRetries: 2}, seen.observe)
 	c.retryDelay = 10 * time.Millisecond
-	return c, &calls
+	return c, &calls, seen
 }
 
 func answer(w http.ResponseWriter, content string) {
@@ -33,7 +64,7 @@ func answer(w http.ResponseWriter, content string) {
 }
 
 func TestChatComplete(t *testing.T) {
-	c, calls := chatEndpoint(t, func(_ int64, w http.ResponseWriter, r *http.Request) {
+	c, calls, seen := observedChatEndpoint(t, func(_ int64, w http.ResponseWriter, r *http.Request) {
 		var req chatRequest
 		if r.URL.Path != "/v1/chat/completions" || r.Header.Get("Authorization") != "Bearer key-123" ||
 			json.NewDecoder(r.Body).Decode(&req) != nil || req.Model != "m" || len(req.Messages) != 2 {
@@ -46,7 +77,7 @@ func TestChatComplete(t *testing.T) {
 	if err != nil || got != "reply to hi" || calls.Load() != 1 {
 		t.Errorf("complete = %q, %v after %d calls", got, err, calls.Load())
 	}
-	if n := observations(t, c.metrics, "ok"); n != 1 {
+	if n := seen.count("ok"); n != 1 {
 		t.Errorf("%d ok latency observations, want 1", n)
 	}
 }
@@ -73,14 +104,14 @@ func TestChatDoesNotRetryClientErrors(t *testing.T) {
 		http.Error(w, `{"error":"model not found"}`, http.StatusNotFound)
 	})
 	_, err := c.complete(t.Context(), []chatMessage{{Role: "user", Content: "hi"}})
-	var status *llmStatusError
+	var status *LLMStatusError
 	if !errors.As(err, &status) || status.Status != http.StatusNotFound || !strings.Contains(err.Error(), "model not found") || calls.Load() != 1 {
 		t.Errorf("error %v after %d calls, want one HTTP 404", err, calls.Load())
 	}
 }
 
 func TestChatTimesOut(t *testing.T) {
-	c, calls := chatEndpoint(t, func(_ int64, w http.ResponseWriter, r *http.Request) {
+	c, calls, seen := observedChatEndpoint(t, func(_ int64, w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-time.After(5 * time.Second):
 			answer(w, "too late")
@@ -89,13 +120,13 @@ func TestChatTimesOut(t *testing.T) {
 	})
 	start := time.Now()
 	_, err := c.complete(t.Context(), []chatMessage{{Role: "user", Content: "hi"}})
-	if !errors.Is(err, errLLMTimeout) || calls.Load() != 3 {
+	if !errors.Is(err, ErrLLMTimeout) || calls.Load() != 3 {
 		t.Errorf("error %v after %d calls, want a timeout after 3 attempts", err, calls.Load())
 	}
 	if elapsed := time.Since(start); elapsed > 3*time.Second {
 		t.Errorf("took %s, want about 3 × 300ms", elapsed)
 	}
-	if n := observations(t, c.metrics, "timeout"); n != 3 {
+	if n := seen.count("timeout"); n != 3 {
 		t.Errorf("%d timeout latency observations, want 3", n)
 	}
 }
@@ -122,25 +153,25 @@ func TestChatPing(t *testing.T) {
 		}
 		http.NotFound(w, r)
 	})
-	if err := c.ping(t.Context()); err != nil {
+	if err := c.Ping(t.Context()); err != nil {
 		t.Errorf("ping: %v", err)
 	}
 	c.modelsURL += "/missing"
-	if err := c.ping(t.Context()); err == nil {
+	if err := c.Ping(t.Context()); err == nil {
 		t.Error("ping of a missing endpoint succeeded")
 	}
 }
 
 func TestOfflineResponder(t *testing.T) {
-	rc := roleplayContext{
-		Character: character{Name: "Aria", Personality: "curious"},
-		State:     characterState{Emotion: "happy"},
-		Memories: []memoryRecord{
+	rc := Context{
+		Character: Character{Name: "Aria", Personality: "curious"},
+		State:     CharacterState{Emotion: "happy"},
+		Memories: []Memory{
 			{Text: `Sam said: "My sister Mia is a pilot."`},
 			{Text: "Sam likes tea."},
 		},
 	}
-	got, err := offlineResponder{}.respond(context.Background(), prompt{Context: rc, UserName: "Sam", Message: "my sister?"})
+	got, err := OfflineResponder{}.Respond(context.Background(), Prompt{Context: rc, UserName: "Sam", Message: "my sister?"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,18 +181,14 @@ func TestOfflineResponder(t *testing.T) {
 		}
 	}
 	rc.Memories = nil
-	got, _ = offlineResponder{}.respond(context.Background(), prompt{Context: rc, UserName: "Sam"})
+	got, _ = OfflineResponder{}.Respond(context.Background(), Prompt{Context: rc, UserName: "Sam"})
 	if !strings.Contains(got, "Nothing I remember comes to mind") {
 		t.Errorf("offline reply without memories: %q", got)
 	}
 }
 
-// observations counts the LLM latencies observed with an outcome.
-func observations(t *testing.T, m *metrics, outcome string) uint64 {
-	t.Helper()
-	var out dto.Metric
-	if err := m.llmLatency.WithLabelValues(outcome).(prometheus.Histogram).Write(&out); err != nil {
-		t.Fatal(err)
-	}
-	return out.GetHistogram().GetSampleCount()
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
 }

@@ -1,4 +1,4 @@
-package bot
+package turn
 
 import (
 	"context"
@@ -8,37 +8,48 @@ import (
 	"strings"
 )
 
-// prompt is what a responder needs to write a character's next line.
-type prompt struct {
-	Context  roleplayContext
+// Prompt is what a responder needs to write a character's next line.
+type Prompt struct {
+	Context  Context
 	UserID   string
 	UserName string
 	Message  string
 }
 
-// responder writes the character's reply to a user's message.
-type responder interface {
-	respond(ctx context.Context, p prompt) (string, error)
-	// offline reports whether replies are assembled without a language model.
-	offline() bool
+// Responder writes the character's reply to a user's message.
+type Responder interface {
+	Respond(ctx context.Context, p Prompt) (string, error)
+	// Offline reports whether replies are assembled without a language model.
+	Offline() bool
 }
 
 // replyWordBudget keeps replies near one Discord message.
 const replyWordBudget = 250
 
-// llmResponder asks the chat endpoint, with the server's system prompt.
-type llmResponder struct{ chat *chatClient }
+// LLMResponder asks the chat endpoint, with the server's system prompt.
+type LLMResponder struct {
+	Chat *ChatClient
+	// Venue is where the conversation happens ("Discord", "the charsim
+	// web console"), as the model is told.
+	Venue string
+}
 
-func (r llmResponder) offline() bool { return false }
+// Offline is false: a language model writes the replies.
+func (r LLMResponder) Offline() bool { return false }
 
-func (r llmResponder) respond(ctx context.Context, p prompt) (string, error) {
+// Respond asks the model for the character's next message.
+func (r LLMResponder) Respond(ctx context.Context, p Prompt) (string, error) {
 	name := p.Context.Character.Name
+	venue := r.Venue
+	if venue == "" {
+		venue = "a chat"
+	}
 	// The server's prompt names users by ID in the conversation; tell the
 	// model who this one is, and that mentions must not be produced.
 	system := p.Context.SystemPrompt + fmt.Sprintf(
-		"\nYou are chatting on Discord with %s (user ID %s). Write only %s's next message, without a name prefix, "+
-			"in at most about %d words. Never write @-mentions.\n", p.UserName, p.UserID, name, replyWordBudget)
-	raw, err := r.chat.complete(ctx, []chatMessage{
+		"\nYou are chatting on %s with %s (user ID %s). Write only %s's next message, without a name prefix, "+
+			"in at most about %d words. Never write @-mentions.\n", venue, p.UserName, p.UserID, name, replyWordBudget)
+	raw, err := r.Chat.complete(ctx, []chatMessage{
 		{Role: "system", Content: system},
 		{Role: "user", Content: p.Message},
 	})
@@ -67,21 +78,23 @@ func cleanReply(name, raw string) string {
 	return s
 }
 
-// offlineLabel heads every offline reply shown on Discord, so nobody
+// OfflineNotice is what callers show with every offline reply, so nobody
 // mistakes it for a language model's writing.
-const offlineLabel = "-# offline reply: no language model is configured (LLM_BASE_URL), so this is assembled from the character's persona and memories"
+const OfflineNotice = "offline reply: no language model is configured (LLM_BASE_URL), so this is assembled from the character's persona and memories"
 
 // maxOfflineMemories is how many recalled memories an offline reply quotes.
 const maxOfflineMemories = 3
 
-// offlineResponder answers without a language model, from the persona, the
+// OfflineResponder answers without a language model, from the persona, the
 // current state and the memories get_context recalled for the message.
-// Its replies are logged like any other; only Discord shows offlineLabel.
-type offlineResponder struct{}
+// Its replies are logged like any other; OfflineNotice is only shown.
+type OfflineResponder struct{}
 
-func (offlineResponder) offline() bool { return true }
+// Offline is true: no language model is involved.
+func (OfflineResponder) Offline() bool { return true }
 
-func (offlineResponder) respond(_ context.Context, p prompt) (string, error) {
+// Respond assembles a reply from the context.
+func (OfflineResponder) Respond(_ context.Context, p Prompt) (string, error) {
 	rc := p.Context
 	c := rc.Character
 	var b strings.Builder

@@ -1,4 +1,4 @@
-package bot
+package turn
 
 import (
 	"bytes"
@@ -13,38 +13,44 @@ import (
 	"github.com/cenkalti/backoff/v5"
 )
 
-// errLLMTimeout marks a chat request that did not finish within LLM_TIMEOUT
+// ErrLLMTimeout marks a chat request that did not finish within LLM_TIMEOUT
 // on any attempt.
-var errLLMTimeout = errors.New("the language model did not answer in time")
+var ErrLLMTimeout = errors.New("the language model did not answer in time")
 
-// llmStatusError is a chat endpoint that answered with an error status.
-type llmStatusError struct {
+// LLMStatusError is a chat endpoint that answered with an error status.
+type LLMStatusError struct {
 	Status int
 	Body   string
 }
 
-func (e *llmStatusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Status, e.Body) }
+func (e *LLMStatusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Status, e.Body) }
 
-// chatClient calls an OpenAI-compatible POST {base}/chat/completions
+// ChatClient calls an OpenAI-compatible POST {base}/chat/completions
 // (OpenAI, Ollama, vLLM, LM Studio, llama.cpp server, ...).
-type chatClient struct {
+type ChatClient struct {
 	httpClient *http.Client
 	endpoint   string
 	modelsURL  string
 	cfg        LLMConfig
 	// retryDelay is the first backoff interval; it grows exponentially.
 	retryDelay time.Duration
-	metrics    *metrics
+	observe    func(time.Duration, error)
 }
 
-func newChatClient(cfg LLMConfig, m *metrics) *chatClient {
-	return &chatClient{
+// NewChatClient returns a client of the endpoint cfg names. observe, when
+// not nil, is told the duration and outcome of every request attempt (the
+// bot's latency metric): a timeout's error matches ErrLLMTimeout.
+func NewChatClient(cfg LLMConfig, observe func(d time.Duration, err error)) *ChatClient {
+	if observe == nil {
+		observe = func(time.Duration, error) {}
+	}
+	return &ChatClient{
 		httpClient: &http.Client{},
 		endpoint:   cfg.BaseURL + "/chat/completions",
 		modelsURL:  cfg.BaseURL + "/models",
 		cfg:        cfg,
 		retryDelay: 500 * time.Millisecond,
-		metrics:    m,
+		observe:    observe,
 	}
 }
 
@@ -66,7 +72,7 @@ type chatResponse struct {
 
 // complete returns the model's reply to messages, retrying timeouts, rate
 // limits (429), server errors and network errors with exponential backoff.
-func (c *chatClient) complete(ctx context.Context, messages []chatMessage) (string, error) {
+func (c *ChatClient) complete(ctx context.Context, messages []chatMessage) (string, error) {
 	body, err := json.Marshal(chatRequest{Model: c.cfg.Model, Messages: messages})
 	if err != nil {
 		return "", fmt.Errorf("encode the chat request: %w", err)
@@ -83,9 +89,9 @@ func (c *chatClient) complete(ctx context.Context, messages []chatMessage) (stri
 }
 
 // attempt makes one request; errors that retrying cannot fix are permanent.
-func (c *chatClient) attempt(ctx context.Context, body []byte) (_ string, err error) {
+func (c *ChatClient) attempt(ctx context.Context, body []byte) (_ string, err error) {
 	start := time.Now()
-	defer func() { c.metrics.observeLLM(time.Since(start), err) }()
+	defer func() { c.observe(time.Since(start), err) }()
 
 	attemptCtx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
@@ -102,7 +108,7 @@ func (c *chatClient) attempt(ctx context.Context, body []byte) (_ string, err er
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 300))
-		statusErr := &llmStatusError{Status: resp.StatusCode, Body: string(bytes.TrimSpace(snippet))}
+		statusErr := &LLMStatusError{Status: resp.StatusCode, Body: string(bytes.TrimSpace(snippet))}
 		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
 			return "", statusErr
 		}
@@ -124,20 +130,20 @@ func (c *chatClient) attempt(ctx context.Context, body []byte) (_ string, err er
 // transportError sorts out a failed attempt: the caller's context ending
 // ends the retries; the attempt's own deadline is an LLM timeout, worth
 // another try like other network errors.
-func (c *chatClient) transportError(ctx, attemptCtx context.Context, err error) error {
+func (c *ChatClient) transportError(ctx, attemptCtx context.Context, err error) error {
 	switch {
 	case ctx.Err() != nil:
 		return backoff.Permanent(fmt.Errorf("%w: %w", ctx.Err(), err))
 	case errors.Is(attemptCtx.Err(), context.DeadlineExceeded):
-		return fmt.Errorf("%w (LLM_TIMEOUT %s): %w", errLLMTimeout, c.cfg.Timeout, err)
+		return fmt.Errorf("%w (LLM_TIMEOUT %s): %w", ErrLLMTimeout, c.cfg.Timeout, err)
 	default:
 		return err
 	}
 }
 
-// ping checks the endpoint answers GET {base}/models, which OpenAI, Ollama,
+// Ping checks the endpoint answers GET {base}/models, which OpenAI, Ollama,
 // vLLM and the other compatible servers serve.
-func (c *chatClient) ping(ctx context.Context) error {
+func (c *ChatClient) Ping(ctx context.Context) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.modelsURL, nil)
 	if err != nil {
 		return fmt.Errorf("build the request: %w", err)
@@ -150,12 +156,12 @@ func (c *chatClient) ping(ctx context.Context) error {
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
-		return &llmStatusError{Status: resp.StatusCode, Body: http.StatusText(resp.StatusCode)}
+		return &LLMStatusError{Status: resp.StatusCode, Body: http.StatusText(resp.StatusCode)}
 	}
 	return nil
 }
 
-func (c *chatClient) authorize(req *http.Request) {
+func (c *ChatClient) authorize(req *http.Request) {
 	if c.cfg.APIKey != "" {
 		req.Header.Set("Authorization", "Bearer "+string(c.cfg.APIKey))
 	}

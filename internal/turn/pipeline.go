@@ -1,4 +1,4 @@
-package bot
+package turn
 
 import (
 	"context"
@@ -7,16 +7,21 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// conversation plays roleplay turns: the context from the MCP server, a
-// reply from the responder, then the bookkeeping that lets the character
-// remember the turn.
-type conversation struct {
-	mcp       *mcpClient
-	responder responder
+// Pipeline plays roleplay turns: the context from the MCP server, a reply
+// from the responder, then the bookkeeping that lets the character remember
+// the turn.
+type Pipeline struct {
+	// MCP calls the server's tools.
+	MCP *Client
+	// Responder writes the replies.
+	Responder Responder
+	// Tag marks the memories a turn stores with where it was played
+	// ("discord", "console"), so that they can be told apart later.
+	Tag string
 }
 
-// turnRequest is a user's message to a character in a channel.
-type turnRequest struct {
+// Request is a user's message to a character in a channel.
+type Request struct {
 	Character string // ID or name
 	ChannelID string
 	UserID    string
@@ -24,33 +29,38 @@ type turnRequest struct {
 	Message   string
 }
 
-// turnResult is the reply and what the turn changed.
-type turnResult struct {
-	Character  string // name
-	Reply      string
+// Result is the reply and what the turn changed.
+type Result struct {
+	// CharacterID and Character are the ID and name of the character who
+	// replied.
+	CharacterID string
+	Character   string
+	Reply       string
+	// Offline is true when the offline responder wrote the reply: callers
+	// must label it as such.
 	Offline    bool
-	Remembered []salientFact
-	Shift      relationshipShift
-	Events     []storyEvent
+	Remembered []Fact
+	Shift      Shift
+	Events     []StoryEvent
 }
 
-// take plays one turn. The turn is recorded before it returns, so a reply
+// Take plays one turn. The turn is recorded before it returns, so a reply
 // the user sees is always in the conversation log: a failure anywhere
 // fails the turn, and the user may simply try again.
-func (c *conversation) take(ctx context.Context, req turnRequest) (turnResult, error) {
-	rc, err := c.mcp.getContext(ctx, contextRequest{
+func (c *Pipeline) Take(ctx context.Context, req Request) (Result, error) {
+	rc, err := c.MCP.GetContext(ctx, ContextRequest{
 		Character: req.Character, Channel: req.ChannelID, User: req.UserID, UserName: req.UserName, Message: req.Message,
 	})
 	if err != nil {
-		return turnResult{}, fmt.Errorf("get the roleplay context: %w", err)
+		return Result{}, fmt.Errorf("get the roleplay context: %w", err)
 	}
-	reply, err := c.responder.respond(ctx, prompt{Context: rc, UserID: req.UserID, UserName: req.UserName, Message: req.Message})
+	reply, err := c.Responder.Respond(ctx, Prompt{Context: rc, UserID: req.UserID, UserName: req.UserName, Message: req.Message})
 	if err != nil {
-		return turnResult{}, fmt.Errorf("write the reply of %s: %w", rc.Character.Name, err)
+		return Result{}, fmt.Errorf("write the reply of %s: %w", rc.Character.Name, err)
 	}
-	res := turnResult{Character: rc.Character.Name, Reply: reply, Offline: c.responder.offline()}
+	res := Result{CharacterID: rc.Character.ID, Character: rc.Character.Name, Reply: reply, Offline: c.Responder.Offline()}
 	if err := c.record(ctx, req, rc, &res); err != nil {
-		return turnResult{}, fmt.Errorf("record the turn: %w", err)
+		return Result{}, fmt.Errorf("record the turn: %w", err)
 	}
 	return res, nil
 }
@@ -60,7 +70,7 @@ func (c *conversation) take(ctx context.Context, req turnRequest) (turnResult, e
 // sentiment.go, story.go) say. The four are independent and run at once;
 // within each, order matters (the reply is logged after the message, the
 // events are appended in story order) and is kept.
-func (c *conversation) record(ctx context.Context, req turnRequest, rc roleplayContext, res *turnResult) error {
+func (c *Pipeline) record(ctx context.Context, req Request, rc Context, res *Result) error {
 	id := rc.Character.ID
 	facts := salientFacts(req.UserName, req.Message)
 	res.Shift = shiftFrom(req.UserName, req.Message)
@@ -71,11 +81,11 @@ func (c *conversation) record(ctx context.Context, req turnRequest, rc roleplayC
 
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		for _, m := range []loggedMessage{
-			{Character: id, Channel: req.ChannelID, Role: roleUser, Content: req.Message, User: req.UserID},
-			{Character: id, Channel: req.ChannelID, Role: roleAssistant, Content: res.Reply, User: req.UserID},
+		for _, m := range []LoggedMessage{
+			{Character: id, Channel: req.ChannelID, Role: RoleUser, Content: req.Message, User: req.UserID},
+			{Character: id, Channel: req.ChannelID, Role: RoleAssistant, Content: res.Reply, User: req.UserID},
 		} {
-			if err := c.mcp.logMessage(ctx, m); err != nil {
+			if err := c.MCP.LogMessage(ctx, m); err != nil {
 				return fmt.Errorf("log the %s message: %w", m.Role, err)
 			}
 		}
@@ -83,9 +93,9 @@ func (c *conversation) record(ctx context.Context, req turnRequest, rc roleplayC
 	})
 	g.Go(func() error {
 		for _, f := range facts {
-			if _, err := c.mcp.remember(ctx, newMemory{
+			if _, err := c.MCP.Remember(ctx, NewMemory{
 				Character: id, Text: f.Text, Kind: f.Kind, Importance: f.Importance,
-				User: req.UserID, Channel: req.ChannelID, Tags: []string{"discord"},
+				User: req.UserID, Channel: req.ChannelID, Tags: c.tags(),
 			}); err != nil {
 				return fmt.Errorf("remember a fact: %w", err)
 			}
@@ -100,7 +110,7 @@ func (c *conversation) record(ctx context.Context, req turnRequest, rc roleplayC
 		if reason == "" {
 			reason = fmt.Sprintf("first conversation with %s", req.UserName)
 		}
-		_, err := c.mcp.updateRelationship(ctx, relationshipUpdate{
+		_, err := c.MCP.UpdateRelationship(ctx, RelationshipUpdate{
 			Character: id, Target: req.UserID, AffinityDelta: res.Shift.Affinity, TrustDelta: res.Shift.Trust, Reason: reason,
 		})
 		if err != nil {
@@ -110,7 +120,7 @@ func (c *conversation) record(ctx context.Context, req turnRequest, rc roleplayC
 	})
 	g.Go(func() error {
 		for _, e := range events {
-			if _, err := c.mcp.addEvent(ctx, newEvent{
+			if _, err := c.MCP.AddEvent(ctx, NewEvent{
 				Channel: req.ChannelID, Description: e.Description, Type: e.Type, Character: id,
 				Impact: e.Impact, Participants: []string{req.UserID},
 			}); err != nil {
@@ -124,4 +134,11 @@ func (c *conversation) record(ctx context.Context, req turnRequest, rc roleplayC
 	}
 	res.Remembered, res.Events = facts, events
 	return nil
+}
+
+func (c *Pipeline) tags() []string {
+	if c.Tag == "" {
+		return nil
+	}
+	return []string{c.Tag}
 }
