@@ -23,10 +23,11 @@ import (
 const (
 	fullFile   = "compose.yaml"
 	hybridFile = "compose.hybrid.yaml"
+	liteFile   = "compose.lite.yaml"
 	envExample = ".env.example"
 )
 
-var composeFiles = []string{fullFile, hybridFile}
+var composeFiles = []string{fullFile, hybridFile, liteFile}
 
 // The compose services are named after the operator's components.
 const (

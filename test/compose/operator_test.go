@@ -24,9 +24,15 @@ func TestServiceEnvironmentMatchesOperator(t *testing.T) {
 		mcpServer:  resources.MCPServerEnv,
 		discordBot: resources.DiscordBotEnv,
 	}
+	// compose.lite.yaml is the operator's qdrant.mode Disabled, which sets no
+	// Qdrant variable.
+	qdrantEnv := []string{resources.EnvQdrantURL, resources.EnvQdrantAPIKey, resources.EnvQdrantCollection}
 	for _, file := range composeFiles {
 		project := mustLoad(t, file)
 		for name, operatorEnv := range want {
+			if file == liteFile && name == mcpServer {
+				operatorEnv = slices.DeleteFunc(slices.Clone(operatorEnv), func(v string) bool { return slices.Contains(qdrantEnv, v) })
+			}
 			t.Run(file+"/"+name, func(t *testing.T) {
 				composeEnv := slices.Sorted(maps.Keys(env(service(t, project, name))))
 				for _, v := range composeEnv {
@@ -71,6 +77,32 @@ func TestConnectionsFullStack(t *testing.T) {
 	qd := env(service(t, project, qdrant))
 	if mcp[resources.EnvQdrantAPIKey] != testSecrets["QDRANT_API_KEY"] || qd["QDRANT__SERVICE__API_KEY"] != testSecrets["QDRANT_API_KEY"] {
 		t.Errorf("the MCP server's %s and Qdrant's QDRANT__SERVICE__API_KEY must both be QDRANT_API_KEY from .env", resources.EnvQdrantAPIKey)
+	}
+	checkSharedConnections(t, project)
+}
+
+// compose.lite.yaml connects the MCP server to its PostgreSQL and to no
+// Qdrant: without QDRANT_URL the vectors stay in PostgreSQL.
+func TestConnectionsLite(t *testing.T) {
+	project := mustLoad(t, liteFile)
+	mcp := env(service(t, project, mcpServer))
+	checkURL(t, resources.EnvDatabaseURL, mcp[resources.EnvDatabaseURL], url.URL{
+		Scheme:   "postgres",
+		User:     url.UserPassword(resources.PostgresUser, testSecrets["POSTGRES_PASSWORD"]),
+		Host:     fmt.Sprintf("%s:%d", postgres, resources.PostgresPort),
+		Path:     "/" + resources.PostgresDatabase,
+		RawQuery: "sslmode=disable",
+	})
+	for _, v := range []string{resources.EnvQdrantURL, resources.EnvQdrantAPIKey, resources.EnvQdrantCollection} {
+		if value, ok := mcp[v]; ok {
+			t.Errorf("mcp-server sets %s=%q; the Qdrant-less file must leave the vectors in PostgreSQL", v, value)
+		}
+	}
+	// A .env without QDRANT_API_KEY is enough.
+	noKey := testEnv(t)
+	delete(noKey, "QDRANT_API_KEY")
+	if _, err := loadProject(liteFile, noKey); err != nil {
+		t.Errorf("%s without QDRANT_API_KEY: %v", liteFile, err)
 	}
 	checkSharedConnections(t, project)
 }

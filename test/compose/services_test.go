@@ -323,6 +323,44 @@ func TestHybridIsTheFullStackWithExistingStores(t *testing.T) {
 	}
 }
 
+// compose.lite.yaml is compose.yaml without Qdrant: the same services,
+// networks and volumes apart from Qdrant's, and an MCP server that neither
+// waits for Qdrant nor is told of one.
+func TestLiteIsTheFullStackWithoutQdrant(t *testing.T) {
+	full, lite := mustLoad(t, fullFile), mustLoad(t, liteFile)
+	if got, want := slices.Sorted(maps.Keys(lite.Services)), []string{discordBot, mcpServer, postgres, redis}; !slices.Equal(got, want) {
+		t.Errorf("%s services %q, want %q", liteFile, got, want)
+	}
+	for name, svc := range lite.Services {
+		got, want := serviceModel(t, svc), serviceModel(t, full.Services[name])
+		if name == mcpServer {
+			environment := want["environment"].(map[string]any)
+			for _, v := range []string{resources.EnvQdrantURL, resources.EnvQdrantAPIKey, resources.EnvQdrantCollection} {
+				delete(environment, v)
+			}
+			delete(want["depends_on"].(map[string]any), qdrant)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s differs between the files beyond Qdrant:\n%s:\n%s\n%s:\n%s",
+				name, liteFile, toYAML(t, got), fullFile, toYAML(t, want))
+		}
+	}
+	if !reflect.DeepEqual(lite.Networks, full.Networks) {
+		t.Errorf("networks differ:\n%s: %+v\n%s: %+v", liteFile, lite.Networks, fullFile, full.Networks)
+	}
+	if got, want := slices.Sorted(maps.Keys(lite.Volumes)), []string{"postgres-data", "redis-data"}; !slices.Equal(got, want) {
+		t.Errorf("%s volumes %q, want %q", liteFile, got, want)
+	}
+	for volume, config := range lite.Volumes {
+		if !reflect.DeepEqual(config, full.Volumes[volume]) {
+			t.Errorf("volume %s differs:\n%s: %+v\n%s: %+v", volume, liteFile, config, fullFile, full.Volumes[volume])
+		}
+	}
+	if lite.Name != full.Name {
+		t.Errorf("project name %q, want %s's %q: a switch between the files keeps the volumes", lite.Name, fullFile, full.Name)
+	}
+}
+
 // serviceModel is a service as generic data, to compare with parts removed.
 func serviceModel(t *testing.T, svc types.ServiceConfig) map[string]any {
 	t.Helper()

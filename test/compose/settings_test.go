@@ -35,6 +35,7 @@ func TestRequiredSettingsAreNamed(t *testing.T) {
 	want := map[string][]string{
 		fullFile:   {"DISCORD_TOKEN", "MCP_AUTH_TOKEN", "POSTGRES_PASSWORD", "QDRANT_API_KEY", "REDIS_PASSWORD"},
 		hybridFile: {"DATABASE_URL", "DISCORD_TOKEN", "MCP_AUTH_TOKEN", "QDRANT_URL", "REDIS_PASSWORD"},
+		liteFile:   {"DISCORD_TOKEN", "MCP_AUTH_TOKEN", "POSTGRES_PASSWORD", "REDIS_PASSWORD"},
 	}
 	for _, file := range composeFiles {
 		var required []string
