@@ -1,8 +1,9 @@
 // Package ctl is charsimctl, the administration command of charsim: moving a
 // host-only SQLite install into PostgreSQL (migrate), rebuilding the vector
 // memory after a change of embedder (reindex), writing a store into a
-// portable archive and loading one into any store (export, import), and
-// triggering backups.
+// portable archive and loading one into any store (export, import),
+// triggering backups, and importing and exporting character cards and
+// lorebooks (card, lore).
 //
 // Each subcommand lives in its own file and is registered in subcommands;
 // Run is the whole program, so tests drive it in-process.
@@ -25,6 +26,8 @@ var subcommands = []func() *cobra.Command{
 	newExportCommand,
 	newImportCommand,
 	newBackupCommand,
+	newCardCommand,
+	newLoreCommand,
 }
 
 // Run runs charsimctl with args (without the program name), writing results
@@ -40,7 +43,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:     "charsimctl",
-		Short:   "Administer charsim: migrate stores, reindex vector memory, export and import archives, run backups",
+		Short:   "Administer charsim: migrate stores, reindex vector memory, export and import archives, run backups, import and export character cards and lorebooks",
 		Version: version.Version,
 		// main prints the error once; usage is only shown on request, so a
 		// failure deep in a migration does not end in a screen of flags.

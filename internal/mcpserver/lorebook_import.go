@@ -16,7 +16,8 @@ type importLorebookInput struct {
 	Name    string `json:"name,omitempty" jsonschema:"Name of the new book instead of the file's."`
 }
 
-type importedLorebook struct {
+// ImportedLorebook is what a lorebook import created.
+type ImportedLorebook struct {
 	Book    store.LoreBook `json:"book"`
 	Entries int            `json:"entries" jsonschema:"How many entries were imported."`
 }
@@ -30,46 +31,56 @@ func (s *Server) registerLorebookImport() {
 	}, s.importLorebook)
 }
 
-func (s *Server) importLorebook(ctx context.Context, in importLorebookInput) (importedLorebook, error) {
+func (s *Server) importLorebook(ctx context.Context, in importLorebookInput) (ImportedLorebook, error) {
 	scope, owner, err := s.loreOwner(ctx, in.loreOwnerArgs)
 	if err != nil {
-		return importedLorebook{}, err
+		return ImportedLorebook{}, err
 	}
 	data, err := cardContent(in.Content)
 	if err != nil {
-		return importedLorebook{}, err
+		return ImportedLorebook{}, err
 	}
+	return ImportLorebookFile(ctx, s.store, data, scope, owner, in.Name)
+}
+
+// ImportLorebookFile creates a lore book of scope and owner (a character
+// ID, a channel ID, or "" for the world) in st from a SillyTavern
+// world-info file or a character_book, as the import_lorebook tool does
+// (charsimctl lore import uses it too). Every entry is checked before
+// anything is stored. name, when not empty, replaces the file's name. A
+// refused file is an error naming the argument "content".
+func ImportLorebookFile(ctx context.Context, st store.Store, data []byte, scope store.LoreScope, owner, name string) (ImportedLorebook, error) {
 	cb, err := card.DecodeWorldInfo(data)
 	if err != nil {
-		return importedLorebook{}, badArgument("content", "%v", err)
+		return ImportedLorebook{}, badArgument("content", "%v", err)
 	}
 	book, entries := bookFromCard(cb)
 	book.Scope, book.OwnerID = scope, owner
-	if name := strings.TrimSpace(in.Name); name != "" {
+	if name := strings.TrimSpace(name); name != "" {
 		book.Name = name
 	}
 	// Every entry is checked before anything is written.
 	for i, e := range entries {
 		le := e.Entry()
 		if err := le.Validate(); err != nil {
-			return importedLorebook{}, badArgument("content", "entries[%d]: %v", i, err)
+			return ImportedLorebook{}, badArgument("content", "entries[%d]: %v", i, err)
 		}
 	}
-	created, err := s.store.CreateLoreBook(ctx, book)
+	created, err := st.CreateLoreBook(ctx, book)
 	if err != nil {
-		return importedLorebook{}, fmt.Errorf("import lorebook: %w", err)
+		return ImportedLorebook{}, fmt.Errorf("import lorebook: %w", err)
 	}
 	for i, e := range entries {
 		e.BookID = created.ID
-		if _, err := s.store.CreateLoreEntry(ctx, e); err != nil {
+		if _, err := st.CreateLoreEntry(ctx, e); err != nil {
 			// The store writes entries one at a time: take the half book away.
-			cleanup := s.store.DeleteLoreBook(context.WithoutCancel(ctx), created.ID)
+			cleanup := st.DeleteLoreBook(context.WithoutCancel(ctx), created.ID)
 			var fe *store.FieldError
 			if errors.As(err, &fe) {
-				return importedLorebook{}, errors.Join(badArgument("content", "entries[%d]: %v", i, err), cleanup)
+				return ImportedLorebook{}, errors.Join(badArgument("content", "entries[%d]: %v", i, err), cleanup)
 			}
-			return importedLorebook{}, errors.Join(fmt.Errorf("import lorebook entry %d: %w", i, err), cleanup)
+			return ImportedLorebook{}, errors.Join(fmt.Errorf("import lorebook entry %d: %w", i, err), cleanup)
 		}
 	}
-	return importedLorebook{Book: created, Entries: len(entries)}, nil
+	return ImportedLorebook{Book: created, Entries: len(entries)}, nil
 }

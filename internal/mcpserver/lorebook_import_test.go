@@ -21,7 +21,7 @@ func TestImportLorebook(t *testing.T) {
 	s := ts.session(t)
 	call[ImportedCard](t, s, "import_character_card", map[string]any{"content": v3PromptCard})
 
-	got := call[importedLorebook](t, s, "import_lorebook", map[string]any{
+	got := call[ImportedLorebook](t, s, "import_lorebook", map[string]any{
 		"scope": "world", "name": "Skies", "content": base64.StdEncoding.EncodeToString([]byte(worldInfoFile)),
 	})
 	if got.Entries != 3 || got.Book.Name != "Skies" || got.Book.Scope != "world" {
@@ -54,7 +54,7 @@ func TestImportLorebook(t *testing.T) {
 	}
 
 	// A character's and a channel's books, the file as a JSON string.
-	if c := call[importedLorebook](t, s, "import_lorebook", map[string]any{"scope": "character", "owner": "Captain Isolde Varga", "content": worldInfoFile}); c.Book.Scope != "character" || c.Entries != 3 {
+	if c := call[ImportedLorebook](t, s, "import_lorebook", map[string]any{"scope": "character", "owner": "Captain Isolde Varga", "content": worldInfoFile}); c.Book.Scope != "character" || c.Entries != 3 {
 		t.Errorf("character import = %+v", c)
 	}
 
