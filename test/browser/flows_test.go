@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/mojin/charsim/internal/store"
 )
@@ -21,6 +22,7 @@ func TestConsoleFlows(t *testing.T) {
 			s := newStack(t)
 			b := newTab(t, vp)
 			logIn(t, s, b)
+			keyboardFocus(t, b)
 			themeToggle(t, b)
 			ch := createCharacter(t, s, b)
 			timeline(t, s, b, ch)
@@ -42,6 +44,38 @@ func logIn(t *testing.T, s *stack, b *tab) {
 	b.waitFor("the overview", `location.pathname === "/console/" && document.querySelector("h1") && document.querySelector("h1").textContent === "Overview"`)
 	b.ready()
 	b.check("overview")
+}
+
+// focusScript describes the focused element and its focus outline.
+const focusScript = `(function () {
+  var el = document.activeElement, cs = getComputedStyle(el), r = el.getBoundingClientRect();
+  return {what: el.tagName.toLowerCase() + " " + (el.textContent || el.getAttribute("aria-label") || el.name || "").trim().slice(0, 30),
+    outline: cs.outlineStyle + " " + cs.outlineWidth, visible: cs.outlineStyle !== "none" && parseFloat(cs.outlineWidth) >= 2,
+    onScreen: r.right > 0 && r.bottom > 0 && r.left < innerWidth};
+})()`
+
+type focused struct {
+	What     string `json:"what"`
+	Outline  string `json:"outline"`
+	Visible  bool   `json:"visible"`
+	OnScreen bool   `json:"onScreen"`
+}
+
+// keyboardFocus tabs through the first controls of the overview: the skip
+// link comes first and shows itself, and every focused control has a
+// visible outline.
+func keyboardFocus(t *testing.T, b *tab) {
+	eval[bool](b, "blur", `document.activeElement && document.activeElement.blur(), true`)
+	for i := range 10 {
+		b.do("press Tab", chromedp.KeyEvent(kb.Tab))
+		f := eval[focused](b, "focus", focusScript)
+		if i == 0 && !strings.HasPrefix(f.What, "a Skip to content") {
+			t.Errorf("the first Tab focuses %q, want the skip link", f.What)
+		}
+		if !f.Visible || !f.OnScreen {
+			t.Errorf("Tab %d focuses %q with outline %q (on screen: %v); focus must be visible", i+1, f.What, f.Outline, f.OnScreen)
+		}
+	}
 }
 
 // themeToggle flips the colour theme away from the preferred one and back.
