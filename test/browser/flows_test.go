@@ -2,6 +2,8 @@ package browser
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -9,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/mojin/charsim/internal/archive"
 	"github.com/mojin/charsim/internal/store"
 )
 
@@ -286,6 +289,50 @@ func otherPages(t *testing.T, s *stack, b *tab, ch store.Character) {
 	b.open(s.base + "relationships")
 	b.waitFor("the matrix", `document.body.textContent.includes("u-anna")`)
 	b.check("relationships")
+	b.do("a cell's history", chromedp.Click(chromedp.CSS(".matrix td.cell a")))
+	b.waitFor("the history of reasons", `document.querySelector("#history-h") && document.body.textContent.includes("brought the lamp oil late")`)
+	b.check("relationship-history")
+
+	// An archive of another store, imported as a dry run: the plan shows,
+	// nothing is written.
+	file := otherArchive(t)
 	b.open(s.base + "transfer")
 	b.check("transfer")
+	b.do("dry-run import", chromedp.SetUploadFiles(chromedp.CSS("#im-file"), []string{file}), chromedp.Click(chromedp.CSS(`form[action$="/transfer/import"] button[type=submit]`)))
+	b.waitFor("the dry-run plan", `document.body.textContent.includes("Dry run: the import would add")`)
+	b.ready()
+	if _, err := s.store.GetCharacterByName(t.Context(), "Oskar Lund"); !isNotFound(err) {
+		t.Errorf("a dry-run import wrote the archive's character (err %v)", err)
+	}
+	b.check("transfer-dry-run")
+}
+
+// otherArchive writes the export of another store, holding one character,
+// to a file.
+func otherArchive(t *testing.T) string {
+	ctx := t.Context()
+	other, err := store.Open(ctx, "", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.CreateCharacter(ctx, store.Character{Name: "Oskar Lund", Personality: "A ferryman."}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := other.Export(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "other.charsim.jsonl.gz")
+	f, err := os.Create(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := archive.Write(f, archive.Header{Charsim: "test", Source: other.Backend()}, d, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return file
 }
