@@ -186,6 +186,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 });
 window.addEventListener("error", function (e) { window.__scriptErrors.push(String(e.message)); });
 window.__htmxLog = [];
+document.addEventListener("htmx:sseOpen", function () { window.__sseOpen = true; });
 ["htmx:beforeRequest", "htmx:afterRequest", "htmx:responseError", "htmx:sendError", "htmx:swapError", "htmx:targetError", "htmx:afterSwap"].forEach(function (name) {
   document.addEventListener(name, function (e) {
     var d = e.detail || {}, x = d.xhr;
