@@ -2,6 +2,8 @@ package compose
 
 import (
 	"maps"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -65,3 +67,25 @@ func TestRequiredSettingsAreNamed(t *testing.T) {
 		}
 	}
 }
+
+// podman-compose 1.0.3 (Debian 12) substitutes ${NAME:-default} only with a
+// default of at least one character: ${NAME:-} would reach the container as
+// those very characters. The optional settings are written ${NAME}.
+func TestNoEmptyDefaults(t *testing.T) {
+	for _, file := range composeFiles {
+		raw, err := os.ReadFile(repoPath(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(raw), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "#") {
+				continue
+			}
+			if emptyDefault.MatchString(line) {
+				t.Errorf("%s:%d: %q has an empty default, which podman-compose 1.0.3 leaves unsubstituted; write ${NAME}", file, i+1, strings.TrimSpace(line))
+			}
+		}
+	}
+}
+
+var emptyDefault = regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*:?[-?]\}`)
