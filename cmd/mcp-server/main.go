@@ -104,6 +104,9 @@ func serveHTTPWhenOpen(ctx context.Context, cfg mcpserver.Config, logger *slog.L
 	go func() {
 		srv := openWithRetry(ctx, cfg, logger, starting)
 		if srv != nil {
+			// The console's event streams end when the shutdown begins,
+			// or they would hold the graceful shutdown up to its timeout.
+			context.AfterFunc(ctx, srv.BeginShutdown)
 			current.Store(new(serverHandler(srv, cfg, logger, recentErrors)))
 			logger.Info("ready: every dependency is open")
 		}

@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/mojin/charsim/internal/changes"
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/store"
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // Dependency is the health of one thing the server needs, as /readyz reports it.
@@ -33,6 +35,17 @@ type Deps struct {
 	// Errors holds the recent error log records; nil shows none.
 	Errors *ErrorLog
 	Logger *slog.Logger
+	// Turns plays the Play page's turns: the same pipeline as the Discord
+	// bot's, over an MCP session of the server. Nil turns the page off.
+	Turns *turn.Pipeline
+	// Responder says who writes the replies (a model, or the offline
+	// responder), for the Play page.
+	Responder string
+	// Changes is the server's change feed, which the live updates follow;
+	// nil sends none.
+	Changes *changes.Feed
+	// Done is closed when the server shuts down: the event streams end.
+	Done <-chan struct{}
 }
 
 // Console is the web console's HTTP handler.

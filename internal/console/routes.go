@@ -46,6 +46,11 @@ var routes = []route{
 
 	{"GET", "relationships", (*Console).relationships, false},
 
+	{"GET", "play", (*Console).play, false},
+	{"POST", "play", (*Console).playTurn, false},
+
+	{"GET", "events", (*Console).events, false},
+
 	{"GET", "transfer", (*Console).transfer, false},
 	{"GET", "transfer/export", (*Console).export, false},
 	{"POST", "transfer/import", (*Console).importArchive, false},

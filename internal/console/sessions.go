@@ -26,6 +26,9 @@ type session struct {
 	lastUsed      time.Time
 	// flash is a message shown once on the next page (after a redirect).
 	flash string
+	// displayName is the name the user gave on the Play page, kept for
+	// the session's next turns.
+	displayName string
 }
 
 // sessions is the server-side session store. Sessions live in memory: a
@@ -117,4 +120,13 @@ func (s *sessions) takeFlash(id string) string {
 	msg := sess.flash
 	sess.flash = ""
 	return msg
+}
+
+// setDisplayName keeps the name the user plays under.
+func (s *sessions) setDisplayName(id, name string) {
+	s.mu.Lock()
+	if sess, ok := s.byID[id]; ok {
+		sess.displayName = name
+	}
+	s.mu.Unlock()
 }

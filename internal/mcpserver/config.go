@@ -15,6 +15,7 @@ import (
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/redact"
 	"github.com/mojin/charsim/internal/secret"
+	"github.com/mojin/charsim/internal/turn"
 )
 
 // DefaultListenAddr is where the HTTP transport listens unless told otherwise.
@@ -49,6 +50,11 @@ type Config struct {
 	ShowVersion bool
 	// Console configures the web console (CONSOLE_ENABLED, CONSOLE_BASE_PATH).
 	Console console.Config
+	// LLM is the chat endpoint of the console's Play page, the same
+	// variables as the Discord bot's (LLM_BASE_URL, LLM_MODEL, LLM_API_KEY,
+	// LLM_TIMEOUT, LLM_MAX_RETRIES); an empty BaseURL selects the offline
+	// responder.
+	LLM turn.LLMConfig
 	// HealthCheck asks main to probe a running server's /readyz and exit 0
 	// or 1 (--healthcheck): the compose healthcheck, in images with no shell.
 	HealthCheck bool
@@ -118,6 +124,10 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 	errs = append(errs, err)
 	cfg.Memory = mem
 
+	llm, err := turn.LoadLLMConfig(lookup)
+	errs = append(errs, err)
+	cfg.LLM = llm
+
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)
 	}
@@ -147,6 +157,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("redis", redact.URL(c.RedisURL)),
 		slog.Bool("auth", c.AuthToken != ""),
 		slog.String("console", consoleLogValue(c.Console)),
+		slog.String("llm", c.LLM.Description()),
 		slog.String("log_level", c.LogLevel.String()),
 	)
 }

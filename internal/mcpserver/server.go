@@ -17,6 +17,7 @@ import (
 	"github.com/mojin/charsim/internal/redact"
 	"github.com/mojin/charsim/internal/secret"
 	"github.com/mojin/charsim/internal/store"
+	"github.com/mojin/charsim/internal/turn"
 	"github.com/mojin/charsim/internal/version"
 )
 
@@ -51,6 +52,15 @@ type Server struct {
 	subs       subscriptions
 	stopFollow context.CancelFunc
 	background sync.WaitGroup
+
+	// llm is the chat endpoint of the console's Play page.
+	llm turn.LLMConfig
+	// inProcess is the console's MCP client of this server, once made.
+	inProcess *turn.Client
+	// draining is closed when the server begins to shut down, to end the
+	// console's event streams, which would hold a graceful shutdown up.
+	draining  chan struct{}
+	drainOnce sync.Once
 }
 
 // Open connects to the store, the vector memory and Redis (when configured)
@@ -67,7 +77,8 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error)
 		return nil, errors.Join(fmt.Errorf("open the vector memory: %w", err), st.Close())
 	}
 	s := &Server{store: published, memory: mem, logger: logger, authToken: cfg.AuthToken,
-		changes: feed, subs: subscriptions{byURI: make(map[string]subscribedResource)}}
+		changes: feed, subs: subscriptions{byURI: make(map[string]subscribedResource)},
+		llm: cfg.LLM, draining: make(chan struct{})}
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
@@ -107,8 +118,17 @@ func (s *Server) ServeStdio(ctx context.Context) error {
 	return s.mcp.Run(ctx, &mcp.StdioTransport{})
 }
 
+// BeginShutdown tells long-lived responses (the console's event streams)
+// to end, so that an HTTP server's graceful shutdown is not held up by
+// them. Close does it too.
+func (s *Server) BeginShutdown() { s.drainOnce.Do(func() { close(s.draining) }) }
+
 // Close releases the vector memory, Redis and the store.
 func (s *Server) Close() error {
+	s.BeginShutdown()
+	if s.inProcess != nil {
+		_ = s.inProcess.Close() // an in-memory session; nothing can fail that matters
+	}
 	if s.stopFollow != nil {
 		s.stopFollow()
 		s.background.Wait()
