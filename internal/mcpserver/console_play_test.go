@@ -3,6 +3,7 @@ package mcpserver
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"html/template"
 	"io"
 	"log/slog"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,9 +32,12 @@ type consoleEnv struct {
 	http *httptest.Server
 }
 
-func newConsoleEnv(t *testing.T) *consoleEnv {
+func newConsoleEnv(t *testing.T, configure ...func(*Config)) *consoleEnv {
 	t.Helper()
 	cfg := testConfig(t)
+	for _, c := range configure {
+		c(&cfg)
+	}
 	srv, err := Open(t.Context(), cfg, NewLogger(t.Output(), slog.LevelWarn))
 	if err != nil {
 		t.Fatal(err)
@@ -167,6 +172,37 @@ func TestConsolePlaysATurn(t *testing.T) {
 	}
 	if msgs, _ := e.srv.store.RecentMessages(ctx, aria.ID, "console-sam", 0); len(msgs) != 4 {
 		t.Errorf("%d messages logged after two turns, want 4", len(msgs))
+	}
+}
+
+// With LLM_BASE_URL set, the model writes the reply, told where the
+// conversation happens, and the page does not call it offline.
+func TestConsolePlaysWithTheLanguageModel(t *testing.T) {
+	var system atomic.Value
+	llm := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []struct{ Role, Content string } `json:"messages"`
+		}
+		if r.URL.Path != "/v1/chat/completions" || json.NewDecoder(r.Body).Decode(&req) != nil || len(req.Messages) == 0 {
+			http.Error(w, "unexpected request", http.StatusBadRequest)
+			return
+		}
+		system.Store(req.Messages[0].Content)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"choices":[{"message":{"role":"assistant","content":"Aria: Welcome, <b>traveller</b>."}}]}`)
+	}))
+	t.Cleanup(llm.Close)
+	e := newConsoleEnv(t, func(c *Config) {
+		c.LLM = turn.LLMConfig{BaseURL: llm.URL + "/v1", Model: "test-model", Timeout: 5 * time.Second}
+	})
+	aria := e.character(t, "Aria")
+	code, page := e.browser(t).play(url.Values{"name": {"Sam"}, "character": {aria.ID}, "message": {"Hello!"}})
+	if code != http.StatusOK || !strings.Contains(page, "Welcome, &lt;b&gt;traveller&lt;/b&gt;.") ||
+		strings.Contains(page, template.HTMLEscapeString(turn.OfflineNotice)) || !strings.Contains(page, "test-model at") {
+		t.Fatalf("POST play with a model: %d\n%s", code, page)
+	}
+	if s, _ := system.Load().(string); !strings.Contains(s, "the charsim web console with Sam (user ID console-sam)") {
+		t.Errorf("system prompt %q does not say where and with whom", s)
 	}
 }
 
