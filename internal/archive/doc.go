@@ -2,7 +2,8 @@
 // file of JSON lines that holds a whole store (characters, states,
 // relationships, memories with their times, optionally their vectors,
 // timeline events and branches, conversation messages, and since 1.1 the
-// characters' original cards and the lorebooks with their entries), readable by any
+// characters' original cards and the lorebooks with their entries, and since
+// 1.2 the users' personas), readable by any
 // backend (SQLite, PostgreSQL, with embedded vectors or Qdrant).
 //
 // Layout, one JSON object per line:

@@ -15,7 +15,8 @@ const FormatName = "charsim-archive"
 const (
 	Major = 1
 	// Minor 1 added the kinds card, lore_book and lore_entry.
-	Minor = 1
+	// Minor 2 added the kind persona.
+	Minor = 2
 )
 
 // Version is the version written into new archives, "MAJOR.MINOR".

@@ -82,6 +82,9 @@ var kinds = []kind{
 		func(b *store.LoreBook) string { return b.ID }),
 	newKind(KindLoreEntry, "lore_entries", func(d *store.Dataset) *[]store.LoreEntry { return &d.LoreEntries },
 		func(e *store.LoreEntry) string { return e.ID }),
+	// Format 1.2.
+	newKind(KindPersona, "personas", func(d *store.Dataset) *[]store.Persona { return &d.Personas },
+		func(p *store.Persona) string { return p.UserID }),
 }
 
 // Record kinds, as written in the "kind" of each line.
@@ -98,6 +101,8 @@ const (
 	KindCard      = "card"       // a character's original card, by character ID
 	KindLoreBook  = "lore_book"  // a lorebook of a character, a channel or the world
 	KindLoreEntry = "lore_entry" // an entry of a lorebook
+	// Since format 1.2.
+	KindPersona = "persona" // a user's persona, by user ID
 )
 
 // Kinds lists the record kinds this version knows, in the order they are written.

@@ -153,6 +153,9 @@ func newestTime(d *store.Dataset) time.Time {
 	for _, x := range d.LoreBooks {
 		latest(x.CreatedAt, x.UpdatedAt)
 	}
+	for _, x := range d.Personas {
+		latest(x.UpdatedAt)
+	}
 	return t.UTC()
 }
 

@@ -109,6 +109,18 @@ func populate(ctx context.Context, t *testing.T, st store.Store) {
 
 	must(st.LogMessage(ctx, store.Message{CharacterID: aria.ID, ChannelID: "harbor", UserID: "sam", Role: store.RoleUser, Content: "where to?", CreatedAt: at(50)}))(t)
 	must(st.LogMessage(ctx, store.Message{CharacterID: aria.ID, ChannelID: "harbor", Role: store.RoleAssistant, Content: "north!", CreatedAt: at(51)}))(t)
+
+	// What came with cards: Aria's original card and her lore book, a
+	// world book, and the users' personas.
+	must(st.PutCharacterCard(ctx, store.CharacterCard{CharacterID: aria.ID, Format: "json", SpecVersion: "V2",
+		Original: []byte(`{"spec":"chara_card_v2","data":{"name":"Aria","extensions":{"x":1.50}}}`), ImportedAt: at(60)}))(t)
+	own := must(st.CreateLoreBook(ctx, store.LoreBook{Name: "harbor lore", Scope: store.LoreScopeCharacter, OwnerID: aria.ID,
+		Extensions: store.RawJSON{"k": []byte(`{"z":1.50}`)}, CreatedAt: at(61)}))(t)
+	must(st.CreateLoreEntry(ctx, store.LoreEntry{BookID: own.ID, Content: "the harbor freezes in winter", Keys: []string{"harbor"},
+		Enabled: true, CreatedAt: at(62)}))(t)
+	must(st.CreateLoreBook(ctx, store.LoreBook{Name: "the north", Scope: store.LoreScopeWorld, CreatedAt: at(63)}))(t)
+	must(st.SetPersona(ctx, store.Persona{UserID: "sam", Name: "Sam the Bold", Description: "a deckhand", UpdatedAt: at(64)}))(t)
+	must(st.SetPersona(ctx, store.Persona{UserID: "mia", Name: "Mia", UpdatedAt: at(65)}))(t)
 }
 
 // newSQLiteSource writes the fixture into a new SQLite file and returns its path.

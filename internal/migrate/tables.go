@@ -77,6 +77,9 @@ var tables = []table{
 	newTable("lore_entries", func(d *store.Dataset) *[]store.LoreEntry { return &d.LoreEntries },
 		func(e store.LoreEntry) string { return e.ID },
 		func(c *store.Counts) *int64 { return &c.LoreEntries }),
+	newTable("personas", func(d *store.Dataset) *[]store.Persona { return &d.Personas },
+		func(p store.Persona) string { return p.UserID },
+		func(c *store.Counts) *int64 { return &c.Personas }),
 }
 
 // TableNames lists the tables in the order they are copied.

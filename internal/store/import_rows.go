@@ -8,8 +8,8 @@ import "fmt"
 // it is, and compare it with the stored row of the same key.
 //
 // row is a pointer to a Character, CharacterState, Relationship, Memory,
-// MemoryVector, TimelineEvent, Branch, Message, CharacterCard, LoreBook or
-// LoreEntry. As for Import, the key of
+// MemoryVector, TimelineEvent, Branch, Message, CharacterCard, LoreBook,
+// LoreEntry or Persona. As for Import, the key of
 // every row is required: preparing never invents an ID.
 func PrepareImportRow(row any) error {
 	switch r := row.(type) {
@@ -35,6 +35,8 @@ func PrepareImportRow(row any) error {
 		return keyed("id", r.ID, func() error { return prepareLoreBook(r) })
 	case *LoreEntry:
 		return keyed("id", r.ID, func() error { return prepareImportedLoreEntry(r) })
+	case *Persona:
+		return keyed("user_id", r.UserID, func() error { return preparePersona(r) })
 	default:
 		return fmt.Errorf("prepare import row: %T is not a row of a Dataset", row)
 	}

@@ -77,6 +77,13 @@ func (s *sqlStore) SetPersona(ctx context.Context, p Persona) (Persona, error) {
 	return p, nil
 }
 
+// insertPersona inserts an imported persona unless its user has one
+// (n == 0): an import adds what the store lacks and changes nothing.
+func insertPersona(ctx context.Context, q querier, p Persona) (int64, error) {
+	return q.exec(ctx, `INSERT INTO user_personas (`+personaColumns+`) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (user_id) DO NOTHING`, p.UserID, p.Name, p.Description, p.UpdatedAt)
+}
+
 func (s *sqlStore) GetPersona(ctx context.Context, userID string) (Persona, error) {
 	p, err := scanPersona(s.db.reader().queryRow(ctx, `SELECT `+personaColumns+` FROM user_personas WHERE user_id = $1`, strings.TrimSpace(userID)))
 	if err != nil {

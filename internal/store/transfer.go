@@ -41,7 +41,10 @@ func (s *sqlStore) Export(ctx context.Context) (*Dataset, error) {
 		if d.LoreBooks, err = collect(ctx, q, scanLoreBook, `SELECT `+loreBookColumns+` FROM lore_books ORDER BY created_at, id`); err != nil {
 			return err
 		}
-		d.LoreEntries, err = collect(ctx, q, scanLoreEntry, `SELECT `+loreEntryColumns+` FROM lore_entries ORDER BY book_id, seq, id`)
+		if d.LoreEntries, err = collect(ctx, q, scanLoreEntry, `SELECT `+loreEntryColumns+` FROM lore_entries ORDER BY book_id, seq, id`); err != nil {
+			return err
+		}
+		d.Personas, err = collect(ctx, q, scanPersona, `SELECT `+personaColumns+` FROM user_personas ORDER BY user_id`)
 		return err
 	})
 	if err != nil {
@@ -57,9 +60,10 @@ func (s *sqlStore) Count(ctx context.Context) (Counts, error) {
 		(SELECT count(*) FROM relationships), (SELECT count(*) FROM memories),
 		(SELECT count(*) FROM memory_vectors), (SELECT count(*) FROM timeline_events),
 		(SELECT count(*) FROM timeline_branches), (SELECT count(*) FROM messages),
-		(SELECT count(*) FROM character_cards), (SELECT count(*) FROM lore_books), (SELECT count(*) FROM lore_entries)`).
+		(SELECT count(*) FROM character_cards), (SELECT count(*) FROM lore_books), (SELECT count(*) FROM lore_entries),
+		(SELECT count(*) FROM user_personas)`).
 		Scan(&c.Characters, &c.States, &c.Relationships, &c.Memories, &c.Vectors, &c.Events, &c.Branches, &c.Messages,
-			&c.Cards, &c.LoreBooks, &c.LoreEntries)
+			&c.Cards, &c.LoreBooks, &c.LoreEntries, &c.Personas)
 	if err != nil {
 		return Counts{}, fmt.Errorf("count: %w", err)
 	}
@@ -103,6 +107,7 @@ func (s *sqlStore) Import(ctx context.Context, d *Dataset) (Counts, error) {
 				return insertLoreBook(ctx, q, d.LoreBooks[i], true)
 			}},
 			{"lore_entries", &c.LoreEntries, len(d.LoreEntries), func(i int) (int64, error) { return insertLoreEntry(ctx, q, d.LoreEntries[i], true) }},
+			{"personas", &c.Personas, len(d.Personas), func(i int) (int64, error) { return insertPersona(ctx, q, d.Personas[i]) }},
 		}
 		for _, step := range steps {
 			for i := range step.n {
@@ -138,6 +143,7 @@ func cloneDataset(d *Dataset) *Dataset {
 		Cards:         slices.Clone(d.Cards),
 		LoreBooks:     slices.Clone(d.LoreBooks),
 		LoreEntries:   slices.Clone(d.LoreEntries),
+		Personas:      slices.Clone(d.Personas),
 	}
 	for i := range c.Relationships {
 		c.Relationships[i].History = slices.Clone(c.Relationships[i].History)
@@ -182,6 +188,9 @@ func prepareDataset(d *Dataset) error {
 		}},
 		{"lore_entries", len(d.LoreEntries), func(i int) error {
 			return keyed("id", d.LoreEntries[i].ID, func() error { return prepareImportedLoreEntry(&d.LoreEntries[i]) })
+		}},
+		{"personas", len(d.Personas), func(i int) error {
+			return keyed("user_id", d.Personas[i].UserID, func() error { return preparePersona(&d.Personas[i]) })
 		}},
 	}
 	for _, t := range tables {

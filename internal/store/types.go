@@ -207,6 +207,7 @@ type Dataset struct {
 	Cards         []CharacterCard  `json:"cards"`
 	LoreBooks     []LoreBook       `json:"lore_books"`
 	LoreEntries   []LoreEntry      `json:"lore_entries"`
+	Personas      []Persona        `json:"personas"`
 }
 
 // Counts is the number of rows per table (or inserted per table by Import).
@@ -222,4 +223,5 @@ type Counts struct {
 	Cards         int64 `json:"cards"`
 	LoreBooks     int64 `json:"lore_books"`
 	LoreEntries   int64 `json:"lore_entries"`
+	Personas      int64 `json:"personas"`
 }

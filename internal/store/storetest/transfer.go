@@ -34,6 +34,8 @@ func populate(t *testing.T, s store.Store) {
 	must(s.CreateLoreEntry(ctx, store.LoreEntry{BookID: own.ID, Content: "the sea is cold", Keys: []string{"sea"},
 		Logic: intp(2), Enabled: true, Extra: store.RawJSON{"probability": []byte(`100`)}, CreatedAt: at(11)}))(t)
 	must(s.CreateLoreEntry(ctx, store.LoreEntry{BookID: own.ID, Content: "storms", Constant: true, CreatedAt: at(12)}))(t)
+	must(s.SetPersona(ctx, store.Persona{UserID: "u1", Name: "Mia", Description: "a cargo pilot", UpdatedAt: at(13)}))(t)
+	must(s.SetPersona(ctx, store.Persona{UserID: "u0", Name: "Sam", UpdatedAt: at(14)}))(t)
 }
 
 var transferTests = []contractTest{
@@ -43,7 +45,7 @@ var transferTests = []contractTest{
 		want := count(t, src)
 		if want.Characters != 2 || want.States != 1 || want.Relationships != 2 || want.Memories != 2 ||
 			want.Vectors != 1 || want.Events != 3 || want.Branches != 2 || want.Messages != 2 ||
-			want.Cards != 1 || want.LoreBooks != 2 || want.LoreEntries != 2 {
+			want.Cards != 1 || want.LoreBooks != 2 || want.LoreEntries != 2 || want.Personas != 2 {
 			t.Fatalf("Count after populate = %+v", want)
 		}
 		d := must(src.Export(t.Context()))(t)
