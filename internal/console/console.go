@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/mojin/charsim/internal/changes"
 	"github.com/mojin/charsim/internal/memory"
@@ -57,6 +58,9 @@ type Console struct {
 	sessions    *sessions
 	pages       *pages
 	mux         *http.ServeMux
+	// heartbeat is the event streams' heartbeat interval; zero is
+	// sseHeartbeat (tests shorten it).
+	heartbeat time.Duration
 }
 
 // New returns the console served under cfg.BasePath.

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
@@ -65,7 +66,7 @@ func (c *Console) events(w http.ResponseWriter, r *http.Request) {
 	if !send(fmt.Sprintf("retry: %d\n: connected\n\n", sseRetry.Milliseconds())) {
 		return
 	}
-	heartbeat := time.NewTicker(sseHeartbeat)
+	heartbeat := time.NewTicker(cmp.Or(c.heartbeat, sseHeartbeat))
 	defer heartbeat.Stop()
 	for {
 		select {
