@@ -30,6 +30,8 @@ func TestConsoleFlows(t *testing.T) {
 			ch := createCharacter(t, s, b)
 			timeline(t, s, b, ch)
 			bulkForget(t, s, b, ch)
+			play(t, s, b, ch)
+			live(t, s, b)
 			otherPages(t, s, b, ch)
 		})
 	}
@@ -39,6 +41,7 @@ func TestConsoleFlows(t *testing.T) {
 func logIn(t *testing.T, s *stack, b *tab) {
 	b.open(s.base)
 	b.waitFor("the login page", `location.pathname.endsWith("/console/login")`)
+	cspEnforced(t, b)
 	b.check("login")
 	b.do("wrong token", chromedp.SendKeys(chromedp.CSS("#token"), "not-the-token"), chromedp.Click(chromedp.CSS("form button[type=submit]")))
 	b.waitFor("the refusal", `document.querySelector("#token") && document.querySelector(".error")`)
@@ -79,6 +82,26 @@ func keyboardFocus(t *testing.T, b *tab) {
 			t.Errorf("Tab %d focuses %q with outline %q (on screen: %v); focus must be visible", i+1, f.What, f.Outline, f.OnScreen)
 		}
 	}
+}
+
+// cspEnforced shows that the page's CSP is in force and that the watch
+// script sees what it blocks: an inline script added to the page does not
+// run and is reported. (Evaluating through DevTools, as the tests do, is not
+// subject to the page's CSP.)
+func cspEnforced(t *testing.T, b *tab) {
+	got := eval[[]any](b, "an inline script", `new Promise(function (done) {
+  var s = document.createElement("script");
+  s.textContent = "window.__inlineRan = true";
+  document.head.appendChild(s);
+  setTimeout(function () { done([window.__inlineRan === true, window.__cspViolations.slice()]); }, 200);
+})`)
+	if ran, _ := got[0].(bool); ran {
+		t.Errorf("an inline script ran: the Content-Security-Policy is not in force")
+	}
+	if v, _ := got[1].([]any); len(v) == 0 || !strings.Contains(fmt.Sprint(v[0]), "script-src") {
+		t.Errorf("the blocked inline script was not reported as a script-src violation: %v", got[1])
+	}
+	eval[bool](b, "reset", `window.__cspViolations = [], true`)
 }
 
 // themeToggle flips the colour theme away from the preferred one and back.
@@ -289,7 +312,7 @@ func otherPages(t *testing.T, s *stack, b *tab, ch store.Character) {
 	b.open(s.base + "relationships")
 	b.waitFor("the matrix", `document.body.textContent.includes("u-anna")`)
 	b.check("relationships")
-	b.do("a cell's history", chromedp.Click(chromedp.CSS(".matrix td.cell a")))
+	b.do("a cell's history", chromedp.Click(chromedp.CSS(`.matrix td.cell a[href*="target=u-anna"]`)))
 	b.waitFor("the history of reasons", `document.querySelector("#history-h") && document.body.textContent.includes("brought the lamp oil late")`)
 	b.check("relationship-history")
 
