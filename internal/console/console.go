@@ -47,6 +47,9 @@ type Deps struct {
 	Changes *changes.Feed
 	// Done is closed when the server shuts down: the event streams end.
 	Done <-chan struct{}
+	// ImportCard creates a character from an uploaded card file (the
+	// Characters page's upload); nil turns the upload off.
+	ImportCard CardImporter
 }
 
 // Console is the web console's HTTP handler.

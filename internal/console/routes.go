@@ -28,6 +28,7 @@ var routes = []route{
 
 	{"GET", "characters", (*Console).characterList, false},
 	{"POST", "characters", (*Console).characterCreate, false},
+	{"POST", "characters/import", (*Console).cardImport, false},
 	{"GET", "characters/{id}", (*Console).characterEdit, false},
 	{"POST", "characters/{id}", (*Console).characterUpdate, false},
 	{"POST", "characters/{id}/state", (*Console).characterState, false},

@@ -28,6 +28,7 @@ func (s *Server) HandlerWithConsole(cfg console.Config, errs *console.ErrorLog) 
 		},
 		Responder: s.llm.Description(),
 		Changes:   s.changes, Done: s.draining,
+		ImportCard: s.consoleImportCard,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web console: %w", err)
