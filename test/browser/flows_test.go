@@ -31,7 +31,7 @@ func TestConsoleFlows(t *testing.T) {
 			timeline(t, s, b, ch)
 			bulkForget(t, s, b, ch)
 			play(t, s, b, ch)
-			live(t, s, b)
+			live(t, s, b, ch)
 			otherPages(t, s, b, ch)
 		})
 	}
@@ -253,6 +253,9 @@ func bulkForget(t *testing.T, s *stack, b *tab, ch store.Character) {
 		"Ilse fears the winter storms.",
 		"The harbour master owes Ilse a favour.",
 	}
+	// The server learns of these writes of another handle through the
+	// vector change log; the open list would refresh under the clicks.
+	caughtUp := s.noticed(t)
 	var ids []string
 	for i, text := range texts {
 		m, err := s.memory.Remember(ctx, store.Memory{CharacterID: ch.ID, UserID: "u-anna", Kind: store.KindEpisodic, Text: text, Importance: 3 + i})
@@ -261,6 +264,7 @@ func bulkForget(t *testing.T, s *stack, b *tab, ch store.Character) {
 		}
 		ids = append(ids, m.ID)
 	}
+	caughtUp()
 	b.open(s.base + "memories")
 	b.waitFor("the seeded memories", `document.querySelectorAll("input[name=id][type=checkbox]").length === 4`)
 	b.check("memories")

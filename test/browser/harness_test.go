@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
+	"github.com/mojin/charsim/internal/changes"
 	"github.com/mojin/charsim/internal/console"
 	"github.com/mojin/charsim/internal/mcpserver"
 	"github.com/mojin/charsim/internal/memory"
@@ -156,6 +157,30 @@ func newStack(t *testing.T) *stack {
 	}
 	t.Cleanup(func() { ms.Close() })
 	return &stack{server: srv, http: hs, store: st, memory: ms, base: hs.URL + console.DefaultBasePath}
+}
+
+// noticed subscribes to the server's change feed; the func it returns waits
+// until the server has announced the writes made since (at least one
+// notice, then quiet for longer than the change log's poll interval).
+func (s *stack) noticed(t *testing.T) func() {
+	t.Helper()
+	sub := s.server.Changes().Subscribe()
+	return func() {
+		t.Helper()
+		defer sub.Close()
+		select {
+		case <-sub.C():
+		case <-time.After(10 * time.Second):
+			t.Fatal("the server announced no change of the other store handle's writes")
+		}
+		for {
+			select {
+			case <-sub.C():
+			case <-time.After(changes.FollowInterval + 300*time.Millisecond):
+				return
+			}
+		}
+	}
 }
 
 // viewport is one screen the flows run on.

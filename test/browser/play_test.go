@@ -64,8 +64,8 @@ func play(t *testing.T, s *stack, b *tab, ch store.Character) {
 
 // live opens a channel's timeline and has a second client, an MCP session
 // with the bearer token, add an event: the tree and the path show it over
-// SSE without a reload.
-func live(t *testing.T, s *stack, b *tab) {
+// SSE without a reload. Then the same for a memory another process stores.
+func live(t *testing.T, s *stack, b *tab, ch store.Character) {
 	b.open(s.base + "timeline?channel=harbour")
 	b.waitFor("the event stream open", `document.querySelector("[sse-connect]") && window.__sseOpen === true`)
 	nodes := eval[int](b, "tree nodes", `document.querySelectorAll("svg.tree a").length`)
@@ -88,6 +88,19 @@ func live(t *testing.T, s *stack, b *tab) {
 	b.waitFor("the new event over SSE", fmt.Sprintf(`document.querySelectorAll("svg.tree a").length === %d && document.body.textContent.includes(%s)`, nodes+1, jsString(text)))
 	wasNotReloaded(t, b, "live timeline")
 	b.check("timeline-live")
+
+	// A memory written by another process (the second store handle on the
+	// same SQLite file) reaches the open memories list through the vector
+	// change log the server follows.
+	b.open(s.base + "memories")
+	b.waitFor("the memories stream open", `window.__sseOpen === true`)
+	noReload(b)
+	memText := "Ilse keeps a spare lamp wick in the boathouse."
+	if _, err := s.memory.Remember(t.Context(), store.Memory{CharacterID: ch.ID, Kind: store.KindSemantic, Text: memText, Importance: 4}); err != nil {
+		t.Fatal(err)
+	}
+	b.waitFor("the other process's memory over SSE", `document.querySelector("main").textContent.includes(`+jsString(memText)+`)`)
+	wasNotReloaded(t, b, "live memories")
 }
 
 // bearer sends the console's token on MCP requests.
