@@ -1,7 +1,8 @@
 // Package browser drives the web console in a real headless Chromium
 // (Debian's chromium-headless-shell, through the DevTools protocol with
 // chromedp): log in, create a character, add an event and branch from it,
-// bulk-forget memories, at 1280×800 and at 390×844. Every page is checked
+// bulk-forget memories, play a turn, and watch another client's writes
+// arrive over SSE, at 1280×800 and at 390×844 (dark). Every page is checked
 // with axe-core (WCAG 2 A/AA), for touch targets, for horizontal overflow at
 // 390 px and for Content-Security-Policy violations, and a screenshot of it
 // is written under .local/screenshots/.
