@@ -3,40 +3,35 @@ package memory
 import "slices"
 
 // partition holds the vectors of one character, because nearly every recall
-// is about one character: position i has its unit vector at
-// vectors[i*dim:(i+1)*dim], its codes in block i/blockSize of codes (see
-// quantized.go), its code scale and its metadata. Removal moves the last
-// vector into the hole, so positions stay dense. A partition allocates its
-// codes a block at a time: up to blockSize-1 vectors' worth is unused.
+// is about one character: position i has its unit vector and its codes in
+// chunk i/blockSize (see chunk.go and quantized.go), its code scale and its
+// metadata. Removal moves the last vector into the hole, so positions stay
+// dense. A partition allocates a chunk at a time: up to blockSize-1
+// vectors' worth is unused.
 type partition struct {
-	dim     int
-	vectors []float32
-	codes   []uint64
-	scales  []float32
-	meta    []vectorMeta
+	dim    int
+	chunks []*chunk
+	scales []float32
+	meta   []vectorMeta
 }
 
 func (p *partition) len() int { return len(p.meta) }
 
-func (p *partition) blocks() int { return (p.len() + blockSize - 1) / blockSize }
+func (p *partition) blocks() int { return len(p.chunks) }
 
 func (p *partition) vector(i int32) []float32 {
-	off := int(i) * p.dim
-	return p.vectors[off : off+p.dim : off+p.dim]
+	off := int(i) % blockSize * p.dim
+	return p.chunks[int(i)/blockSize].vectors[off : off+p.dim : off+p.dim]
 }
 
-func (p *partition) block(b int) []uint64 {
-	n := blockLen(p.dim)
-	return p.codes[b*n : (b+1)*n : (b+1)*n]
-}
+func (p *partition) block(b int) []uint64 { return p.chunks[b].codes }
 
 // add appends the unit vector v and returns its position.
 func (p *partition) add(v []float32, m vectorMeta) int32 {
 	i := int32(p.len())
 	if int(i)%blockSize == 0 {
-		p.codes = append(p.codes, make([]uint64, blockLen(p.dim))...)
+		p.chunks = append(p.chunks, newChunk(p.dim))
 	}
-	p.vectors = append(p.vectors, v...)
 	p.scales = append(p.scales, 0)
 	p.meta = append(p.meta, m)
 	p.set(i, v, m)
@@ -47,8 +42,7 @@ func (p *partition) add(v []float32, m vectorMeta) int32 {
 // grows an array by up to twice what it holds; after the bulk load at start
 // the spare capacity of every partition would stay resident.
 func (p *partition) compact() {
-	p.vectors = slices.Clone(p.vectors)
-	p.codes = slices.Clone(p.codes)
+	p.chunks = slices.Clone(p.chunks)
 	p.scales = slices.Clone(p.scales)
 	p.meta = slices.Clone(p.meta)
 }
@@ -73,8 +67,11 @@ func (p *partition) remove(i int32) (moved vectorMeta, ok bool) {
 	}
 	p.meta[last] = vectorMeta{} // release the ID
 	p.meta = p.meta[:last]
-	p.vectors = p.vectors[:int(last)*p.dim]
 	p.scales = p.scales[:last]
-	p.codes = p.codes[:p.blocks()*blockLen(p.dim)]
+	if int(last)%blockSize == 0 {
+		// The last chunk is empty: dropping it frees it (see chunk.go).
+		p.chunks[len(p.chunks)-1] = nil
+		p.chunks = p.chunks[:len(p.chunks)-1]
+	}
 	return moved, ok
 }
