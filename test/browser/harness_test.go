@@ -253,7 +253,7 @@ func newTab(t *testing.T, vp viewport) *tab {
 // do runs actions with a deadline.
 func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		b.t.Fatalf("%s: %v", what, err)
@@ -264,7 +264,7 @@ func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 // its JSON value into out.
 func eval[T any](b *tab, what, expr string) T {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 60*time.Second)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -276,9 +276,10 @@ func eval[T any](b *tab, what, expr string) T {
 // waitFor polls a boolean expression until it is true.
 func (b *tab) waitFor(what, expr string) {
 	b.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	// Generous: make test runs other packages beside this one on two cores.
+	deadline := time.Now().Add(30 * time.Second)
 	for {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+		ctx, cancel := context.WithTimeout(b.ctx, 10*time.Second)
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("Boolean("+expr+")"))
 		cancel()
 		if err == nil && ok {
@@ -401,7 +402,7 @@ func (b *tab) check(name string) {
 // screenshot saves the full page under .local/screenshots/.
 func (b *tab) screenshot(name string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
