@@ -146,6 +146,12 @@ func createCharacter(t *testing.T, s *stack, b *tab) store.Character {
 	b.do("nav to Characters", chromedp.Click(chromedp.CSS(`nav a[href="/console/characters"]`)))
 	b.waitFor("the characters page", `location.pathname === "/console/characters" && document.querySelector("h1").textContent === "Characters"`)
 	wasNotReloaded(t, b, "nav to Characters")
+	// The back and forward buttons walk the pages htmx pushed.
+	eval[bool](b, "back", `history.back(), true`)
+	b.waitFor("the overview again", `location.pathname === "/console/" && document.querySelector("h1") && document.querySelector("h1").textContent === "Overview"`)
+	eval[bool](b, "forward", `history.forward(), true`)
+	b.waitFor("the characters page again", `location.pathname === "/console/characters" && document.querySelector("h1") && document.querySelector("h1").textContent === "Characters"`)
+	b.ready()
 	b.check("characters-empty")
 	b.do("fill the persona",
 		chromedp.SendKeys(chromedp.CSS("#name"), "Ilse Varga"),
