@@ -102,9 +102,13 @@ func envOr(name, def string) string {
 	return def
 }
 
-// needBrowser skips the test without a browser, and fails it under CI.
+// needBrowser skips the test under -short and without a browser, and fails
+// it without a browser under CI.
 func needBrowser(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("the browser tier does not run under -short (make test-unit)")
+	}
 	if shared.missing == "" {
 		return
 	}
