@@ -190,6 +190,10 @@ bench-recall: ## Recall quality (R@5, R@10, hit@10) on MemoryBank and MADial-Ben
 bench-bot: ## Discord bot overhead per /talk turn (p50/p99) against the real MCP server, instant LLM.
 	go run ./hack/bench-bot
 
+.PHONY: bench-footprint
+bench-footprint: ## Resident memory after the same MCP warm-up: host-only (mcp-server on SQLite) and compose.lite.yaml under podman-compose, per container and in total.
+	hack/bench-footprint.sh $(BENCH_FLAGS)
+
 .PHONY: bench-memory
 bench-memory: ## Embedded vector recall benchmarks.
 	go test -run '^$$' -bench RecallEmbedded -benchtime 300x ./internal/memory/
