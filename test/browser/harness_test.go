@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
@@ -49,6 +50,10 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		return m.Run() // every test skips; no browser to start
+	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	if err == nil {
 		_, err = os.Stat(filepath.Join(root, "go.mod"))
