@@ -49,10 +49,21 @@ func (s scene) names() string {
 // channelCharacters remembers the scene of each channel. Both
 // implementations (in memory, Redis) return what was last set for a channel
 // and report an unset channel, or one whose cast was emptied, as not found.
+//
+// Update changes a channel's scene atomically: change gets the scene as it
+// is (ok false when there is none) and returns the new one, and no other
+// Set or Update of that channel comes in between, so two /character join
+// at once both land. An error of change aborts the update and is returned
+// as it is. change may run more than once (Redis retries when another
+// client wrote the key meanwhile), so it must not have side effects.
 type channelCharacters interface {
 	Get(ctx context.Context, channelID string) (scene, bool, error)
 	Set(ctx context.Context, channelID string, s scene) error
+	Update(ctx context.Context, channelID string, change sceneChange) (scene, error)
 }
+
+// sceneChange computes a channel's new scene from its current one.
+type sceneChange func(current scene, ok bool) (scene, error)
 
 // memoryChannels keeps the scenes in the process: they are lost on restart.
 type memoryChannels struct {
@@ -80,6 +91,22 @@ func (m *memoryChannels) Set(_ context.Context, channelID string, s scene) error
 	}
 	m.scenes[channelID] = scene{Cast: slices.Clone(s.Cast)}
 	return nil
+}
+
+func (m *memoryChannels) Update(_ context.Context, channelID string, change sceneChange) (scene, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.scenes[channelID]
+	next, err := change(scene{Cast: slices.Clone(cur.Cast)}, ok)
+	if err != nil {
+		return scene{}, err
+	}
+	if len(next.Cast) == 0 {
+		delete(m.scenes, channelID)
+	} else {
+		m.scenes[channelID] = scene{Cast: slices.Clone(next.Cast)}
+	}
+	return next, nil
 }
 
 // redisChannels keeps the scenes in Redis, one key per channel, without
@@ -135,4 +162,59 @@ func (r *redisChannels) Set(ctx context.Context, channelID string, s scene) erro
 		return fmt.Errorf("store the channel's characters in redis: %w", err)
 	}
 	return nil
+}
+
+// maxSceneUpdateTries bounds how often Update retries when other clients
+// keep writing the channel's key between its read and its write.
+const maxSceneUpdateTries = 16
+
+// Update reads, changes and writes the channel's key in an optimistic
+// transaction (WATCH, then MULTI/EXEC), retried when another bot replica or
+// command wrote the key in between.
+func (r *redisChannels) Update(ctx context.Context, channelID string, change sceneChange) (scene, error) {
+	key := r.prefix + channelID
+	for range maxSceneUpdateTries {
+		var next scene
+		err := r.client.Watch(ctx, func(tx *redis.Tx) error {
+			var cur scene
+			ok := false
+			raw, err := tx.Get(ctx, key).Bytes()
+			switch {
+			case errors.Is(err, redis.Nil):
+			case err != nil:
+				return fmt.Errorf("read the channel's characters from redis: %w", err)
+			default:
+				if cur, err = decodeScene(raw); err != nil {
+					return fmt.Errorf("decode the characters of channel %s: %w", channelID, err)
+				}
+				ok = len(cur.Cast) > 0
+			}
+			if next, err = change(cur, ok); err != nil {
+				return err
+			}
+			var encoded []byte
+			if len(next.Cast) > 0 {
+				if encoded, err = json.Marshal(next); err != nil {
+					return fmt.Errorf("encode the channel's characters: %w", err)
+				}
+			}
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				if encoded == nil {
+					p.Del(ctx, key)
+				} else {
+					p.Set(ctx, key, encoded, 0)
+				}
+				return nil
+			})
+			return err
+		}, key)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue // written meanwhile: read it again
+		}
+		if err != nil {
+			return scene{}, err
+		}
+		return next, nil
+	}
+	return scene{}, fmt.Errorf("store the channel's characters in redis: the key changed %d times while being updated", maxSceneUpdateTries)
 }

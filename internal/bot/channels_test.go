@@ -1,7 +1,10 @@
 package bot
 
 import (
+	"errors"
+	"fmt"
 	"reflect"
+	"sync"
 	"testing"
 )
 
@@ -38,6 +41,48 @@ func testChannelsContract(t *testing.T, store channelCharacters) {
 	}
 	if got, ok, err := store.Get(ctx, "c2"); err != nil || ok {
 		t.Errorf("emptied c2: %+v, found %v, %v", got, ok, err)
+	}
+
+	// Updates of one channel at once all land: none reads a cast another
+	// is about to replace.
+	const joins = 8
+	var wg sync.WaitGroup
+	for i := range joins {
+		wg.Go(func() {
+			_, err := store.Update(ctx, "c3", func(cur scene, ok bool) (scene, error) {
+				cur.Cast = append(cur.Cast, activeCharacter{ID: fmt.Sprintf("id-%d", i), Name: fmt.Sprintf("C%d", i)})
+				return cur, nil
+			})
+			if err != nil {
+				t.Errorf("update %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	got, ok, err := store.Get(ctx, "c3")
+	if err != nil || !ok || len(got.Cast) != joins {
+		t.Fatalf("c3 after %d concurrent joins: %+v, %v, %v", joins, got, ok, err)
+	}
+	for i := range joins {
+		if got.index(fmt.Sprintf("id-%d", i)) < 0 {
+			t.Errorf("join %d was lost: %+v", i, got.Cast)
+		}
+	}
+
+	// An error of the change aborts it: nothing is written.
+	refused := errors.New("refused")
+	if _, err := store.Update(ctx, "c3", func(scene, bool) (scene, error) { return scene{}, refused }); !errors.Is(err, refused) {
+		t.Errorf("Update with a failing change: %v, want its error", err)
+	}
+	if again, _, _ := store.Get(ctx, "c3"); !reflect.DeepEqual(again, got) {
+		t.Errorf("c3 after a refused update: %+v, want it unchanged", again)
+	}
+	// Emptying through Update removes the scene.
+	if _, err := store.Update(ctx, "c3", func(scene, bool) (scene, error) { return scene{}, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := store.Get(ctx, "c3"); err != nil || ok {
+		t.Errorf("emptied c3: found %v, %v", ok, err)
 	}
 }
 

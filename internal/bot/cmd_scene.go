@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/mojin/charsim/internal/turn"
@@ -55,28 +56,60 @@ func (b *Bot) enter(ctx context.Context, c *call, who activeCharacter, details c
 	return greeting, nil
 }
 
+// updateScene changes a channel's scene atomically (see
+// channelCharacters.Update), or says why it cannot. A user error of change
+// comes back as it is.
+func (b *Bot) updateScene(ctx context.Context, channelID string, change sceneChange) (scene, error) {
+	s, err := b.channels.Update(ctx, channelID, change)
+	var ue *userError
+	if err != nil && !errors.As(err, &ue) {
+		b.logger.WarnContext(ctx, "cannot store the channel's characters", "channel", channelID, "error", err)
+		return scene{}, userErrorf("The bot cannot store this channel's character right now (its Redis is unavailable); try again in a minute.")
+	}
+	return s, err
+}
+
+// implicitScene is what a join starts from in a channel without a stored
+// scene: the only character there is, as sceneIn answers in such a
+// channel, or nobody.
+func (b *Bot) implicitScene(ctx context.Context, channelID string) (scene, error) {
+	sc, err := b.sceneIn(ctx, channelID)
+	var ue *userError
+	if errors.As(err, &ue) && !strings.Contains(ue.msg, "Redis") {
+		return scene{}, nil // no scene yet: this join starts it
+	}
+	return sc, err
+}
+
 func (b *Bot) characterJoin(ctx context.Context, c *call) (reply, error) {
 	p, err := b.findCharacter(ctx, c.str("name"))
 	if err != nil {
 		return reply{}, err
 	}
-	sc, err := b.sceneIn(ctx, c.channelID)
-	var ue *userError
-	if errors.As(err, &ue) && !strings.Contains(ue.msg, "Redis") {
-		sc, err = scene{}, nil // no scene yet: this one starts it
-	}
+	implicit, err := b.implicitScene(ctx, c.channelID)
 	if err != nil {
 		return reply{}, err
 	}
-	if sc.index(p.Character.ID) >= 0 {
-		return reply{}, userErrorf("%s is already in this channel's scene (%s).", p.Character.Name, sc.names())
-	}
-	if len(sc.Cast) >= maxCast {
-		return reply{}, userErrorf("This scene is full (%d characters): `/character leave` one first.", maxCast)
+	if implicit.index(p.Character.ID) >= 0 {
+		return reply{}, userErrorf("%s is already in this channel's scene (%s).", p.Character.Name, implicit.names())
 	}
 	who, details := b.castMember(ctx, c, p.Character)
-	sc.Cast = append(sc.Cast, who)
-	if err := b.storeScene(ctx, c.channelID, sc); err != nil {
+	// Read, check and add in one atomic step: two joins at once both land.
+	sc, err := b.updateScene(ctx, c.channelID, func(cur scene, ok bool) (scene, error) {
+		if !ok {
+			// A fresh copy each time: change may run again.
+			cur = scene{Cast: slices.Clone(implicit.Cast)}
+		}
+		if cur.index(who.ID) >= 0 {
+			return scene{}, userErrorf("%s is already in this channel's scene (%s).", who.Name, cur.names())
+		}
+		if len(cur.Cast) >= maxCast {
+			return scene{}, userErrorf("This scene is full (%d characters): `/character leave` one first.", maxCast)
+		}
+		cur.Cast = append(cur.Cast, who)
+		return cur, nil
+	})
+	if err != nil {
 		return reply{}, err
 	}
 	greeting, err := b.enter(ctx, c, who, details, len(sc.Cast) > 1)
@@ -100,28 +133,23 @@ func (b *Bot) characterJoin(ctx context.Context, c *call) (reply, error) {
 
 func (b *Bot) characterLeave(ctx context.Context, c *call) (reply, error) {
 	name := c.str("name")
-	sc, ok, err := b.channels.Get(ctx, c.channelID)
-	if err != nil {
-		b.logger.WarnContext(ctx, "cannot read the channel's characters", "channel", c.channelID, "error", err)
-		return reply{}, userErrorf("The bot cannot read this channel's character right now (its Redis is unavailable); try again in a minute.")
-	}
-	// By the name the scene keeps: a character deleted since can leave too.
-	i := -1
-	for j, m := range sc.Cast {
-		if strings.EqualFold(m.Name, name) || m.ID == name || (m.Nickname != "" && strings.EqualFold(m.Nickname, name)) {
-			i = j
-			break
-		}
-	}
-	if !ok || i < 0 {
+	var who activeCharacter
+	sc, err := b.updateScene(ctx, c.channelID, func(cur scene, ok bool) (scene, error) {
 		if !ok {
-			return reply{}, userErrorf("No character was brought into this channel: `/character join` brings one.")
+			return scene{}, userErrorf("No character was brought into this channel: `/character join` brings one.")
 		}
-		return reply{}, userErrorf("%q is not in this channel's scene (%s).", name, sc.names())
-	}
-	who := sc.Cast[i]
-	sc.Cast = append(sc.Cast[:i], sc.Cast[i+1:]...)
-	if err := b.storeScene(ctx, c.channelID, sc); err != nil {
+		// By the name the scene keeps: a character deleted since can leave too.
+		i := slices.IndexFunc(cur.Cast, func(m activeCharacter) bool {
+			return strings.EqualFold(m.Name, name) || m.ID == name || (m.Nickname != "" && strings.EqualFold(m.Nickname, name))
+		})
+		if i < 0 {
+			return scene{}, userErrorf("%q is not in this channel's scene (%s).", name, cur.names())
+		}
+		who = cur.Cast[i]
+		cur.Cast = slices.Delete(cur.Cast, i, i+1)
+		return cur, nil
+	})
+	if err != nil {
 		return reply{}, err
 	}
 	if _, err := b.mcp.AddEvent(ctx, turn.NewEvent{
