@@ -171,6 +171,7 @@ func (e *EmbeddedStore) load(ctx context.Context, dim int, strict bool) (*flatIn
 	for _, p := range idx.partitions {
 		p.compact()
 	}
+	idx.lex.compact()
 	debug.FreeOSMemory()
 	return idx, last, nil
 }

@@ -138,6 +138,19 @@ func (x *lexicalIndex) put(m vectorMeta, text string) {
 
 // setMeta changes the metadata of an indexed document (its place moved in
 // the vector index, or a filter field changed) without re-indexing it.
+// compact reallocates the index's arrays to their length, as
+// partition.compact does for the vectors: after a bulk load, the posting
+// lists would keep up to twice their size in spare capacity.
+func (x *lexicalIndex) compact() {
+	for _, p := range x.partitions {
+		p.docs = slices.Clone(p.docs)
+		p.lengths = slices.Clone(p.lengths)
+		for term, list := range p.postings {
+			p.postings[term] = slices.Clone(list)
+		}
+	}
+}
+
 func (x *lexicalIndex) setMeta(m vectorMeta) {
 	if at, ok := x.places[m.id]; ok && at.character == m.character {
 		x.partitions[at.character].docs[at.doc].meta = m
