@@ -9,7 +9,11 @@
 #   3. go test -tags containers ./test/containers/ runs the rendered MCP
 #      server and bot pods against the throw-away PostgreSQL and Redis of
 #      hack/test-services.sh and the Discord emulator, and the rendered
-#      store pods with the store images, every declared probe included.
+#      store pods with the store images, every declared probe included;
+#   4. the same go test brings compose.lite.yaml (no Qdrant) up with
+#      podman-compose on these images (healthchecks, only 127.0.0.1:MCP
+#      published, a memory surviving down and up, down -v) and runs
+#      compose.yaml through podman-compose --dry-run (Qdrant cannot run here).
 #
 # podman, runc, mmdebstrap, podman-compose and uidmap are installed with
 # apt-get when missing (hack/containers-env.sh). A missing prerequisite
