@@ -23,7 +23,8 @@ registry=${IMG_REGISTRY:-ghcr.io/mojin}
 version=${VERSION:-$(cat VERSION)}
 export MCP_SERVER_IMAGE=$registry/charsim-mcp-server:$version
 export DISCORD_BOT_IMAGE=$registry/charsim-discord-bot:$version
-export MCP_SERVER_BIN=$root/.local/images/context/bin/linux_$(go env GOARCH)/mcp-server
+arch=$(go env GOARCH)
+export MCP_SERVER_BIN=$root/.local/images/context/bin/linux_$arch/mcp-server
 
 mapfile -t stores < <(hack/store-images.sh)
 ((${#stores[@]} == 2)) || { echo "bench-footprint: hack/store-images.sh printed ${#stores[@]} images, want 2" >&2; exit 1; }
