@@ -29,11 +29,6 @@ type CardRefused struct{ Problem string }
 
 func (e *CardRefused) Error() string { return e.Problem }
 
-// maxCardUpload is the largest card file the upload reads: one byte over
-// the card decoder's own 20 MiB limit, so that the decoder refuses a larger
-// file with its message, without the console reading all of it.
-const maxCardUpload = 20<<20 + 1
-
 // cardImportData is the card import page: the refusal and the form again.
 type cardImportData struct {
 	File  string
@@ -42,7 +37,8 @@ type cardImportData struct {
 
 // cardImport creates a character from an uploaded card file and shows it.
 // The CSRF check (access) has already parsed the multipart form, bounded
-// by maxUploadBytes.
+// by maxUploadBytes; the importer applies the card size limit
+// (CARD_MAX_FILE_SIZE) and refuses a larger file with its message.
 func (c *Console) cardImport(w http.ResponseWriter, r *http.Request) {
 	if c.deps.ImportCard == nil {
 		http.Error(w, "404 not found: card import is not available on this server", http.StatusNotFound)
@@ -54,7 +50,7 @@ func (c *Console) cardImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer file.Close()
-	data, err := io.ReadAll(io.LimitReader(file, maxCardUpload))
+	data, err := io.ReadAll(io.LimitReader(file, maxUploadBytes))
 	if err != nil {
 		c.fail(w, r, fmt.Errorf("read the uploaded card: %w", err))
 		return

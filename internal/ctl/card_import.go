@@ -34,7 +34,7 @@ lorebook (as its own lore book), and the original file is kept in the
 store, so that card export gives everything back.
 
 Each file is read and checked completely before anything is stored: a
-broken or hostile file (over ` + fmt.Sprint(card.DefaultMaxFileSize>>20) + ` MiB, a huge chunk, a zip bomb, a path
+broken or hostile file (over ` + fmt.Sprint(card.DefaultMaxFileSize>>20) + ` MiB or $CARD_MAX_FILE_SIZE, a huge chunk, a zip bomb, a path
 outside the CHARX, bad base64, JSON that is not a card) is refused with the
 problem, and nothing of it is stored. The other files are still imported;
 the command fails when any file was refused.
@@ -59,6 +59,11 @@ func runCardImport(ctx context.Context, o cardImportOptions, stdout, stderr io.W
 	if o.name != "" && len(o.files) > 1 {
 		return fmt.Errorf("--name: names one character, but %d files were given", len(o.files))
 	}
+	// The MCP server's limit, so that what charsimctl imports, the server would too.
+	lim, err := card.LimitsFromEnv(os.LookupEnv)
+	if err != nil {
+		return err
+	}
 	st, err := openCardStore(ctx, o.store)
 	if err != nil {
 		return err
@@ -67,7 +72,7 @@ func runCardImport(ctx context.Context, o cardImportOptions, stdout, stderr io.W
 
 	var failed []error
 	for _, file := range o.files {
-		imported, err := importCardFile(ctx, st, file, o.name)
+		imported, err := importCardFile(ctx, st, lim, file, o.name)
 		if err != nil {
 			failed = append(failed, fmt.Errorf("%s: %w", file, err))
 			continue
@@ -92,12 +97,12 @@ func runCardImport(ctx context.Context, o cardImportOptions, stdout, stderr io.W
 
 // importCardFile reads one card file, refusing it unread when it is over
 // the size limit, and imports it.
-func importCardFile(ctx context.Context, st store.Store, file, name string) (mcpserver.ImportedCard, error) {
-	data, err := readCardFile(file, card.DefaultMaxFileSize)
+func importCardFile(ctx context.Context, st store.Store, lim card.Limits, file, name string) (mcpserver.ImportedCard, error) {
+	data, err := readCardFile(file, lim.MaxFileSize)
 	if err != nil {
 		return mcpserver.ImportedCard{}, err
 	}
-	imported, err := mcpserver.ImportCardFile(ctx, st, data, name)
+	imported, err := mcpserver.ImportCardFileWithin(ctx, st, lim, data, name)
 	if err != nil {
 		return mcpserver.ImportedCard{}, importProblem(err)
 	}

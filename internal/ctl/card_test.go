@@ -358,6 +358,22 @@ func TestCardImportRefusesHostileFiles(t *testing.T) {
 		}
 	})
 
+	t.Run("CARD_MAX_FILE_SIZE", func(t *testing.T) {
+		url := newEmptySQLite(t)
+		t.Setenv("CARD_MAX_FILE_SIZE", "100B")
+		r := run(t, "card", "import", "--store", url, good)
+		if r.err == nil || !strings.HasPrefix(r.err.Error(), good+": ") || !strings.Contains(r.err.Error(), "the limit is 100") {
+			t.Errorf("a card over CARD_MAX_FILE_SIZE: %v, want the file and the limit named", r.err)
+		}
+		t.Setenv("CARD_MAX_FILE_SIZE", "big")
+		if r := run(t, "card", "import", "--store", url, good); r.err == nil || !strings.Contains(r.err.Error(), "CARD_MAX_FILE_SIZE") {
+			t.Errorf("CARD_MAX_FILE_SIZE=big: %v, want an error naming the variable", r.err)
+		}
+		if names := characterNames(t, url); len(names) != 0 {
+			t.Errorf("the store holds %v", names)
+		}
+	})
+
 	t.Run("name taken", func(t *testing.T) {
 		url := newEmptySQLite(t)
 		mustRun(t, "card", "import", "--store", url, good)

@@ -99,7 +99,7 @@ func (s *Server) importCard(ctx context.Context, in importCardInput) (ImportedCa
 	if err != nil {
 		return ImportedCard{}, err
 	}
-	return ImportCardFile(ctx, s.store, data, in.Name)
+	return ImportCardFileWithin(ctx, s.store, s.cardLimits, data, in.Name)
 }
 
 // ImportCardFile creates a character from a card file (JSON, PNG or CHARX,
@@ -109,8 +109,14 @@ func (s *Server) importCard(ctx context.Context, in importCardInput) (ImportedCa
 // not empty, replaces the card's name. A refused file is an error naming
 // the argument ("content" or "name").
 func ImportCardFile(ctx context.Context, st store.Store, data []byte, name string) (ImportedCard, error) {
+	return ImportCardFileWithin(ctx, st, card.Limits{}, data, name)
+}
+
+// ImportCardFileWithin is ImportCardFile with these limits (the server's
+// CARD_MAX_FILE_SIZE) instead of the defaults.
+func ImportCardFileWithin(ctx context.Context, st store.Store, lim card.Limits, data []byte, name string) (ImportedCard, error) {
 	// Decode everything before storing anything: a hostile file leaves no trace.
-	res, err := card.Decode(data)
+	res, err := lim.Decode(data)
 	if err != nil {
 		return ImportedCard{}, badArgument("content", "%v", err)
 	}

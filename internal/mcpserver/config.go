@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mojin/charsim/internal/card"
 	"github.com/mojin/charsim/internal/console"
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/redact"
@@ -55,6 +56,9 @@ type Config struct {
 	// LLM_TIMEOUT, LLM_MAX_RETRIES); an empty BaseURL selects the offline
 	// responder.
 	LLM turn.LLMConfig
+	// CardLimits bound the card files imported (CARD_MAX_FILE_SIZE, 20 MiB
+	// by default); the zero value is card.DefaultLimits.
+	CardLimits card.Limits
 	// HealthCheck asks main to probe a running server's /readyz and exit 0
 	// or 1 (--healthcheck): the compose healthcheck, in images with no shell.
 	HealthCheck bool
@@ -127,6 +131,10 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 	llm, err := turn.LoadLLMConfig(lookup)
 	errs = append(errs, err)
 	cfg.LLM = llm
+
+	cardLimits, err := card.LimitsFromEnv(lookup)
+	errs = append(errs, err)
+	cfg.CardLimits = cardLimits
 
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fmt.Errorf("configuration: %w", err)

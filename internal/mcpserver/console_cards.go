@@ -10,7 +10,7 @@ import (
 // server's store, with a refused file told apart from a failing store so
 // that the console shows the one and logs the other.
 func (s *Server) consoleImportCard(ctx context.Context, data []byte) (console.ImportedCard, error) {
-	imported, err := ImportCardFile(ctx, s.store, data, "")
+	imported, err := ImportCardFileWithin(ctx, s.store, s.cardLimits, data, "")
 	if _, problem, ok := ArgumentProblem(err); ok {
 		return console.ImportedCard{}, &console.CardRefused{Problem: problem}
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mojin/charsim/internal/card"
 	"github.com/mojin/charsim/internal/changes"
 	"github.com/mojin/charsim/internal/memory"
 	"github.com/mojin/charsim/internal/redact"
@@ -45,6 +46,9 @@ type Server struct {
 	logger    *slog.Logger
 	authToken secret.Value
 	mcp       *mcp.Server
+	// cardLimits bound the card and lorebook files the tools and the
+	// console import (CARD_MAX_FILE_SIZE).
+	cardLimits card.Limits
 
 	// changes announces every write (this process's, and other processes'
 	// memory writes) to resource subscribers and the console.
@@ -78,7 +82,7 @@ func Open(ctx context.Context, cfg Config, logger *slog.Logger) (*Server, error)
 	}
 	s := &Server{store: published, memory: mem, logger: logger, authToken: cfg.AuthToken,
 		changes: feed, subs: subscriptions{byURI: make(map[string]subscribedResource)},
-		llm: cfg.LLM, draining: make(chan struct{})}
+		llm: cfg.LLM, draining: make(chan struct{}), cardLimits: cfg.CardLimits}
 	if cfg.RedisURL != "" {
 		opts, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {
