@@ -100,6 +100,10 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 	// The bot reads no guild state: it needs no cache of members and channels.
 	session.StateEnabled = false
 	session.LogLevel = discordgo.LogWarning
+	// Run reconnects, through openGateway: discordgo would retry forever,
+	// also after a close code that says reconnecting cannot help (a reset
+	// token, disallowed intents).
+	session.ShouldReconnectOnError = false
 
 	m := newMetrics()
 	b := &Bot{
@@ -156,8 +160,10 @@ func New(cfg Config, logger *slog.Logger, opts ...Option) (*Bot, error) {
 
 // Run serves the health endpoints, registers the slash commands, connects
 // to the gateway and handles events until ctx ends; then it disconnects and
-// lets the requests in flight finish. It fails when the gateway has been
-// down longer than the watchdog's grace period (see watchdog.go).
+// lets the requests in flight finish. It reconnects after a disconnection;
+// it fails when the gateway has been down longer than the watchdog's grace
+// period (see watchdog.go), or closed with a code after which reconnecting
+// cannot help (fatalCloseCodes).
 func (b *Bot) Run(ctx context.Context) error {
 	stopHealth, err := b.serveHealthEndpoints()
 	if err != nil {
@@ -176,29 +182,61 @@ func (b *Bot) Run(ctx context.Context) error {
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	defer stopWatching()
 	watchdog := b.watchGateway(watchCtx)
-	// Open runs apart: it is where discordgo can deadlock.
+	// Open runs apart: it is where discordgo can deadlock. The bot
+	// reconnects by itself, not discordgo (see New), so that a close code
+	// after which reconnecting cannot help ends the run with its reason
+	// instead of a retry loop that never ends.
 	opened := make(chan error, 1)
-	go func() { opened <- b.openGateway(ctx) }()
+	open := func() { go func() { opened <- b.openGateway(ctx) }() }
+	open()
 	var failed error
-	select {
-	case err := <-opened:
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil // stopped while connecting
-			}
-			return err
-		}
-		b.logger.Info("connected to the Discord gateway", "application", appID)
+	// again: a Disconnect came while connecting, possibly of the new
+	// connection; one more Open settles it (ErrWSAlreadyOpen when open).
+	connecting, connectedOnce, again := true, false, false
+wait:
+	for {
 		select {
+		case err := <-opened:
+			connecting = false
+			if err != nil {
+				if ctx.Err() != nil {
+					break wait // stopped while connecting
+				}
+				if !connectedOnce {
+					return err
+				}
+				b.gateway.fail(err)
+				failed = err
+				break wait
+			}
+			if connectedOnce {
+				b.logger.Info("reconnected to the Discord gateway")
+			} else {
+				b.logger.Info("connected to the Discord gateway", "application", appID)
+			}
+			connectedOnce = true
+			if again {
+				connecting, again = true, false
+				open()
+			}
+		case <-b.gateway.disconnects:
+			switch {
+			case ctx.Err() != nil:
+			case connecting:
+				again = true
+			default:
+				connecting = true
+				open()
+			}
 		case <-ctx.Done():
+			break wait
 		case failed = <-watchdog:
+			break wait
 		}
-	case <-ctx.Done():
-	case failed = <-watchdog:
 	}
 
 	if failed != nil {
-		b.logger.Error("gateway watchdog", "error", failed)
+		b.logger.Error("the Discord gateway connection is lost for good; stopping", "error", failed)
 	}
 	b.logger.Info("shutting down")
 	b.closeSession()

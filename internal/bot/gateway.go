@@ -19,6 +19,11 @@ type gatewayState struct {
 	botUserID string
 	botName   string
 	guilds    int
+	fatal     string // why the gateway refuses the bot for good, if it does
+
+	// disconnects is signalled on each Disconnect event, for Run to
+	// reconnect.
+	disconnects chan struct{}
 }
 
 // gatewayStatus is a snapshot of the connection.
@@ -27,15 +32,22 @@ type gatewayStatus struct {
 	Since     time.Time `json:"since"`
 	BotUser   string    `json:"bot_user,omitempty"`
 	Guilds    int       `json:"guilds"`
+	Error     string    `json:"error,omitempty"`
 }
 
 func newGatewayState(gauge prometheus.Gauge) *gatewayState {
-	return &gatewayState{gauge: gauge, since: time.Now()}
+	return &gatewayState{gauge: gauge, since: time.Now(), disconnects: make(chan struct{}, 1)}
 }
 
 func (g *gatewayState) register(s *discordgo.Session) {
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Connect) { g.set(true) })
-	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) { g.set(false) })
+	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Disconnect) {
+		g.set(false)
+		select {
+		case g.disconnects <- struct{}{}:
+		default: // one is pending already
+		}
+	})
 	s.AddHandler(func(_ *discordgo.Session, _ *discordgo.Resumed) { g.set(true) })
 	s.AddHandler(func(_ *discordgo.Session, r *discordgo.Ready) {
 		g.mu.Lock()
@@ -63,7 +75,15 @@ func (g *gatewayState) set(connected bool) {
 func (g *gatewayState) status() gatewayStatus {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	return gatewayStatus{Connected: g.connected, Since: g.since, BotUser: g.botName, Guilds: g.guilds}
+	return gatewayStatus{Connected: g.connected, Since: g.since, BotUser: g.botName, Guilds: g.guilds, Error: g.fatal}
+}
+
+// fail records why the gateway refuses the bot for good; /healthz and
+// /readyz then say it.
+func (g *gatewayState) fail(err error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.fatal = err.Error()
 }
 
 // botUser is the bot's own user ID, known after Ready.

@@ -39,7 +39,9 @@ type healthBody struct {
 func (b *Bot) serveHealth(w http.ResponseWriter, _ *http.Request) {
 	gw := b.gateway.status()
 	body, code := healthBody{Status: "ok", Version: version.Version, Gateway: gw}, http.StatusOK
-	if !gw.Connected && time.Since(gw.Since) > b.gatewayGrace {
+	if gw.Error != "" {
+		body.Status, code = "gateway refused the bot: "+gw.Error, http.StatusServiceUnavailable
+	} else if !gw.Connected && time.Since(gw.Since) > b.gatewayGrace {
 		body.Status, code = "gateway disconnected since "+gw.Since.UTC().Format(time.RFC3339), http.StatusServiceUnavailable
 	}
 	writeJSON(w, code, body)
@@ -66,6 +68,9 @@ func (b *Bot) serveReadiness(w http.ResponseWriter, r *http.Request) {
 	code := http.StatusOK
 	if !body.Gateway.Connected {
 		body.Status, code = "gateway not connected", http.StatusServiceUnavailable
+		if body.Gateway.Error != "" {
+			body.Status = "gateway refused the bot: " + body.Gateway.Error
+		}
 	}
 	for _, d := range body.Dependencies {
 		if !d.OK {

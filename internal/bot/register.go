@@ -108,7 +108,7 @@ func guildHint(err error) string {
 
 // Gateway close codes after which reconnecting cannot help.
 var fatalCloseCodes = map[int]string{
-	4004: "DISCORD_TOKEN was rejected by the gateway (authentication failed)",
+	4004: "DISCORD_TOKEN was rejected by the gateway (authentication failed: was the token reset in the developer portal? set DISCORD_TOKEN to the current one)",
 	4010: "invalid shard",
 	4011: "the bot is in too many guilds and needs sharding",
 	4012: "invalid gateway API version",
@@ -120,12 +120,15 @@ var fatalCloseCodes = map[int]string{
 
 // openGateway connects to the gateway, retrying with backoff while the
 // failure may pass (network, Discord outage). Later disconnections are
-// reconnected by discordgo itself.
+// reconnected the same way by Run.
 func (b *Bot) openGateway(ctx context.Context) error {
 	policy := backoff.NewExponentialBackOff()
 	policy.InitialInterval, policy.MaxInterval = time.Second, time.Minute
 	_, err := backoff.Retry(ctx, func() (struct{}, error) {
 		err := b.session.Open()
+		if errors.Is(err, discordgo.ErrWSAlreadyOpen) {
+			return struct{}{}, nil // a second Disconnect event raced a reconnection
+		}
 		var closed *websocket.CloseError
 		if errors.As(err, &closed) {
 			if why, fatal := fatalCloseCodes[closed.Code]; fatal {

@@ -50,14 +50,9 @@ func (b *Bot) watchGateway(ctx context.Context) <-chan error {
 // b.closeTimeout: the session may be deadlocked.
 func (b *Bot) closeSession() {
 	done := make(chan error, 1)
-	go func() {
-		// A heartbeat failing during the close must not start a
-		// reconnection. (The lock too may be held by a deadlock.)
-		b.session.Lock()
-		b.session.ShouldReconnectOnError = false
-		b.session.Unlock()
-		done <- b.session.Close()
-	}()
+	// discordgo does not reconnect by itself (see New), and Run reconnects
+	// no more: a heartbeat failing during the close starts nothing.
+	go func() { done <- b.session.Close() }()
 	select {
 	case err := <-done:
 		if err != nil {

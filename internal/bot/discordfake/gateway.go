@@ -1,12 +1,14 @@
 package discordfake
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
@@ -19,6 +21,7 @@ const (
 	opIdentify     = 2
 	opResume       = 6
 	opReconnect    = 7
+	opInvalid      = 9
 	opHello        = 10
 	opHeartbeatAck = 11
 )
@@ -72,12 +75,19 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	}
 	conn := &gatewayConn{ws: ws}
 	defer s.disconnected(conn)
-	if err := conn.send(opHello, "", 0, map[string]int{"heartbeat_interval": heartbeatInterval}); err != nil {
+	s.mu.Lock()
+	interval := cmp.Or(int(s.heartbeatEvery.Milliseconds()), heartbeatInterval)
+	s.mu.Unlock()
+	if err := conn.send(opHello, "", 0, map[string]int{"heartbeat_interval": interval}); err != nil {
 		return
 	}
 	for {
 		_, raw, err := ws.ReadMessage()
 		if err != nil {
+			var closed *websocket.CloseError
+			if errors.As(err, &closed) && (closed.Code == websocket.CloseNormalClosure || closed.Code == websocket.CloseGoingAway) {
+				s.closedByClient(conn)
+			}
 			return
 		}
 		var f frame
@@ -87,7 +97,12 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		}
 		switch f.Op {
 		case opHeartbeat:
-			err = conn.send(opHeartbeatAck, "", 0, nil)
+			s.mu.Lock()
+			ack := !s.noHeartbeatAcks
+			s.mu.Unlock()
+			if ack {
+				err = conn.send(opHeartbeatAck, "", 0, nil)
+			}
 		case opIdentify:
 			err = s.identify(conn, f.Data)
 		case opResume:
@@ -106,7 +121,7 @@ func (s *Server) identify(conn *gatewayConn, data json.RawMessage) error {
 		Token   string           `json:"token"`
 		Intents discordgo.Intent `json:"intents"`
 	}
-	if err := json.Unmarshal(data, &id); err != nil || id.Token != "Bot "+s.Token {
+	if err := json.Unmarshal(data, &id); err != nil || id.Token != "Bot "+s.token() {
 		_ = conn.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
 		return errors.New("authentication failed")
 	}
@@ -148,7 +163,7 @@ func (s *Server) resume(conn *gatewayConn, data json.RawMessage) error {
 		Token     string `json:"token"`
 		SessionID string `json:"session_id"`
 	}
-	if err := json.Unmarshal(data, &r); err != nil || r.Token != "Bot "+s.Token {
+	if err := json.Unmarshal(data, &r); err != nil || r.Token != "Bot "+s.token() {
 		_ = conn.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(4004, "Authentication failed."))
 		return errors.New("authentication failed")
 	}
@@ -156,7 +171,7 @@ func (s *Server) resume(conn *gatewayConn, data json.RawMessage) error {
 	defer s.mu.Unlock()
 	if r.SessionID != s.sessionID {
 		// Invalid session, not resumable: the client identifies again.
-		return conn.send(9, "", 0, false)
+		return conn.send(opInvalid, "", 0, false)
 	}
 	s.resumes++
 	s.seq++
@@ -238,4 +253,97 @@ func (s *Server) Dispatch(eventType string, data any) error {
 		return errors.New("no client is connected to the gateway")
 	}
 	return conn.send(opDispatch, eventType, seq, data)
+}
+
+// closedByClient records a close frame with 1000 or 1001 from the client:
+// Discord then invalidates the session (the bot shows offline), so a
+// later resume is answered with op 9 Invalid Session and the client must
+// identify again. discordgo closes with 1000 also when it means to
+// reconnect (after a missed heartbeat ACK, for one).
+func (s *Server) closedByClient(conn *gatewayConn) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gateway == conn || s.gateway == nil {
+		s.sessionID = ""
+		s.invalidated++
+		s.notify()
+	}
+}
+
+// InvalidateSession sends op 9 Invalid Session to the connected client, as
+// Discord does when it ends a session (d: resumable). Unless resumable,
+// the session is gone: no event reaches the client until it identifies
+// again, and a resume is answered with op 9 again.
+func (s *Server) InvalidateSession(resumable bool) error {
+	s.mu.Lock()
+	conn := s.gateway
+	if conn != nil && !resumable {
+		s.sessionID, s.gateway = "", nil
+		s.invalidated++
+		s.notify()
+	}
+	s.mu.Unlock()
+	if conn == nil {
+		return errors.New("no client is connected to the gateway")
+	}
+	return conn.send(opInvalid, "", 0, resumable)
+}
+
+// SessionsInvalidated counts the sessions ended by op 9 or by the client's
+// close with 1000 or 1001.
+func (s *Server) SessionsInvalidated() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.invalidated
+}
+
+// CloseGateway closes the client's connection with a close code, as
+// Discord does: 4000–4009 let the client resume or identify again; 4004
+// (authentication failed) and 4010–4014 are fatal, and Discord documents
+// that a client must not reconnect after them.
+func (s *Server) CloseGateway(code int, reason string) {
+	s.mu.Lock()
+	conn := s.gateway
+	s.mu.Unlock()
+	if conn == nil {
+		return
+	}
+	conn.writeMu.Lock()
+	_ = conn.ws.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(code, reason))
+	conn.writeMu.Unlock()
+	_ = conn.ws.Close()
+}
+
+// ResetToken replaces the token the emulator accepts, as a token reset in
+// the developer portal does, and closes the gateway connection with 4004
+// Authentication failed: the old token can neither resume nor identify.
+func (s *Server) ResetToken(token string) {
+	s.mu.Lock()
+	s.Token = token
+	s.sessionID = ""
+	s.mu.Unlock()
+	s.CloseGateway(4004, "Authentication failed.")
+}
+
+// token is the token accepted now.
+func (s *Server) token() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.Token
+}
+
+// StopHeartbeatAcks makes the gateway stop acknowledging heartbeats, as a
+// stalled connection does; the client should close and reconnect.
+func (s *Server) StopHeartbeatAcks(stop bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noHeartbeatAcks = stop
+}
+
+// SetHeartbeatInterval changes the interval the next connections are asked
+// to heartbeat at (0: the default of 45 s).
+func (s *Server) SetHeartbeatInterval(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.heartbeatEvery = d
 }

@@ -59,7 +59,7 @@ func (s *Server) routes() http.Handler {
 // bot guards an endpoint that needs the bot token.
 func (s *Server) bot(next http.HandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bot "+s.Token {
+		if r.Header.Get("Authorization") != "Bot "+s.token() {
 			writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
 			return
 		}

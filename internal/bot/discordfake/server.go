@@ -63,6 +63,9 @@ type Server struct {
 	seq                 int64
 	identifies          []discordgo.Identify
 	resumes             int
+	invalidated         int                                        // sessions invalidated (op 9, or closed with 1000/1001)
+	noHeartbeatAcks     bool                                       // leave heartbeats unanswered
+	heartbeatEvery      time.Duration                              // asked for in Hello; 0: heartbeatInterval
 	guilds              map[string]bool                            // the guilds the app is in
 	commands            map[string][]*discordgo.ApplicationCommand // by guild ID, "" for global
 	interactions        map[string]*interaction                    // by ID
