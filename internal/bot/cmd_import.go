@@ -16,9 +16,15 @@ import (
 )
 
 // maxCardFile is the largest card file /character import downloads: the
-// card codec's own default limit, checked before anything is downloaded
-// (by the size Discord reports) and again while reading.
-const maxCardFile = card.DefaultMaxFileSize
+// limit the MCP server applies too (CARD_MAX_FILE_SIZE, 20 MiB by
+// default), checked before anything is downloaded (by the size Discord
+// reports) and again while reading.
+func (b *Bot) maxCardFile() int64 {
+	if b.cfg.CardMaxFileSize > 0 {
+		return b.cfg.CardMaxFileSize
+	}
+	return card.DefaultMaxFileSize
+}
 
 // importedCard is the part of import_character_card's result the bot shows.
 type importedCard struct {
@@ -35,8 +41,8 @@ func (b *Bot) characterImport(ctx context.Context, c *call) (reply, error) {
 	if att == nil {
 		return reply{}, userErrorf("`card` must be an attached file.")
 	}
-	if att.Size > maxCardFile {
-		return reply{}, userErrorf("%s is too large: %s, at most %s.", att.Filename, mib(int64(att.Size)), mib(maxCardFile))
+	if int64(att.Size) > b.maxCardFile() {
+		return reply{}, userErrorf("%s is too large: %s, at most %s.", att.Filename, mib(int64(att.Size)), mib(b.maxCardFile()))
 	}
 	data, err := b.download(ctx, att)
 	if err != nil {
@@ -66,6 +72,7 @@ func (b *Bot) characterImport(ctx context.Context, c *call) (reply, error) {
 // download fetches an attachment from Discord's CDN, reading at most
 // maxCardFile bytes whatever the server claims.
 func (b *Bot) download(ctx context.Context, att *discordgo.MessageAttachment) ([]byte, error) {
+	maxCardFile := b.maxCardFile()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, att.URL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("download the attachment %s: %w", att.Filename, err)
@@ -85,7 +92,7 @@ func (b *Bot) download(ctx context.Context, att *discordgo.MessageAttachment) ([
 	if err != nil {
 		return nil, fmt.Errorf("download the attachment %s: %w", att.Filename, err)
 	}
-	if len(data) > maxCardFile {
+	if int64(len(data)) > maxCardFile {
 		return nil, userErrorf("%s is too large: more than %s.", att.Filename, mib(maxCardFile))
 	}
 	return data, nil

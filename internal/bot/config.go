@@ -13,6 +13,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/mojin/charsim/internal/card"
 	"github.com/mojin/charsim/internal/secret"
 	"github.com/mojin/charsim/internal/turn"
 )
@@ -52,6 +53,10 @@ type Config struct {
 	// /avatars/{id}.png Discord fetches the characters' webhook avatars
 	// from (AVATAR_BASE_URL); empty leaves the webhook's default avatar.
 	AvatarBaseURL string
+	// CardMaxFileSize is the largest card file /character import downloads
+	// (CARD_MAX_FILE_SIZE, as the MCP server reads it); 0 is the card
+	// codec's default, 20 MiB.
+	CardMaxFileSize int64
 	// LogLevel is the minimum level logged (LOG_LEVEL, --log-level).
 	LogLevel slog.Level
 	// Unregister removes the slash commands and exits (--unregister).
@@ -146,6 +151,9 @@ func LoadConfig(args []string, lookup func(string) (string, bool), output io.Wri
 
 	cfg.LLM, err = turn.LoadLLMConfig(lookup)
 	check(err)
+	cardLimits, err := card.LimitsFromEnv(lookup)
+	check(err)
+	cfg.CardMaxFileSize = cardLimits.MaxFileSize
 	if cfg.AvatarBaseURL != "" {
 		// Discord fetches the avatars itself, so the URL must be one the
 		// internet reaches; only its form can be checked here.

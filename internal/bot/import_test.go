@@ -42,7 +42,7 @@ func TestCharacterImport(t *testing.T) {
 
 	t.Run("an oversized file is refused before it is downloaded", func(t *testing.T) {
 		big := h.discord.Attachment(h.channel, "huge.png", "image/png", file)
-		big.Size = maxCardFile + 1 // as Discord reports it
+		big.Size = card.DefaultMaxFileSize + 1 // as Discord reports it
 		wantError(t, h.slash(t, "character import", map[string]any{"card": big}), "huge.png is too large: 20.0 MiB, at most 20.0 MiB")
 		if n := h.discord.AttachmentDownloads(big.ID); n != 0 {
 			t.Errorf("%d downloads of an oversized file", n)
@@ -70,4 +70,27 @@ func TestCharacterImport(t *testing.T) {
 		wantError(t, h.slash(t, "character import", map[string]any{"card": "seraphina.png"}), "`card` must be an attached file.")
 		wantError(t, h.slash(t, "character import", nil), "`card` must be an attached file.")
 	})
+}
+
+// CARD_MAX_FILE_SIZE lowers the bot's limit as it does the server's: a
+// file over it is refused before it is downloaded.
+func TestCharacterImportLimit(t *testing.T) {
+	cfg, err := LoadConfig(nil, func(name string) (string, bool) {
+		return map[string]string{"DISCORD_TOKEN": "x", card.MaxFileSizeEnv: "1KiB"}[name], true
+	}, nil)
+	if err != nil || cfg.CardMaxFileSize != 1024 {
+		t.Fatalf("LoadConfig with CARD_MAX_FILE_SIZE=1KiB: %d, %v", cfg.CardMaxFileSize, err)
+	}
+	if _, err := LoadConfig(nil, func(name string) (string, bool) {
+		return map[string]string{"DISCORD_TOKEN": "x", card.MaxFileSizeEnv: "huge"}[name], true
+	}, nil); err == nil || !strings.Contains(err.Error(), card.MaxFileSizeEnv) {
+		t.Errorf("CARD_MAX_FILE_SIZE=huge: %v, want an error naming the variable", err)
+	}
+
+	h := startBot(t, func(c *Config) { c.CardMaxFileSize = int64(len(seraphinaCard)) - 1 }, nil)
+	att := h.discord.Attachment(h.channel, "seraphina.json", "application/json", []byte(seraphinaCard))
+	wantError(t, h.slash(t, "character import", map[string]any{"card": att}), "seraphina.json is too large")
+	if n := h.discord.AttachmentDownloads(att.ID); n != 0 {
+		t.Errorf("%d downloads of a file over the limit", n)
+	}
 }
