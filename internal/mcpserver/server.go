@@ -46,8 +46,8 @@ type Server struct {
 	logger    *slog.Logger
 	authToken secret.Value
 	mcp       *mcp.Server
-	// cardLimits bound the card and lorebook files the tools and the
-	// console import (CARD_MAX_FILE_SIZE).
+	// cardLimits bound the card files import_character_card and the
+	// console's upload import (CARD_MAX_FILE_SIZE).
 	cardLimits card.Limits
 
 	// changes announces every write (this process's, and other processes'
