@@ -73,6 +73,9 @@ type Server struct {
 	messages            map[string][]Message   // by channel ID
 	userMessages        map[string]bool        // users' messages by ID: false once deleted
 	pending             []*fault               // failures to inject
+	limits              []limit                // rate limits in force
+	rateLimited         int                    // requests answered 429 on purpose
+	violations          int                    // requests refused under a limit in force
 	typing              map[string][]time.Time // typing indicators started, by channel ID
 	manageWebhooks      bool                   // the bot's Manage Webhooks permission
 	webhooks            map[string]*Webhook    // by ID
