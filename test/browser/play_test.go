@@ -95,12 +95,23 @@ func live(t *testing.T, s *stack, b *tab, ch store.Character) {
 	b.open(s.base + "memories")
 	b.waitFor("the memories stream open", `window.__sseOpen === true`)
 	noReload(b)
+	// A box ticked for a bulk forget stays ticked when the list re-reads.
+	first, err := s.memory.Remember(t.Context(), store.Memory{CharacterID: ch.ID, Kind: store.KindSemantic, Text: "Ilse mends nets on Sundays.", Importance: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	box := jsString(`[id="sel-` + first.ID + `"]`)
+	b.waitFor("the first memory over SSE", `document.querySelector(`+box+`) !== null`)
+	b.do("tick the first memory", chromedp.Click(chromedp.CSS(`[id="sel-`+first.ID+`"]`)))
 	memText := "Ilse keeps a spare lamp wick in the boathouse."
 	if _, err := s.memory.Remember(t.Context(), store.Memory{CharacterID: ch.ID, Kind: store.KindSemantic, Text: memText, Importance: 4}); err != nil {
 		t.Fatal(err)
 	}
 	b.waitFor("the other process's memory over SSE", `document.querySelector("main").textContent.includes(`+jsString(memText)+`)`)
 	wasNotReloaded(t, b, "live memories")
+	if !eval[bool](b, "the ticked box", `document.querySelector(`+box+`).checked`) {
+		t.Error("the box ticked before the list re-read over SSE is no longer ticked")
+	}
 }
 
 // bearer sends the console's token on MCP requests.

@@ -25,6 +25,25 @@
     }
   });
 
+  // The memories list re-reads itself when memories change elsewhere (an
+  // SSE event); the boxes ticked for a bulk forget must survive that, or a
+  // memory arriving mid-selection would silently clear the selection.
+  var ticked = [];
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.elt.id !== "mem-list") { return; }
+    ticked = Array.prototype.map.call(
+      event.detail.elt.querySelectorAll('input[name="id"]:checked'),
+      function (box) { return box.value; });
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    var list = document.getElementById("mem-list");
+    if (!list || ticked.length === 0) { return; }
+    list.querySelectorAll('input[name="id"]').forEach(function (box) {
+      if (ticked.indexOf(box.value) >= 0) { box.checked = true; }
+    });
+    ticked = [];
+  });
+
   function currentTheme() {
     var set = document.documentElement.getAttribute("data-theme");
     if (set) { return set; }
