@@ -157,19 +157,29 @@ start_manager() {
     --metrics-bind-address="127.0.0.1:$metrics_port" \
     >"$state/manager.log" 2>&1 </dev/null &
   echo $! >"$pid_file"
-  local deadline=$((SECONDS + 30))
-  until manager_ready; do
-    if ! manager_running; then
-      echo "demo: the manager exited; end of $state/manager.log:" >&2
-      tail -n 30 "$state/manager.log" >&2
+  wait_ready "the manager" manager_ready manager_running "$state/manager.log"
+}
+
+# wait_ready WHAT READY RUNNING LOG waits up to 30 s for the command READY to
+# succeed, and stops the demo with the end of LOG as soon as the command
+# RUNNING says the process exited, or at the deadline.
+wait_ready() {
+  local what=$1 ready=$2 alive=$3 logfile=$4 deadline=$((SECONDS + 30))
+  until "$ready"; do
+    if ! "$alive"; then
+      echo "demo: $what exited; end of $logfile:" >&2
+      tail -n 30 "$logfile" >&2
       exit 1
     fi
-    ((SECONDS < deadline)) || die "the manager is not ready after 30s; see $state/manager.log"
+    ((SECONDS < deadline)) || die "$what is not ready after 30s; see $logfile"
     sleep 0.2
   done
 }
 
 # --- the console ------------------------------------------------------------------
+
+console_ready() { curl --silent --fail --max-time 2 "http://127.0.0.1:$console_port/readyz" >/dev/null; }
+console_running() { running "$console_pid_file" "$mcp_server"; }
 
 # start_console runs one real MCP server for the sample simulation, since
 # the simulated pods run nothing: on local SQLite under .local/demo/console,
@@ -183,16 +193,7 @@ start_console() {
   CHARACTER_DATA_DIR="$state/console" MCP_LISTEN_ADDR="127.0.0.1:$console_port" \
     setsid "$mcp_server" >>"$state/console.log" 2>&1 </dev/null &
   echo $! >"$console_pid_file"
-  local deadline=$((SECONDS + 30))
-  until curl --silent --fail --max-time 2 "http://127.0.0.1:$console_port/readyz" >/dev/null; do
-    if ! running "$console_pid_file" "$mcp_server"; then
-      echo "demo: the console's MCP server exited; end of $state/console.log:" >&2
-      tail -n 30 "$state/console.log" >&2
-      exit 1
-    fi
-    ((SECONDS < deadline)) || die "the console's MCP server is not ready after 30s; see $state/console.log"
-    sleep 0.2
-  done
+  wait_ready "the console's MCP server" console_ready console_running "$state/console.log"
   "$seed" "http://127.0.0.1:$console_port/mcp" >&2
 }
 
