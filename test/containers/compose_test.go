@@ -146,7 +146,7 @@ func (s *composeStack) container(service string) string {
 
 func (s *composeStack) dumpLogs() {
 	for _, name := range s.labelled(context.Background(), "container") {
-		logs, _ := podman(context.Background(), nil, "logs", "--tail", "40", name)
+		logs, _ := podmanLogs(context.Background(), name, "--tail", "40")
 		s.t.Logf("logs of %s:\n%s", name, logs)
 	}
 }
@@ -290,9 +290,10 @@ func composeEnv(t *testing.T, mcpPort int) map[string]string {
 // TestComposeLite brings compose.lite.yaml (no Qdrant: the vectors in
 // PostgreSQL) up with podman-compose on the tier's local images, then: every
 // healthcheck turns healthy; only the MCP port is published, on 127.0.0.1
-// only, and neither it on the host's other address nor the stores from the
-// host are reachable; a memory written through an MCP session survives
-// `down` and `up` on the named volumes; `down -v` removes them.
+// only (the host's other address is refused), and the stores publish no
+// port; a memory written through an MCP session survives
+// `down` and `up` on the named volumes; no log says "read-only file system"
+// or "permission denied"; `down -v` removes the volumes.
 func TestComposeLite(t *testing.T) {
 	mcpPort := freePort(t)
 	env := composeEnv(t, mcpPort)
@@ -355,6 +356,19 @@ func TestComposeLite(t *testing.T) {
 		t.Errorf("after down and up the memory is gone: %s", got)
 	}
 	_ = session.Close()
+
+	// Nothing in the stack was refused a write by its read-only root or user.
+	for _, service := range liteServices {
+		logs, err := podmanLogs(t.Context(), stack.container(service))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(logs, "\n") {
+			if forbiddenLog.MatchString(line) {
+				t.Errorf("%s logged %q", service, line)
+			}
+		}
+	}
 
 	stack.mustRun("down", "-v")
 	if got := stack.labelled(t.Context(), "volume"); len(got) > 0 {

@@ -35,6 +35,17 @@ func podman(ctx context.Context, env []string, args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
+// podmanLogs is a container's output, stdout and stderr both: podman logs
+// replays the container's stderr on its own stderr.
+func podmanLogs(ctx context.Context, name string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "podman", append(append([]string{"logs"}, args...), name)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("podman logs %s: %w: %s", name, err, strings.TrimSpace(string(out)))
+	}
+	return string(out), nil
+}
+
 // container is a running container of a translated pod.
 type container struct {
 	name string
@@ -83,7 +94,7 @@ func runPod(t *testing.T, p podrun.Pod, allowed ...string) *container {
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			logs, _ := podman(context.Background(), nil, "logs", c.name)
+			logs, _ := podmanLogs(context.Background(), c.name)
 			t.Logf("logs of %s:\n%s", c.name, logs)
 		}
 		if _, err := podman(context.Background(), nil, "rm", "--force", "--ignore", "--time", "10", c.name); err != nil {
@@ -100,7 +111,7 @@ var forbiddenLog = regexp.MustCompile(`(?i)read-only file system|permission deni
 // checkLogs fails the test if the container's logs say it was refused a write.
 func (c *container) checkLogs(t *testing.T) {
 	t.Helper()
-	logs, err := podman(t.Context(), nil, "logs", c.name)
+	logs, err := podmanLogs(t.Context(), c.name)
 	if err != nil {
 		t.Fatal(err)
 	}
