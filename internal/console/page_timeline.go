@@ -183,16 +183,27 @@ func (c *Console) eventAdd(w http.ResponseWriter, r *http.Request) {
 	c.renderTimeline(w, r, http.StatusUnprocessableEntity, url.Values{"channel": {e.ChannelID}}, err.Error(), e)
 }
 
-// eventUpdate is the inspector's save: type, impact and text.
-func (c *Console) eventUpdate(w http.ResponseWriter, r *http.Request) {
-	old, err := c.deps.Store.GetEvent(r.Context(), r.PathValue("id"))
+// pathEvent reads the event named by the {id} path value; when it cannot,
+// it has answered (404, or the store's error) and ok is false.
+func (c *Console) pathEvent(w http.ResponseWriter, r *http.Request) (_ store.TimelineEvent, ok bool) {
+	e, err := c.deps.Store.GetEvent(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		http.Error(w, "404 not found: no event with this ID", http.StatusNotFound)
-		return
+		return e, false
 	} else if err != nil {
 		c.fail(w, r, err)
+		return e, false
+	}
+	return e, true
+}
+
+// eventUpdate is the inspector's save: type, impact and text.
+func (c *Console) eventUpdate(w http.ResponseWriter, r *http.Request) {
+	old, ok := c.pathEvent(w, r)
+	if !ok {
 		return
 	}
+	var err error
 	f := newForm(r)
 	typ := oneOf(f, "type", store.EventTypes)
 	impact := f.integer("impact", store.MinImpact, store.MaxImpact)
@@ -210,14 +221,11 @@ func (c *Console) eventUpdate(w http.ResponseWriter, r *http.Request) {
 
 // eventBranch starts a named branch at the event ("branch from here").
 func (c *Console) eventBranch(w http.ResponseWriter, r *http.Request) {
-	old, err := c.deps.Store.GetEvent(r.Context(), r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		http.Error(w, "404 not found: no event with this ID", http.StatusNotFound)
-		return
-	} else if err != nil {
-		c.fail(w, r, err)
+	old, ok := c.pathEvent(w, r)
+	if !ok {
 		return
 	}
+	var err error
 	f := newForm(r)
 	name := f.text("name", maxNameLen, true)
 	if err = f.err(); err == nil {
