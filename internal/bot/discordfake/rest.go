@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -123,22 +124,6 @@ type messageBody struct {
 	MessageReference *discordgo.MessageReference       `json:"message_reference"`
 }
 
-type component struct {
-	CustomID   string      `json:"custom_id"`
-	Components []component `json:"components"`
-}
-
-func customIDs(cs []component) []string {
-	var ids []string
-	for _, c := range cs {
-		if c.CustomID != "" {
-			ids = append(ids, c.CustomID)
-		}
-		ids = append(ids, customIDs(c.Components)...)
-	}
-	return ids
-}
-
 // decodeMessage reads and checks a message payload.
 func decodeMessage(w http.ResponseWriter, r *http.Request, into any) bool {
 	if err := json.NewDecoder(r.Body).Decode(into); err != nil {
@@ -148,13 +133,18 @@ func decodeMessage(w http.ResponseWriter, r *http.Request, into any) bool {
 	return true
 }
 
-func validContent(w http.ResponseWriter, content *string) bool {
-	if content != nil && len(utf16.Encode([]rune(*content))) > maxContentLength {
-		writeError(w, http.StatusBadRequest, codeInvalidForm,
-			fmt.Sprintf("Invalid Form Body: content: Must be %d or fewer in length.", maxContentLength))
-		return false
+// valid checks a message payload's content and components (under prefix,
+// "data" for a callback), answering 50035 Invalid Form Body with the
+// errors tree when they fail.
+func (b *messageBody) valid(w http.ResponseWriter, prefix ...string) bool {
+	errs := formErrors{}
+	if b.Content != nil && len(utf16.Encode([]rune(*b.Content))) > maxContentLength {
+		errs.add(append(slices.Clone(prefix), "content"), "BASE_TYPE_MAX_LENGTH", tooLong(maxContentLength))
 	}
-	return true
+	if b.Components != nil {
+		validateComponents(*b.Components, b.Flags, append(slices.Clone(prefix), "components"), errs)
+	}
+	return !errs.write(w)
 }
 
 // apply writes a payload onto m, leaving what the payload omits unchanged.
@@ -178,7 +168,13 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 	if !decodeMessage(w, r, &body) {
 		return
 	}
-	if body.Data != nil && !validContent(w, body.Data.Content) {
+	if !knownCallbackTypes[body.Type] {
+		errs := formErrors{}
+		errs.add([]string{"type"}, "BASE_TYPE_CHOICES", "Value must be one of {1, 4, 5, 6, 7, 8, 9, 10, 12}.")
+		errs.write(w)
+		return
+	}
+	if body.Data != nil && body.Type != discordgo.InteractionResponseModal && !body.Data.valid(w, "data") {
 		return
 	}
 	s.mu.Lock()
@@ -236,13 +232,23 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 // component's message.
 func callbackAllowed(kind discordgo.InteractionType, t discordgo.InteractionResponseType) bool {
 	switch t {
+	case discordgo.InteractionResponsePong:
+		return kind == discordgo.InteractionPing
 	case discordgo.InteractionResponseChannelMessageWithSource, discordgo.InteractionResponseDeferredChannelMessageWithSource:
-		return true
+		return kind != discordgo.InteractionPing && kind != discordgo.InteractionApplicationCommandAutocomplete
 	case discordgo.InteractionResponseUpdateMessage, discordgo.InteractionResponseDeferredMessageUpdate:
-		return kind == discordgo.InteractionMessageComponent
+		return kind == discordgo.InteractionMessageComponent || kind == discordgo.InteractionModalSubmit
+	case discordgo.InteractionApplicationCommandAutocompleteResult:
+		return kind == discordgo.InteractionApplicationCommandAutocomplete
+	case discordgo.InteractionResponseModal:
+		return kind == discordgo.InteractionApplicationCommand || kind == discordgo.InteractionMessageComponent
 	}
-	return false
+	return false // premium required (deprecated) and launch activity: not for this bot
 }
+
+// knownCallbackTypes are the interaction callback types Discord knows;
+// any other fails the form's type field.
+var knownCallbackTypes = map[discordgo.InteractionResponseType]bool{1: true, 4: true, 5: true, 6: true, 7: true, 8: true, 9: true, 10: true, 12: true}
 
 // acknowledged finds the interaction of a webhook token; Discord accepts
 // webhook calls only after the callback.
@@ -261,7 +267,7 @@ func (s *Server) acknowledged(w http.ResponseWriter, r *http.Request) (*interact
 
 func (s *Server) editMessage(w http.ResponseWriter, r *http.Request) {
 	var body messageBody
-	if !decodeMessage(w, r, &body) || !validContent(w, body.Content) {
+	if !decodeMessage(w, r, &body) || !body.valid(w) {
 		return
 	}
 	s.mu.Lock()
@@ -306,7 +312,7 @@ func (s *Server) deleteMessage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) followup(w http.ResponseWriter, r *http.Request) {
 	var body messageBody
-	if !decodeMessage(w, r, &body) || !validContent(w, body.Content) {
+	if !decodeMessage(w, r, &body) || !body.valid(w) {
 		return
 	}
 	s.mu.Lock()
@@ -334,7 +340,7 @@ func (s *Server) followup(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	var body messageBody
-	if !decodeMessage(w, r, &body) || !validContent(w, body.Content) {
+	if !decodeMessage(w, r, &body) || !body.valid(w) {
 		return
 	}
 	channel := r.PathValue("channel")

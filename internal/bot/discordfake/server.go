@@ -10,8 +10,15 @@
 // callback per interaction within 3 seconds, the 15-minute interaction token,
 // guild membership (403 Missing Access), valid command definitions, commands
 // used only where they are registered, the 2000-character limit, Manage
-// Webhooks (403 Missing Permissions), webhook names and the 15-webhook cap — and
-// records everything the bot sent, so a test can wait for it.
+// Webhooks (403 Missing Permissions), webhook names and the 15-webhook cap,
+// message components (rows, widths, custom_id, labels, styles) and
+// interaction callback types, with Discord's 50035 Invalid Form Body
+// errors tree — and records everything the bot sent, so a test can wait
+// for it. On request it behaves as Discord does at its worst: op 7
+// Reconnect, op 9 Invalid Session, close codes (a reset token closes with
+// 4004), a session invalidated by the client's own close with 1000, unacked
+// heartbeats, 429s with their rate-limit headers (refusing and counting
+// whatever comes before the reset), failed and dropped requests.
 //
 // A discordgo session reaches the emulator through Client, whose transport
 // sends every request to the emulator whatever its host: discordgo's

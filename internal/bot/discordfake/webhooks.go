@@ -177,7 +177,7 @@ type webhookBody struct {
 // username, flagged as a bot, with webhook_id set.
 func (s *Server) executeWebhook(w http.ResponseWriter, r *http.Request) {
 	var body webhookBody
-	if !decodeMessage(w, r, &body) || !validContent(w, body.Content) {
+	if !decodeMessage(w, r, &body) || !body.valid(w) {
 		return
 	}
 	if body.Content == nil || strings.TrimSpace(*body.Content) == "" {
