@@ -3,8 +3,11 @@ package bot
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -120,4 +123,24 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestHealthNamesAFatalClose: once the gateway has refused the bot for
+// good, /healthz fails at once with the reason, without the grace period
+// of an ordinary disconnection.
+func TestHealthNamesAFatalClose(t *testing.T) {
+	b, err := New(Config{Token: testToken, MCPServerURL: DefaultMCPServerURL}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	srv := httptest.NewServer(b.Handler())
+	t.Cleanup(srv.Close)
+	if code, body := httpGet(t, srv.URL+"/healthz"); code != http.StatusOK {
+		t.Fatalf("healthz %d %s before any failure", code, body)
+	}
+	b.gateway.fail(errors.New("connect to the Discord gateway: DISCORD_TOKEN was rejected (close code 4004)"))
+	if code, body := httpGet(t, srv.URL+"/healthz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "close code 4004") {
+		t.Errorf("healthz %d %s, want 503 naming the close code", code, body)
+	}
 }
