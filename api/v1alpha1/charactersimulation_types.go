@@ -1,6 +1,8 @@
 package v1alpha1
 
 import (
+	"fmt"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -39,6 +41,12 @@ type CharacterSimulationSpec struct {
 	// +kubebuilder:default=false
 	// +optional
 	Suspend bool `json:"suspend,omitempty"`
+
+	// Cards sets how character cards are imported, by the MCP server (its
+	// tools and the console's upload) and the Discord bot alike.
+	// +kubebuilder:default={}
+	// +optional
+	Cards CardsSpec `json:"cards"`
 
 	// Backup snapshots the managed stores' volumes on a schedule.
 	// +optional
@@ -287,6 +295,26 @@ type MCPServerSpec struct {
 	Console *ConsoleSpec `json:"console,omitempty"`
 
 	PodScheduling `json:",inline"`
+}
+
+// CardsSpec holds the limits of character card imports.
+type CardsSpec struct {
+	// MaxFileSizeMiB is the largest card file imported, in MiB
+	// (CARD_MAX_FILE_SIZE); a larger one is refused before it is read.
+	// +kubebuilder:default=20
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1024
+	// +optional
+	MaxFileSizeMiB int32 `json:"maxFileSizeMiB,omitempty"`
+}
+
+// CardMaxFileSize is the CARD_MAX_FILE_SIZE value for the spec: 20MiB when
+// unset (an object the API server has not defaulted).
+func (s CardsSpec) CardMaxFileSize() string {
+	if s.MaxFileSizeMiB <= 0 {
+		return "20MiB"
+	}
+	return fmt.Sprintf("%dMiB", s.MaxFileSizeMiB)
 }
 
 // ConsoleSpec turns the web console on or off and can publish it.

@@ -129,6 +129,9 @@ func TestEmptySpecIsDefaulted(t *testing.T) {
 	if got.Spec.MCPServer.Replicas == nil || *got.Spec.MCPServer.Replicas != 1 {
 		t.Errorf("mcpServer.replicas = %v, want 1", got.Spec.MCPServer.Replicas)
 	}
+	if got.Spec.Cards.MaxFileSizeMiB != 20 {
+		t.Errorf("cards.maxFileSizeMiB = %d, want 20", got.Spec.Cards.MaxFileSizeMiB)
+	}
 }
 
 // TestQdrantModes: every spec written before qdrant.mode existed is still
@@ -255,6 +258,10 @@ postgres: {storage: {size: lots}}`, "spec.postgres.storage.size"},
 mcpServer: {replicas: 0}`, "spec.mcpServer.replicas"},
 		{"too many replicas", "", `
 mcpServer: {replicas: 50}`, "spec.mcpServer.replicas"},
+		{"card size limit zero", "", `
+cards: {maxFileSizeMiB: 0}`, "spec.cards.maxFileSizeMiB"},
+		{"card size limit too large", "", `
+cards: {maxFileSizeMiB: 4096}`, "spec.cards.maxFileSizeMiB"},
 		{"openai provider without config", "", `
 mcpServer: {embedding: {provider: openai}}`, "embedding.openai is required when embedding.provider is openai"},
 		{"openai dimensions out of range", "", `

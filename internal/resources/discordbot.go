@@ -77,5 +77,8 @@ func discordBotEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyCon
 	if spec.AvatarBaseURL != "" {
 		env = append(env, envValue(EnvAvatarBaseURL, spec.AvatarBaseURL))
 	}
+	// The bot checks an attachment's size before downloading it, against
+	// the limit the MCP server then applies.
+	env = append(env, envValue(EnvCardMaxFileSize, sim.Spec.Cards.CardMaxFileSize()))
 	return env
 }

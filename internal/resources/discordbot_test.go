@@ -14,6 +14,7 @@ func TestDiscordBot(t *testing.T) {
 	t.Run("configured", func(t *testing.T) {
 		sim := sample()
 		sim.Spec.DiscordBot.AvatarBaseURL = "https://charsim.example.org"
+		sim.Spec.Cards.MaxFileSizeMiB = 50
 		objs := build(t, sim)
 		d := deployment(t, objs, "tavern-discord-bot")
 		if *d.Spec.Replicas != 1 || d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
@@ -38,6 +39,9 @@ func TestDiscordBot(t *testing.T) {
 		wantSecretRef(t, env, "LLM_API_KEY", "llm", "api-key")
 		wantSecretRef(t, env, "REDIS_URL", "tavern-redis-credentials", "url")
 		wantValue(t, env, "AVATAR_BASE_URL", "https://charsim.example.org")
+		// The bot refuses an attachment over the limit the MCP server applies.
+		wantValue(t, env, "CARD_MAX_FILE_SIZE", "50MiB")
+		wantValue(t, envOf(deployment(t, objs, "tavern-mcp-server").Spec.Template.Spec.Containers[0]), "CARD_MAX_FILE_SIZE", "50MiB")
 		for _, p := range []*corev1.Probe{c.LivenessProbe, c.ReadinessProbe} {
 			if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" || p.HTTPGet.Port.String() != "health" {
 				t.Errorf("probe = %+v, want GET /healthz on health (8080)", p)

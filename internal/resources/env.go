@@ -27,6 +27,7 @@ const (
 	EnvLLMBaseURL      = "LLM_BASE_URL"
 	EnvLLMModel        = "LLM_MODEL"
 	EnvAvatarBaseURL   = "AVATAR_BASE_URL"
+	EnvCardMaxFileSize = "CARD_MAX_FILE_SIZE"
 	EnvLLMAPIKey       = "LLM_API_KEY"
 )
 
@@ -34,11 +35,11 @@ const (
 var MCPServerEnv = []string{
 	EnvDatabaseURL, EnvQdrantURL, EnvQdrantAPIKey, EnvQdrantCollection, EnvRedisURL, EnvMCPAuthToken, EnvMCPListenAddr,
 	EnvEmbeddingProvider, EnvEmbeddingBaseURL, EnvEmbeddingModel, EnvEmbeddingDimensions, EnvEmbeddingAPIKey,
-	EnvRecallFusion, EnvRecallLexicalWeight, EnvRecallVectorWeight, EnvGoMemLimit, EnvConsoleEnabled,
+	EnvRecallFusion, EnvRecallLexicalWeight, EnvRecallVectorWeight, EnvGoMemLimit, EnvConsoleEnabled, EnvCardMaxFileSize,
 }
 
 // DiscordBotEnv lists every variable the operator may set on the Discord bot.
 var DiscordBotEnv = []string{
 	EnvDiscordToken, EnvDiscordGuildIDs, EnvMCPServerURL, EnvMCPAuthToken,
-	EnvLLMBaseURL, EnvLLMModel, EnvLLMAPIKey, EnvRedisURL, EnvAvatarBaseURL,
+	EnvLLMBaseURL, EnvLLMModel, EnvLLMAPIKey, EnvRedisURL, EnvAvatarBaseURL, EnvCardMaxFileSize,
 }

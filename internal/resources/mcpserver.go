@@ -81,6 +81,7 @@ func mcpServerEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConf
 	}
 	env = append(env, mcpAuthTokenEnv(sim))
 	env = append(env, envValue(EnvConsoleEnabled, strconv.FormatBool(spec.MCPServer.ConsoleEnabled())))
+	env = append(env, envValue(EnvCardMaxFileSize, spec.Cards.CardMaxFileSize()))
 	// The Go runtime then collects harder near the container's memory limit
 	// instead of being OOM-killed: loading the vector index at start briefly
 	// needs up to twice what it keeps (bench-mcp at 100k memories: 619 MiB
