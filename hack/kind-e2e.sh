@@ -31,7 +31,7 @@
 #   KIND_CLUSTER          cluster name (default charsim-e2e)
 #   KIND_NODE_IMAGE       node image (default: the one kind ships with)
 #   KEEP_CLUSTER          1: leave a cluster this run created running after the suite
-#   CSI_HOSTPATH_VERSION  csi-driver-host-path release tag (default v1.15.0)
+#   CSI_HOSTPATH_VERSION  csi-driver-host-path release tag (default v1.17.1, released 2026-02)
 #   SNAPSHOTTER_VERSION   external-snapshotter release of the snapshot
 #                         controller (default: the client version in go.mod)
 #   VERSION, IMG_REGISTRY image tags, as in hack/images.sh; the chart's
@@ -48,7 +48,7 @@ kubeconfig=$work/kubeconfig
 KIND_CLUSTER=${KIND_CLUSTER:-charsim-e2e}
 KIND_NODE_IMAGE=${KIND_NODE_IMAGE:-}
 KEEP_CLUSTER=${KEEP_CLUSTER:-}
-CSI_HOSTPATH_VERSION=${CSI_HOSTPATH_VERSION:-v1.15.0}
+CSI_HOSTPATH_VERSION=${CSI_HOSTPATH_VERSION:-v1.17.1}
 export VERSION=${VERSION:-$(cat VERSION)}
 export IMG_REGISTRY=${IMG_REGISTRY:-ghcr.io/mojin}
 images=(operator mcp-server discord-bot)
