@@ -2,7 +2,9 @@ package memory
 
 import (
 	"fmt"
+	"math"
 	"runtime"
+	"runtime/debug"
 	"testing"
 )
 
@@ -74,4 +76,39 @@ func TestPartitionChunks(t *testing.T) {
 		p.remove(int32(p.len() - 1))
 	}
 	check("emptied")
+}
+
+// TestOffHeapLowersTheMemoryLimit: with a memory limit set, the chunks' bytes
+// come off it (the runtime does not see them), in steps, and go back when
+// the chunks are freed; without a limit nothing is set.
+func TestOffHeapLowersTheMemoryLimit(t *testing.T) {
+	offHeap.add(0) // the package's own account reads the limit before this test sets one
+	const limit = 1 << 30
+	before := debug.SetMemoryLimit(limit)
+	defer debug.SetMemoryLimit(before)
+
+	a := &offHeapAccount{}
+	a.add(limitStep / 2)
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Errorf("after half a step the limit is %d, want it unchanged at %d", got, limit)
+	}
+	a.add(limitStep * 2)
+	if got, want := debug.SetMemoryLimit(-1), int64(limit-limitStep*5/2); got != want {
+		t.Errorf("with %d bytes off the heap the limit is %d, want %d", a.bytes, got, want)
+	}
+	a.add(-limitStep * 5 / 2)
+	if got := debug.SetMemoryLimit(-1); got != limit {
+		t.Errorf("with the chunks freed the limit is %d, want %d again", got, limit)
+	}
+	a.add(limit) // more than the limit: the heap keeps a quarter
+	if got := debug.SetMemoryLimit(-1); got != limit/4 {
+		t.Errorf("with more off the heap than the limit, the limit is %d, want a quarter, %d", got, limit/4)
+	}
+
+	debug.SetMemoryLimit(math.MaxInt64)
+	none := &offHeapAccount{}
+	none.add(limitStep * 3)
+	if got := debug.SetMemoryLimit(-1); got != math.MaxInt64 {
+		t.Errorf("without a limit, the account set one: %d", got)
+	}
 }

@@ -83,9 +83,9 @@ func mcpServerEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConf
 	env = append(env, envValue(EnvConsoleEnabled, strconv.FormatBool(spec.MCPServer.ConsoleEnabled())))
 	env = append(env, envValue(EnvCardMaxFileSize, spec.Cards.CardMaxFileSize()))
 	// The Go runtime then collects harder near the container's memory limit
-	// instead of being OOM-killed: loading the vector index at start briefly
-	// needs up to twice what it keeps (bench-mcp at 100k memories: 619 MiB
-	// peak, 475 MiB after, against the default 512Mi limit).
+	// instead of being OOM-killed. The vector index lives outside the Go
+	// heap, and the server lowers this limit by what it holds there
+	// (internal/memory/chunk.go), so the two together stay within it.
 	env = append(env, corev1ac.EnvVar().WithName(EnvGoMemLimit).WithValueFrom(
 		corev1ac.EnvVarSource().WithResourceFieldRef(corev1ac.ResourceFieldSelector().WithResource("limits.memory"))))
 
