@@ -111,8 +111,10 @@ func validateVector(v MemoryVector) error {
 		return invalid("vector", "is empty")
 	}
 	for i, x := range v.Vector {
-		if err := finite(fmt.Sprintf("vector[%d]", i), float64(x)); err != nil {
-			return err
+		// The field's name is formatted only for the error: every write
+		// checks every component.
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return finite(fmt.Sprintf("vector[%d]", i), float64(x))
 		}
 	}
 	return nil
