@@ -48,12 +48,8 @@ func findCharacter(ctx context.Context, st store.Store, ref string) (store.Chara
 	if ref == "" {
 		return store.Character{}, errors.New("the character's ID or name is required")
 	}
-	c, err := st.GetCharacter(ctx, ref)
-	// A name is not a well-formed ID on every backend, hence ErrInvalid too.
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-		c, err = st.GetCharacterByName(ctx, ref)
-	}
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+	c, err := store.CharacterByRef(ctx, st, ref)
+	if errors.Is(err, store.ErrNotFound) {
 		return store.Character{}, fmt.Errorf("no character has the ID or name %q", ref)
 	}
 	if err != nil {

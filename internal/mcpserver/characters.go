@@ -30,15 +30,11 @@ func (s *Server) resolveCharacter(ctx context.Context, ref string) (store.Charac
 		}
 		s.names.forget(ref) // renamed or deleted since
 	}
-	c, err := s.store.GetCharacter(ctx, ref)
-	// A name is not a well-formed ID on every backend, hence ErrInvalid too.
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
-		c, err = s.store.GetCharacterByName(ctx, ref)
-		if err == nil {
-			s.names.remember(ref, c.ID)
-		}
+	c, err := store.CharacterByRef(ctx, s.store, ref)
+	if err == nil && c.ID != ref {
+		s.names.remember(ref, c.ID) // found by name
 	}
-	if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrInvalid) {
+	if errors.Is(err, store.ErrNotFound) {
 		return store.Character{}, badArgument("character", "no character has the ID or name %q; list_characters shows the existing ones", ref)
 	}
 	return c, err
