@@ -8,16 +8,13 @@ import (
 	"image"
 	"image/png"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/mojin/charsim/internal/console"
 	"github.com/mojin/charsim/internal/store"
 )
 
@@ -92,17 +89,8 @@ func (c *consoleClient) upload(name string, file []byte, csrf bool) (int, string
 // browser goes to it; a hostile file is refused with its problem, escaped,
 // and stores nothing; a post without the CSRF token is refused.
 func TestConsoleCardUpload(t *testing.T) {
-	srv, err := Open(t.Context(), testConfig(t), NewLogger(io.Discard, slog.LevelError))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	h, err := srv.HandlerWithConsole(console.Config{Enabled: true, BasePath: "/console/"}, console.NewErrorLog(5))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h) // loopback, so the console needs no token
-	t.Cleanup(ts.Close)
+	env := newConsoleEnv(t) // loopback, so the console needs no token
+	srv, ts := env.srv, env.http
 	jar, _ := cookiejar.New(nil)
 	c := &consoleClient{t: t, base: ts.URL + "/console/", http: &http.Client{Jar: jar,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
