@@ -69,7 +69,14 @@ trap 'hack/test-services.sh stop' EXIT
 # shellcheck disable=SC1091
 source .local/test-services.env
 
-go test -count=1 -timeout 40m "$@" ./...
+# The whole output is kept; on failure its failing tests, their messages and
+# any panic are printed again at the end, where a CI log's tail shows them.
+go_test_log=$root/.local/go-test.log
+if ! go test -count=1 -timeout 40m "$@" ./... 2>&1 | tee "$go_test_log"; then
+	echo "test: go test failed; the failures (whole output in $go_test_log):" >&2
+	grep -E -e '^\s*--- FAIL' -e '^\s+[[:alnum:]_]+_test\.go:[0-9]+: ' -e '^panic: ' -e '^FAIL\s' -e 'test timed out' "$go_test_log" | grep -v 'harness_test.go:[0-9]*: checked ' | tail -n 80 >&2 || true
+	exit 1
+fi
 
 hack/e2e-local.sh
 

@@ -62,21 +62,27 @@ func startCountingProxy(upstream *rest.Config) (*countingProxy, error) {
 	}
 	p := &countingProxy{listener: listener}
 	p.reset()
+	// Writes are counted before their response reaches the client, so a
+	// client that has its answer always finds its write counted.
 	forward := &httputil.ReverseProxy{
 		Rewrite:   func(r *httputil.ProxyRequest) { r.SetURL(target) },
 		Transport: transport,
 		// Watches stream: pass every event on at once.
 		FlushInterval: -1,
+		ModifyResponse: func(resp *http.Response) error {
+			if isWrite(resp.Request.Method) {
+				p.record(resp.Request.Method, resp.Request.URL.Path, resp.StatusCode)
+			}
+			return nil
+		},
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			if isWrite(r.Method) {
+				p.record(r.Method, r.URL.Path, http.StatusBadGateway)
+			}
+			w.WriteHeader(http.StatusBadGateway)
+		},
 	}
-	p.server = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !isWrite(r.Method) {
-			forward.ServeHTTP(w, r)
-			return
-		}
-		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
-		forward.ServeHTTP(rec, r)
-		p.record(r.Method, r.URL.Path, rec.code)
-	})}
+	p.server = &http.Server{Handler: forward}
 	go func() { _ = p.server.Serve(listener) }()
 	return p, nil
 }
@@ -154,21 +160,4 @@ func classify(path string) (category, resource string) {
 		return categoryStatus, resource
 	}
 	return categoryChildren, resource
-}
-
-// statusRecorder remembers the response code and passes flushes on.
-type statusRecorder struct {
-	http.ResponseWriter
-	code int
-}
-
-func (r *statusRecorder) WriteHeader(code int) {
-	r.code = code
-	r.ResponseWriter.WriteHeader(code)
-}
-
-func (r *statusRecorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
 }
