@@ -27,21 +27,22 @@
 
   // The memories list re-reads itself when memories change elsewhere (an
   // SSE event); the boxes ticked for a bulk forget must survive that, or a
-  // memory arriving mid-selection would silently clear the selection.
-  var ticked = [];
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    if (event.detail.elt.id !== "mem-list") { return; }
-    ticked = Array.prototype.map.call(
-      event.detail.elt.querySelectorAll('input[name="id"]:checked'),
-      function (box) { return box.value; });
+  // memory arriving mid-selection would silently clear the selection. The
+  // ticks are followed as the user makes them, not read from the list when
+  // a re-read starts: two re-reads can overlap, and a box ticked while one
+  // is in flight must survive the swap that follows.
+  var ticked = {};
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!box.matches || !box.matches('#mem-list input[name="id"]')) { return; }
+    if (box.checked) { ticked[box.value] = true; } else { delete ticked[box.value]; }
   });
   document.addEventListener("htmx:afterSettle", function () {
     var list = document.getElementById("mem-list");
-    if (!list || ticked.length === 0) { return; }
+    if (!list) { ticked = {}; return; }
     list.querySelectorAll('input[name="id"]').forEach(function (box) {
-      if (ticked.indexOf(box.value) >= 0) { box.checked = true; }
+      if (ticked[box.value]) { box.checked = true; }
     });
-    ticked = [];
   });
 
   function currentTheme() {
