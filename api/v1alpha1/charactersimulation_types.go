@@ -400,6 +400,14 @@ type RecallSpec struct {
 	// +kubebuilder:validation:Pattern=`^[0-9]{1,6}(\.[0-9]{1,6})?$`
 	// +optional
 	VectorWeight string `json:"vectorWeight,omitempty"`
+
+	// DateWeight is the share of relevance that goes to the days a query
+	// names ("On May 2nd ...", "5月2日", "yesterday"): a decimal from 0 to
+	// 1 such as "0.5" (the default: a memory of the named day outranks the
+	// others). "0" turns the signal off.
+	// +kubebuilder:validation:Pattern=`^(0(\.[0-9]{1,6})?|1(\.0{1,6})?)$`
+	// +optional
+	DateWeight string `json:"dateWeight,omitempty"`
 }
 
 // EmbeddingProvider names an embedder.

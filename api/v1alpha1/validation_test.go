@@ -275,6 +275,8 @@ mcpServer: {embedding: {provider: magic}}`, "spec.mcpServer.embedding.provider"}
 mcpServer: {recall: {fusion: borda}}`, "spec.mcpServer.recall.fusion"},
 		{"weight not a decimal", "", `
 mcpServer: {recall: {lexicalWeight: "-1"}}`, "spec.mcpServer.recall.lexicalWeight"},
+		{"date weight above 1", "", `
+mcpServer: {recall: {dateWeight: "1.5"}}`, "spec.mcpServer.recall.dateWeight"},
 		{"both weights 0", "", `
 mcpServer: {recall: {lexicalWeight: "0", vectorWeight: "0.0"}}`, "recall.lexicalWeight and recall.vectorWeight cannot both be 0"},
 		{"discord bot without token", "", `

@@ -92,6 +92,7 @@ type recallBreakdown struct {
 	LexicalRank int     `json:"lexical_rank" jsonschema:"Place in the lexical ranking, 1 is best, 0 if not in it."`
 	Vector      float64 `json:"vector" jsonschema:"Cosine similarity of the query's and the memory's vectors."`
 	VectorRank  int     `json:"vector_rank" jsonschema:"Place in the vector ranking, 1 is best, 0 if not in it."`
+	OnNamedDay  bool    `json:"on_named_day" jsonschema:"The memory happened on a day the query names (May 2nd, 5月2日, yesterday)."`
 	Relevance   float64 `json:"relevance" jsonschema:"The fused relevance, 0 to 1."`
 	Recency     float64 `json:"recency" jsonschema:"Recency, 0 to 1, from when the memory happened and was last recalled."`
 	Importance  float64 `json:"importance" jsonschema:"Importance, 0 to 1."`
@@ -112,7 +113,7 @@ func (s *Server) recall(ctx context.Context, q memory.Query, explain bool) ([]re
 			b := r.Breakdown
 			out[i].Breakdown = &recallBreakdown{
 				Lexical: b.Lexical, LexicalRank: b.LexicalRank, Vector: b.Vector, VectorRank: b.VectorRank,
-				Relevance: b.Relevance, Recency: r.Recency, Importance: r.Importance, Final: r.Score,
+				OnNamedDay: b.OnNamedDay, Relevance: b.Relevance, Recency: r.Recency, Importance: r.Importance, Final: r.Score,
 			}
 		}
 	}

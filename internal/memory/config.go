@@ -280,5 +280,6 @@ func (r *envReader) fusion(def Fusion) Fusion {
 		K:             r.weight("RECALL_FUSION_K", def.K),
 		LexicalWeight: r.weight("RECALL_FUSION_LEXICAL_WEIGHT", def.LexicalWeight),
 		VectorWeight:  r.weight("RECALL_FUSION_VECTOR_WEIGHT", def.VectorWeight),
+		DateWeight:    r.weight("RECALL_FUSION_DATE_WEIGHT", def.DateWeight),
 	}
 }

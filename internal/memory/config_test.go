@@ -75,6 +75,7 @@ func TestLoadConfigFull(t *testing.T) {
 		"RECALL_FUSION_K":              "10",
 		"RECALL_FUSION_LEXICAL_WEIGHT": "0.7",
 		"RECALL_FUSION_VECTOR_WEIGHT":  "0.3",
+		"RECALL_FUSION_DATE_WEIGHT":    "0.25",
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +87,7 @@ func TestLoadConfigFull(t *testing.T) {
 		},
 		Qdrant:  memory.QdrantConfig{Host: "qdrant.example.com", Port: 7334, UseTLS: true, APIKey: "qdrant-secret", Collection: "mine", Timeout: 3 * time.Second},
 		Weights: memory.Weights{Relevance: 2, Recency: 0.5, Importance: 0, HalfLife: 24 * time.Hour, AccessRefresh: 0.1},
-		Fusion:  memory.Fusion{Mode: memory.FusionWeighted, K: 10, LexicalWeight: 0.7, VectorWeight: 0.3},
+		Fusion:  memory.Fusion{Mode: memory.FusionWeighted, K: 10, LexicalWeight: 0.7, VectorWeight: 0.3, DateWeight: 0.25},
 	}
 	if cfg != want {
 		t.Fatalf("config =\n%#v\nwant\n%#v", cfg, want)
@@ -161,6 +162,7 @@ func TestLoadConfigNamesInvalidVariables(t *testing.T) {
 		{map[string]string{"RECALL_FUSION_K": "sixty"}, "RECALL_FUSION_K"},
 		{map[string]string{"RECALL_FUSION_LEXICAL_WEIGHT": "-0.5"}, "RECALL_FUSION_LEXICAL_WEIGHT"},
 		{map[string]string{"RECALL_FUSION_VECTOR_WEIGHT": "Inf"}, "RECALL_FUSION_VECTOR_WEIGHT"},
+		{map[string]string{"RECALL_FUSION_DATE_WEIGHT": "1.5"}, "RECALL_FUSION_DATE_WEIGHT"},
 		{map[string]string{"RECALL_FUSION_LEXICAL_WEIGHT": "0", "RECALL_FUSION_VECTOR_WEIGHT": "0"}, "RECALL_FUSION_LEXICAL_WEIGHT"},
 		{map[string]string{"RECALL_ACCESS_REFRESH": "1.5"}, "RECALL_ACCESS_REFRESH"},
 	} {

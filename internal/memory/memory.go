@@ -109,6 +109,8 @@ type Breakdown struct {
 	LexicalRank int
 	Vector      float64
 	VectorRank  int
+	// OnNamedDay says the memory happened on a day the query names.
+	OnNamedDay bool
 	// Relevance is the fused relevance, 0..1.
 	Relevance float64
 }

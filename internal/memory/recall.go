@@ -16,7 +16,10 @@ import (
 //  1. candidates: the best matches of the query's vector (cosine) and of its
 //     terms (BM25, see lexical.go), each within the filter, more of them
 //     than the caller asked for, because the priors can lift a candidate;
-//  2. fusion: both rankings become one relevance in 0..1 (see fusion.go);
+//     and, when the query names a day, the best vector matches of that day
+//     (see dates.go);
+//  2. fusion: both rankings, and whether a memory happened on a day the
+//     query names, become one relevance in 0..1 (see fusion.go);
 //  3. priors: relevance, recency and importance are weighed as in the
 //     Generative Agents paper (see score.go), and the best are returned.
 //
@@ -54,7 +57,12 @@ func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 		// ranking pauses (the log says so) and BM25 answers alone.
 		fusion.Mode = FusionLexical
 	}
-	var vectorHits []Hit
+	now := time.Now()
+	var days []namedDay
+	if fusion.usesDates() {
+		days = namedDays(text, now)
+	}
+	var vectorHits, dayHits []Hit
 	if fusion.usesVectors() {
 		vector, err := s.queryVector(ctx, text, q.Filter)
 		if err != nil {
@@ -62,6 +70,19 @@ func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 		}
 		if vectorHits, err = s.vs.Search(ctx, vector, q.Filter, n); err != nil {
 			return nil, fmt.Errorf("recall: %w", err)
+		}
+		// A memory of a named day may share no word with the query ("what
+		// did we talk about on May 2nd?"): it becomes a candidate anyway.
+		for _, d := range days {
+			f, ok := narrowTo(q.Filter, d, now)
+			if !ok {
+				continue
+			}
+			hits, err := s.vs.Search(ctx, vector, f, n)
+			if err != nil {
+				return nil, fmt.Errorf("recall: search %s %d: %w", d.Month, d.Day, err)
+			}
+			dayHits = append(dayHits, hits...)
 		}
 	}
 	var lexicalHits []TextHit
@@ -72,6 +93,12 @@ func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 		}
 	}
 	found := candidates(vectorHits, lexicalHits)
+	for _, h := range dayHits {
+		if found[h.MemoryID] == nil {
+			// Not in the vector ranking (rank 0), but its similarity counts.
+			found[h.MemoryID] = &signals{vector: float64(h.Similarity)}
+		}
+	}
 	out := []Recalled{}
 	if len(found) == 0 {
 		return out, nil
@@ -97,13 +124,14 @@ func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 	s.access.apply(memories)
 
 	// 3. Priors.
-	now := time.Now()
 	for _, m := range memories {
 		sig := found[m.ID]
+		sig.onNamedDay = onAnyDay(days, m)
 		b := Breakdown{
 			Lexical: sig.lexical, LexicalRank: sig.lexicalRank,
 			Vector: sig.vector, VectorRank: sig.vectorRank,
-			Relevance: fusion.relevance(sig, bestLexical, bestVector),
+			OnNamedDay: sig.onNamedDay,
+			Relevance:  fusion.relevance(sig, bestLexical, bestVector, len(days) > 0),
 		}
 		out = append(out, s.w.score(m, b, now))
 	}
@@ -121,6 +149,33 @@ func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 	// At the store's precision, so the time applied before the write equals the stored one.
 	s.access.record(recalled, now.UTC().Truncate(time.Microsecond))
 	return out, nil
+}
+
+// narrowTo is f restricted to the latest occurrence of day (see
+// namedDay.span); false when the two do not overlap.
+func narrowTo(f Filter, day namedDay, now time.Time) (Filter, bool) {
+	from, to := day.span(now)
+	if f.After.IsZero() || f.After.Before(from) {
+		f.After = from
+	}
+	if f.Before.IsZero() || f.Before.After(to) {
+		f.Before = to
+	}
+	return f, !f.After.After(f.Before)
+}
+
+// onAnyDay reports whether m happened on one of days.
+func onAnyDay(days []namedDay, m store.Memory) bool {
+	occurred := m.OccurredAt
+	if occurred.IsZero() {
+		occurred = m.CreatedAt
+	}
+	for _, d := range days {
+		if d.matches(occurred) {
+			return true
+		}
+	}
+	return false
 }
 
 // termWeigher is a vector store that knows the IDF of terms per character

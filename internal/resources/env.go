@@ -19,6 +19,7 @@ const (
 	EnvRecallFusion        = "RECALL_FUSION"
 	EnvRecallLexicalWeight = "RECALL_FUSION_LEXICAL_WEIGHT"
 	EnvRecallVectorWeight  = "RECALL_FUSION_VECTOR_WEIGHT"
+	EnvRecallDateWeight    = "RECALL_FUSION_DATE_WEIGHT"
 	EnvGoMemLimit          = "GOMEMLIMIT"
 
 	EnvDiscordToken    = "DISCORD_TOKEN"
@@ -35,7 +36,7 @@ const (
 var MCPServerEnv = []string{
 	EnvDatabaseURL, EnvQdrantURL, EnvQdrantAPIKey, EnvQdrantCollection, EnvRedisURL, EnvMCPAuthToken, EnvMCPListenAddr,
 	EnvEmbeddingProvider, EnvEmbeddingBaseURL, EnvEmbeddingModel, EnvEmbeddingDimensions, EnvEmbeddingAPIKey,
-	EnvRecallFusion, EnvRecallLexicalWeight, EnvRecallVectorWeight, EnvGoMemLimit, EnvConsoleEnabled, EnvCardMaxFileSize,
+	EnvRecallFusion, EnvRecallLexicalWeight, EnvRecallVectorWeight, EnvRecallDateWeight, EnvGoMemLimit, EnvConsoleEnabled, EnvCardMaxFileSize,
 }
 
 // DiscordBotEnv lists every variable the operator may set on the Discord bot.

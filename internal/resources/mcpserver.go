@@ -105,6 +105,7 @@ func mcpServerEnv(sim *v1alpha1.CharacterSimulation) []*corev1ac.EnvVarApplyConf
 			{EnvRecallFusion, recall.Fusion},
 			{EnvRecallLexicalWeight, recall.LexicalWeight},
 			{EnvRecallVectorWeight, recall.VectorWeight},
+			{EnvRecallDateWeight, recall.DateWeight},
 		} {
 			if v.value != "" {
 				env = append(env, envValue(v.name, v.value))

@@ -124,12 +124,13 @@ func TestMCPServerEnv(t *testing.T) {
 			name: "recall tuning, only the fields set",
 			sim: func() *v1alpha1.CharacterSimulation {
 				s := sample()
-				s.Spec.MCPServer.Recall = &v1alpha1.RecallSpec{Fusion: "rrf", LexicalWeight: "2"}
+				s.Spec.MCPServer.Recall = &v1alpha1.RecallSpec{Fusion: "rrf", LexicalWeight: "2", DateWeight: "0"}
 				return s
 			}(),
 			expect: func(t *testing.T, env map[string]corev1.EnvVar) {
 				wantValue(t, env, "RECALL_FUSION", "rrf")
 				wantValue(t, env, "RECALL_FUSION_LEXICAL_WEIGHT", "2")
+				wantValue(t, env, "RECALL_FUSION_DATE_WEIGHT", "0")
 				wantAbsent(t, env, "RECALL_FUSION_VECTOR_WEIGHT")
 			},
 		},

@@ -26,6 +26,7 @@ func RunRecall(t *testing.T, backend Backend) {
 	t.Run("FusionBreakdown", func(t *testing.T) { testFusionBreakdown(t, backend) })
 	t.Run("DeduplicatesConcurrentRemembers", func(t *testing.T) { testDeduplicatesConcurrently(t, backend) })
 	t.Run("AfterAndBefore", func(t *testing.T) { testAfterAndBefore(t, backend) })
+	t.Run("NamedDay", func(t *testing.T) { testNamedDay(t, backend) })
 	t.Run("FollowsUpdatesAndForgets", func(t *testing.T) { testFollowsUpdatesAndForgets(t, backend) })
 }
 
@@ -305,6 +306,67 @@ func testAfterAndBefore(t *testing.T, backend Backend) {
 	if _, err := f.svc.Recall(t.Context(), memory.Query{Text: "caravan", Filter: memory.Filter{
 		CharacterID: f.character, After: day(time.March), Before: day(time.January)}}); err == nil {
 		t.Error("recall with after later than before succeeded, want an error")
+	}
+}
+
+// A query that names a day ranks that day's memories first, even one that
+// shares no word with it and is beyond both rankings' candidates; without
+// a named day, or with the signal off, the words decide.
+func testNamedDay(t *testing.T, backend Backend) {
+	f := newFixture(t, backend, relevanceOnly)
+	at := func(month time.Month, day int) time.Time { return time.Date(2025, month, day, 12, 0, 0, 0, time.UTC) }
+	rememberAt := func(text string, occurred time.Time) store.Memory {
+		t.Helper()
+		m, err := f.svc.Remember(t.Context(), store.Memory{CharacterID: f.character, Kind: store.KindEpisodic, Text: text, Importance: 5, OccurredAt: occurred})
+		if err != nil {
+			t.Fatalf("Remember(%q): %v", text, err)
+		}
+		return m
+	}
+	// More memories about the market than recall's candidates (4 × the
+	// limit per ranking), none of them on May 2nd.
+	for i := range 50 {
+		rememberAt(fmt.Sprintf("we talked about the market and its prices, talk number %d", i), at(time.April, 1+i%28))
+	}
+	// "marketplace" is not the word "market" (no BM25 match), but their
+	// character trigrams overlap: a small positive vector similarity.
+	onDay := rememberAt("the fishmonger's cat slept in the marketplace", at(time.May, 2))
+
+	for _, query := range []string{"What did we talk about at the market on 2 May 2025?", "在2025年5月2日我们在市场聊了什么？"} {
+		got := f.recall(t, query, memory.Filter{})
+		if len(got) == 0 || got[0].ID != onDay.ID {
+			t.Errorf("%s: recall ranks %q first, want the memory of that day", query, texts(got)[:min(1, len(got))])
+			continue
+		}
+		if b := got[0].Breakdown; !b.OnNamedDay || b.LexicalRank != 0 {
+			t.Errorf("%s: breakdown %+v, want on the named day and not in the lexical ranking", query, b)
+		}
+		if len(got) > 1 && got[1].Breakdown.OnNamedDay {
+			t.Errorf("%s: %q is marked as on the named day", query, got[1].Text)
+		}
+	}
+	// A date without a year means that day in any year; only the candidates
+	// of the words and vectors are re-ranked then (the latest May 2nd, the
+	// one searched, may be another year's).
+	words := rememberAt("the fishmonger sold the last eel at the market", at(time.May, 2))
+	if got := f.recall(t, "Which eel did the fishmonger sell on May 2nd?", memory.Filter{}); len(got) < 2 || got[0].ID != words.ID || !got[0].Breakdown.OnNamedDay {
+		t.Errorf("a year-less date: recall finds %q first, want %q on its day", texts(got)[:min(1, len(got))], words.Text)
+	}
+	// No day named: the words decide, and nothing is on a named day.
+	for _, r := range f.recall(t, "What did we talk about at the market?", memory.Filter{}) {
+		if r.ID == onDay.ID || r.Breakdown.OnNamedDay {
+			t.Errorf("no day named: %q recalled (on a named day: %v)", r.Text, r.Breakdown.OnNamedDay)
+		}
+	}
+	// The signal off: the day counts for nothing.
+	off := memory.DefaultFusion
+	off.DateWeight = 0
+	g := newFixture(t, backend, relevanceOnly, memory.WithFusion(off))
+	f.svc, f.character = g.svc, g.character
+	rememberAt("the fishmonger's cat slept in the marketplace", at(time.May, 2))
+	talk := rememberAt("we talked about the market prices", at(time.May, 3))
+	if got := f.recall(t, "What did we talk about at the market on 2 May 2025?", memory.Filter{}); len(got) == 0 || got[0].ID != talk.ID {
+		t.Errorf("date weight 0: recall ranks %q first, want %q", texts(got)[:min(1, len(got))], talk.Text)
 	}
 }
 
