@@ -74,7 +74,9 @@ source .local/test-services.env
 go_test_log=$root/.local/go-test.log
 if ! go test -count=1 -timeout 40m "$@" ./... 2>&1 | tee "$go_test_log"; then
 	echo "test: go test failed; the failures (whole output in $go_test_log):" >&2
-	grep -E -e '^\s*--- FAIL' -e '^\s+[[:alnum:]_]+_test\.go:[0-9]+: ' -e '^panic: ' -e '^FAIL\s' -e 'test timed out' "$go_test_log" | grep -v 'harness_test.go:[0-9]*: checked ' | tail -n 80 >&2 || true
+	# Not anchored: a test's lines can land in the middle of a log line that
+	# a package's processes write to stderr at the same time.
+	grep -E -o -e '--- FAIL: .*' -e '[[:alnum:]_]+_test\.go:[0-9]+: .*' -e 'panic: .*' -e '^FAIL\s.*' -e 'test timed out.*' "$go_test_log" | grep -v 'harness_test.go:[0-9]*: checked ' | tail -n 80 >&2 || true
 	exit 1
 fi
 
