@@ -99,6 +99,11 @@ var relativeDays = map[string]int{
 func namedDays(text string, now time.Time) []namedDay {
 	// NFKC turns full-width digits into ASCII ones.
 	text = strings.ToLower(norm.NFKC.String(text))
+	// Every form above has a digit, 月 or a relative word: most queries
+	// have none of them and need no pattern run.
+	if !strings.ContainsAny(text, "0123456789月昨前") && !strings.Contains(text, "yesterday") {
+		return nil
+	}
 	type found struct {
 		at  int
 		day namedDay
