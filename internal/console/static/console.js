@@ -37,7 +37,9 @@
     if (!box.matches || !box.matches('#mem-list input[name="id"]')) { return; }
     if (box.checked) { ticked[box.value] = true; } else { delete ticked[box.value]; }
   });
-  document.addEventListener("htmx:afterSettle", function () {
+  // At the swap itself, in the same task that inserts the new list, so
+  // that no one ever sees it unticked (the settle comes 20 ms later).
+  document.addEventListener("htmx:afterSwap", function () {
     var list = document.getElementById("mem-list");
     if (!list) { ticked = {}; return; }
     list.querySelectorAll('input[name="id"]').forEach(function (box) {
