@@ -149,11 +149,13 @@ const lanes32 = 0x0000ffff0000ffff
 func (q *queryCodes) addColumns(block []uint64, sums *laneSums32, lo, hi int) {
 	for start := lo; start < hi; start += laneSums {
 		end := min(start+laneSums, hi)
+		dims, levels := q.dims[start:end], q.levels[start:end]
+		levels = levels[:len(dims)] // one bounds check, not one per dimension
 		for half := 0; half < blockWords; half += 4 {
 			var e0, e1, e2, e3, o0, o1, o2, o3 uint64
-			for k := start; k < end; k++ {
-				c := (*[4]uint64)(block[q.dims[k]*blockWords+half:])
-				level := q.levels[k]
+			for k, d := range dims {
+				c := (*[4]uint64)(block[d*blockWords+half:])
+				level := levels[k]
 				e0 += (c[0] & evenLanes) * level
 				o0 += (c[0] >> 8 & evenLanes) * level
 				e1 += (c[1] & evenLanes) * level
