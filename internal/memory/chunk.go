@@ -61,8 +61,8 @@ func newChunk(dim int) *chunk {
 var offHeap offHeapAccount
 
 // limitStep is how far the off-heap total moves before the memory limit is
-// set again: setting it is not free, and a chunk is at most a few hundred
-// KiB.
+// set again: setting it is not free, and a chunk is at most a few MiB
+// (256 vectors of 1536 dimensions).
 const limitStep = 4 << 20
 
 type offHeapAccount struct {
