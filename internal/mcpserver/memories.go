@@ -205,7 +205,8 @@ func (s *Server) registerMemoryTools() {
 	addTool(s, toolInfo{
 		name: "recall",
 		description: "Search a character's memories by meaning. Results are ranked by relevance to the query, " +
-			"recency and importance. Use this before replying, to bring up what the character knows about the topic or the user.",
+			"recency and importance; a query that names a day (\"on May 2nd\", \"5月2日\", \"yesterday\") ranks that day's memories first. " +
+			"Use this before replying, to bring up what the character knows about the topic or the user.",
 		readOnly: true,
 		rules: []schemaRule{memoryKindRule, between("limit", 1, memory.MaxRecallLimit),
 			byDefault("limit", memory.DefaultRecallLimit), dateTime("after"), dateTime("before")},
