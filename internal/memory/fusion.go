@@ -150,7 +150,8 @@ func candidates(vector []Hit, lexical []TextHit) map[string]*signals {
 
 // relevance fuses the signals of a candidate into 0..1. best holds the
 // best lexical and vector scores among the candidates (for FusionWeighted
-// and FusionLexical); dated says the query names a day.
+// and FusionLexical); dated says the query names a day on which some
+// candidate happened.
 func (f Fusion) relevance(s *signals, bestLexical, bestVector float64, dated bool) float64 {
 	r := f.rankings(s, bestLexical, bestVector)
 	if !dated || !f.usesDates() {

@@ -123,15 +123,24 @@ func (s *Service) Recall(ctx context.Context, q Query) ([]Recalled, error) {
 	}
 	s.access.apply(memories)
 
-	// 3. Priors.
+	// A named day counts only when some candidate happened on it: else
+	// every relevance would shrink alike, and the priors would weigh
+	// double for a query that merely mentions a date.
+	dated := false
 	for _, m := range memories {
 		sig := found[m.ID]
 		sig.onNamedDay = onAnyDay(days, m)
+		dated = dated || sig.onNamedDay
+	}
+
+	// 3. Priors.
+	for _, m := range memories {
+		sig := found[m.ID]
 		b := Breakdown{
 			Lexical: sig.lexical, LexicalRank: sig.lexicalRank,
 			Vector: sig.vector, VectorRank: sig.vectorRank,
 			OnNamedDay: sig.onNamedDay,
-			Relevance:  fusion.relevance(sig, bestLexical, bestVector, len(days) > 0),
+			Relevance:  fusion.relevance(sig, bestLexical, bestVector, dated),
 		}
 		out = append(out, s.w.score(m, b, now))
 	}

@@ -358,15 +358,32 @@ func testNamedDay(t *testing.T, backend Backend) {
 			t.Errorf("no day named: %q recalled (on a named day: %v)", r.Text, r.Breakdown.OnNamedDay)
 		}
 	}
-	// The signal off: the day counts for nothing.
+	// With the signal off, the day counts for nothing. With it on, a day
+	// that no memory happened on changes nothing either: the same order and
+	// relevance as with it off (else every relevance would shrink alike,
+	// and the priors would weigh double).
 	off := memory.DefaultFusion
 	off.DateWeight = 0
-	g := newFixture(t, backend, relevanceOnly, memory.WithFusion(off))
-	f.svc, f.character = g.svc, g.character
-	rememberAt("the fishmonger's cat slept in the marketplace", at(time.May, 2))
-	talk := rememberAt("we talked about the market prices", at(time.May, 3))
-	if got := f.recall(t, "What did we talk about at the market on 2 May 2025?", memory.Filter{}); len(got) == 0 || got[0].ID != talk.ID {
-		t.Errorf("date weight 0: recall ranks %q first, want %q", texts(got)[:min(1, len(got))], talk.Text)
+	on, g := newFixture(t, backend, relevanceOnly), newFixture(t, backend, relevanceOnly, memory.WithFusion(off))
+	const talk = "we talked about the market prices"
+	for _, fx := range []fixture{on, g} {
+		f.svc, f.character = fx.svc, fx.character
+		rememberAt("the fishmonger's cat slept in the marketplace", at(time.May, 2))
+		rememberAt(talk, at(time.May, 3))
+	}
+	if got := g.recall(t, "What did we talk about at the market on 2 May 2025?", memory.Filter{}); len(got) == 0 || got[0].Text != talk {
+		t.Errorf("date weight 0: recall ranks %q first, want %q", texts(got)[:min(1, len(got))], talk)
+	}
+	query := "What did we talk about at the market on 9 May 2025?"
+	want, got := g.recall(t, query, memory.Filter{}), on.recall(t, query, memory.Filter{})
+	if len(got) != len(want) {
+		t.Fatalf("a day no memory happened on: %d results, with the signal off %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Text != want[i].Text || got[i].Relevance != want[i].Relevance {
+			t.Errorf("a day no memory happened on: result %d is %q at relevance %.3f, with the signal off %q at %.3f",
+				i, got[i].Text, got[i].Relevance, want[i].Text, want[i].Relevance)
+		}
 	}
 }
 
