@@ -38,7 +38,17 @@ func newConsoleEnv(t *testing.T, configure ...func(*Config)) *consoleEnv {
 	for _, c := range configure {
 		c(&cfg)
 	}
-	srv, err := Open(t.Context(), cfg, NewLogger(t.Output(), slog.LevelWarn))
+	srv, h := openWithConsole(t, cfg, slog.LevelWarn)
+	hs := httptest.NewServer(h)
+	t.Cleanup(hs.Close)
+	return &consoleEnv{srv: srv, cfg: cfg, http: hs}
+}
+
+// openWithConsole opens a server with cfg, closed when the test ends, and
+// returns it with its handler, the console mounted at /console/.
+func openWithConsole(t *testing.T, cfg Config, level slog.Level) (*Server, http.Handler) {
+	t.Helper()
+	srv, err := Open(t.Context(), cfg, NewLogger(t.Output(), level))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,9 +57,7 @@ func newConsoleEnv(t *testing.T, configure ...func(*Config)) *consoleEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(h)
-	t.Cleanup(hs.Close)
-	return &consoleEnv{srv: srv, cfg: cfg, http: hs}
+	return srv, h
 }
 
 // consoleBrowser keeps the session cookie and the CSRF token of the last page.

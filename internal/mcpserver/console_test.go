@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
-
-	"github.com/mojin/charsim/internal/console"
 )
 
 // The console shares the server's mux: probes stay open, /mcp keeps its
@@ -14,15 +12,7 @@ import (
 func TestConsoleMountedBesideMCPAndProbes(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.AuthToken = "tok"
-	srv, err := Open(t.Context(), cfg, NewLogger(t.Output(), slog.LevelDebug))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
-	h, err := srv.HandlerWithConsole(console.Config{Enabled: true, BasePath: "/console/"}, console.NewErrorLog(5))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, h := openWithConsole(t, cfg, slog.LevelDebug)
 	for _, tc := range []struct {
 		method, path string
 		code         int

@@ -1,7 +1,9 @@
 package memory
 
 import (
+	"cmp"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -132,21 +134,13 @@ func namedDays(text string, now time.Time) []namedDay {
 		add(m[0], y, mo, d)
 	}
 	// The patterns run one after the other; order their finds by place.
-	for i := 1; i < len(all); i++ {
-		for j := i; j > 0 && all[j].at < all[j-1].at; j-- {
-			all[j], all[j-1] = all[j-1], all[j]
-		}
-	}
+	slices.SortStableFunc(all, func(a, b found) int { return cmp.Compare(a.at, b.at) })
 	var out []namedDay
 	for _, f := range all {
 		if len(out) == maxNamedDays {
 			break
 		}
-		seen := false
-		for _, d := range out {
-			seen = seen || d == f.day
-		}
-		if !seen {
+		if !slices.Contains(out, f.day) {
 			out = append(out, f.day)
 		}
 	}

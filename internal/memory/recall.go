@@ -175,10 +175,7 @@ func narrowTo(f Filter, day namedDay, now time.Time) (Filter, bool) {
 
 // onAnyDay reports whether m happened on one of days.
 func onAnyDay(days []namedDay, m store.Memory) bool {
-	occurred := m.OccurredAt
-	if occurred.IsZero() {
-		occurred = m.CreatedAt
-	}
+	occurred := happenedAt(m)
 	for _, d := range days {
 		if d.matches(occurred) {
 			return true

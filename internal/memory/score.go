@@ -58,11 +58,16 @@ func (w Weights) score(m store.Memory, b Breakdown, now time.Time) Recalled {
 // decays), as Generative Agents' last-access recency does, but too weak to
 // let memories that were recalled once outrank better matches for ever.
 func (w Weights) recency(m store.Memory, now time.Time) float64 {
-	occurred := m.OccurredAt
-	if occurred.IsZero() {
-		occurred = m.CreatedAt
+	return max(w.decay(now.Sub(happenedAt(m))), w.AccessRefresh*w.decay(now.Sub(m.LastAccessedAt)))
+}
+
+// happenedAt is when m happened: OccurredAt, or when it was stored if that
+// is unset.
+func happenedAt(m store.Memory) time.Time {
+	if m.OccurredAt.IsZero() {
+		return m.CreatedAt
 	}
-	return max(w.decay(now.Sub(occurred)), w.AccessRefresh*w.decay(now.Sub(m.LastAccessedAt)))
+	return m.OccurredAt
 }
 
 func (w Weights) decay(age time.Duration) float64 {

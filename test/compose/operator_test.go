@@ -62,13 +62,7 @@ func TestConnectionsFullStack(t *testing.T) {
 		t.Errorf("postgres: POSTGRES_USER=%q POSTGRES_DB=%q, POSTGRES_PASSWORD from .env: %t; want user and database %q",
 			pg["POSTGRES_USER"], pg["POSTGRES_DB"], pg["POSTGRES_PASSWORD"] == testSecrets["POSTGRES_PASSWORD"], resources.PostgresUser)
 	}
-	checkURL(t, resources.EnvDatabaseURL, mcp[resources.EnvDatabaseURL], url.URL{
-		Scheme:   "postgres",
-		User:     url.UserPassword(resources.PostgresUser, testSecrets["POSTGRES_PASSWORD"]),
-		Host:     fmt.Sprintf("%s:%d", postgres, resources.PostgresPort),
-		Path:     "/" + resources.PostgresDatabase,
-		RawQuery: "sslmode=disable",
-	})
+	checkURL(t, resources.EnvDatabaseURL, mcp[resources.EnvDatabaseURL], composeDatabaseURL())
 
 	// The MCP server speaks gRPC to Qdrant, like the operator's QdrantURL.
 	checkURL(t, resources.EnvQdrantURL, mcp[resources.EnvQdrantURL], url.URL{
@@ -81,18 +75,24 @@ func TestConnectionsFullStack(t *testing.T) {
 	checkSharedConnections(t, project)
 }
 
-// compose.lite.yaml connects the MCP server to its PostgreSQL and to no
-// Qdrant: without QDRANT_URL the vectors stay in PostgreSQL.
-func TestConnectionsLite(t *testing.T) {
-	project := mustLoad(t, liteFile)
-	mcp := env(service(t, project, mcpServer))
-	checkURL(t, resources.EnvDatabaseURL, mcp[resources.EnvDatabaseURL], url.URL{
+// composeDatabaseURL is the DATABASE_URL every compose file gives the MCP
+// server: the compose PostgreSQL, with the password from .env.
+func composeDatabaseURL() url.URL {
+	return url.URL{
 		Scheme:   "postgres",
 		User:     url.UserPassword(resources.PostgresUser, testSecrets["POSTGRES_PASSWORD"]),
 		Host:     fmt.Sprintf("%s:%d", postgres, resources.PostgresPort),
 		Path:     "/" + resources.PostgresDatabase,
 		RawQuery: "sslmode=disable",
-	})
+	}
+}
+
+// compose.lite.yaml connects the MCP server to its PostgreSQL and to no
+// Qdrant: without QDRANT_URL the vectors stay in PostgreSQL.
+func TestConnectionsLite(t *testing.T) {
+	project := mustLoad(t, liteFile)
+	mcp := env(service(t, project, mcpServer))
+	checkURL(t, resources.EnvDatabaseURL, mcp[resources.EnvDatabaseURL], composeDatabaseURL())
 	for _, v := range []string{resources.EnvQdrantURL, resources.EnvQdrantAPIKey, resources.EnvQdrantCollection} {
 		if value, ok := mcp[v]; ok {
 			t.Errorf("mcp-server sets %s=%q; the Qdrant-less file must leave the vectors in PostgreSQL", v, value)
